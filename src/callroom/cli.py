@@ -1,0 +1,276 @@
+"""The command line: `callroom` opens today's session on your ledger; subcommands for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .domain.clock import Clock
+from .domain.codes import Outcome, Reason, Result
+from .domain.drafts import Draft, DraftError
+from .domain.history import timeline
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class Ctx:
+    def __init__(self):
+        self.db: Path | None = None
+        self.as_of: date | None = None
+        self.read_only = False
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(as_of=self.as_of)
+
+    def path(self) -> Path:
+        from .store import default_path
+
+        return self.db or default_path()
+
+    def open(self, read_only: bool | None = None):
+        from .store import StoreError, open_store
+
+        ro = self.read_only if read_only is None else read_only
+        try:
+            return open_store(self.path(), read_only=ro)
+        except StoreError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def _common(f):
+    """--db, --as-of and --read-only on the group and on every subcommand."""
+
+    def set_db(ctx, _p, v):
+        if v is not None:
+            ctx.ensure_object(Ctx).db = Path(v).expanduser()
+
+    def set_as_of(ctx, _p, v):
+        if v is not None:
+            ctx.ensure_object(Ctx).as_of = v.date()
+
+    def set_ro(ctx, _p, v):
+        if v:
+            ctx.ensure_object(Ctx).read_only = True
+
+    f = click.option("--read-only", is_flag=True, expose_value=False, callback=set_ro, help="Open the ledger for looking only; nothing is written.")(f)
+    f = click.option("--as-of", type=DATE, expose_value=False, callback=set_as_of, metavar="YYYY-MM-DD", help="Treat this date as today (prepare tomorrow's session, reproducible runs).")(f)
+    f = click.option("--db", type=click.Path(dir_okay=False), expose_value=False, callback=set_db, envvar="CALLROOM_DB", metavar="PATH", help="The ledger file (default: in your user data folder; or $CALLROOM_DB).")(f)
+    return f
+
+
+def _run_app(store, clock: Clock, minutes: int, demo: bool = False) -> None:
+    from .ui.app import CallroomApp
+
+    try:
+        CallroomApp(store, clock=clock, minutes=minutes, demo=demo).run()
+    finally:
+        store.close()
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@_common
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(5, 240), help="Length of the power hour.")
+@click.version_option(__version__, prog_name="callroom")
+@click.pass_context
+def main(ctx: click.Context, minutes: int) -> None:
+    """callroom: an hour of collection calls, one client at a time.
+
+    With no command, opens today's call queue on your ledger. Start with
+    `callroom demo` to try it on a made-up ledger, or `callroom import FILE.csv`
+    to bring in the open invoices exported from your accounting tool.
+    """
+    ctx.ensure_object(Ctx)
+    if ctx.invoked_subcommand is None:
+        c: Ctx = ctx.obj
+        _run_app(c.open(), c.clock, minutes)
+
+
+@main.command()
+@_common
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(5, 240), help="Length of the power hour.")
+@click.option("--keep", type=click.Path(dir_okay=False), default=None, help="Write the demo ledger here instead of a temporary file.")
+@click.pass_obj
+def demo(c: Ctx, minutes: int, keep: str | None) -> None:
+    """Open a call session on a built-in demo ledger (never touches your own)."""
+    from . import demo as demo_mod
+    from .store import open_store
+
+    if keep:
+        path = Path(keep)
+        if path.exists():
+            raise click.ClickException(f"{path} already exists; choose a new file for the demo ledger.")
+    else:
+        path = Path(tempfile.mkdtemp(prefix="callroom-demo-")) / "demo.jsonl"
+    store = open_store(path)
+    demo_mod.load(store, c.clock.today())
+    _run_app(store, c.clock, minutes, demo=True)
+
+
+def _find(store, text: str):
+    from .store import Ambiguous, NotFound
+
+    try:
+        return store.clients.find(text)
+    except (NotFound, Ambiguous) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _choice(enum):
+    return click.Choice(enum.codes(), case_sensitive=False)
+
+
+@main.command()
+@_common
+@click.argument("client")
+@click.option("--result", "result", required=True, type=_choice(Result), help="How the call went.")
+@click.option("--reason", type=_choice(Reason), help="Why they have not paid.")
+@click.option("--outcome", type=_choice(Outcome), help="What was agreed.")
+@click.option("--amount", help="Promise, payment or plan total, e.g. 1200.00.")
+@click.option("--date", "when", help="Promise date, callback date, plan's first date or dispute get-back date (YYYY-MM-DD or +N days).")
+@click.option("--count", default="3", show_default=True, help="Plan: number of instalments.")
+@click.option("--frequency", default="monthly", show_default=True, type=click.Choice(["weekly", "fortnightly", "monthly"]), help="Plan: how often.")
+@click.option("--what", default="", help="Dispute: what is disputed.")
+@click.option("--note", default="", help="What was said.")
+@click.option("--next", "next_action", default="", help="Next action date (default: as the policy suggests).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored call as JSON.")
+@click.pass_obj
+def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, what, note, next_action, as_json) -> None:
+    """Log a call made away from the desk. CLIENT: a name, unique prefix or #id."""
+    from .domain.drafts import defaults
+    from .services import Desk
+
+    store = c.open()
+    try:
+        cl = _find(store, client)
+        desk = Desk(store, c.clock)
+        st = desk.standing(cl.id)
+        o = Outcome.parse(outcome) if outcome else None
+        d = Draft(result=Result.parse(result), reason=Reason.parse(reason) if reason else None, outcome=o,
+                  note=note, next_action=next_action, count=count, frequency=frequency, what=what)
+        if o is not None:
+            dflt = defaults(o, st, desk.today(), desk.policy)
+            d.amount = amount if amount is not None else dflt.get("amount", "")
+            d.date = when if when is not None else dflt.get("date", "")
+        try:
+            logged = desk.prepare(d, st)
+        except DraftError as e:
+            raise click.ClickException(f"--{e.field.replace('_', '-')}: {e}") from None
+        call = desk.record(logged)
+        for w in logged.warnings:
+            click.echo(f"warning: {w}", err=True)
+        if as_json:
+            click.echo(json.dumps({"id": call.id, "client": cl.name, **call.to_record()}, default=str))
+        else:
+            bits = [call.result.label] + ([call.reason.label] if call.reason else []) + ([call.outcome.label] if call.outcome else [])
+            click.echo(f"Logged call #{call.id} to {cl.name}: {' · '.join(bits)}.")
+            for p in logged.promises:
+                click.echo(f"  promise {p.money.format()} by {p.due.isoformat()}" + (f" (instalment {p.instalment})" if p.instalment else ""))
+            if logged.dispute:
+                click.echo(f"  dispute: {logged.dispute.what}; get back by {logged.dispute.get_back.isoformat()}")
+            if call.next_action:
+                click.echo(f"  next action: {call.next_action.isoformat()}")
+    finally:
+        store.close()
+
+
+@main.command()
+@_common
+@click.argument("client")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def history(c: Ctx, client: str, as_json: bool) -> None:
+    """A client's calls, promises, plans, disputes and payments, oldest first."""
+    from .services import Desk
+
+    store = c.open(read_only=True)
+    try:
+        cl = _find(store, client)
+        desk = Desk(store, c.clock)
+        events = timeline(store.client_file(cl.id), desk.today(), newest_first=False)
+        if as_json:
+            click.echo(json.dumps([e.to_json() for e in events], indent=2, default=str))
+            return
+        click.echo(f"{cl.name} (#{cl.id})")
+        if not events:
+            click.echo("  no history yet")
+        for e in events:
+            click.echo(f"  {e.when:%Y-%m-%d}  {e.kind:<8} {e.title}")
+            for line in e.detail.splitlines():
+                click.echo(f"  {'':10}  {'':<8} {line}")
+    finally:
+        store.close()
+
+
+@main.command()
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def queue(c: Ctx, as_json: bool) -> None:
+    """Print today's call queue and who is left out, with the reasons."""
+    from .services import Desk
+
+    store = c.open(read_only=True)
+    try:
+        q = Desk(store, c.clock).queue()
+        if as_json:
+            click.echo(json.dumps({
+                "queue": [{"client_id": e.client_id, "client": e.name, "tier": e.tier_name, "why": e.why, "stage": e.stage.value,
+                           "days_overdue": e.days, "owed": {k: str(v) for k, v in e.owed.items()}, "outside_hours": e.out_of_hours} for e in q.entries],
+                "not_today": [{"client_id": h.client_id, "client": h.name, "why": h.why} for h in q.not_today],
+            }, indent=2))
+            return
+        if not q.entries and not q.not_today:
+            click.echo("No invoices yet. Import your open invoices: callroom import FILE.csv")
+            return
+        for n, e in enumerate(q.entries, 1):
+            mark = "  (outside calling hours)" if e.out_of_hours else ""
+            click.echo(f"{n:>3}. {e.name:<34} {e.tier_name:<19} {e.why}{mark}")
+        if q.not_today:
+            click.echo("\nNot today:")
+            for h in q.not_today:
+                click.echo(f"     {h.name:<34} {h.why}")
+    finally:
+        store.close()
+
+
+@main.command()
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def clients(c: Ctx, as_json: bool) -> None:
+    """List the clients in the ledger with what they owe."""
+    from .domain.money import Totals
+
+    store = c.open(read_only=True)
+    try:
+        rows = []
+        for cl in sorted(store.clients.all(), key=lambda x: x.name.lower()):
+            owed = Totals()
+            for inv in store.ledger.open_invoices(cl.id):
+                if inv.balance is not None:
+                    owed[inv.currency] = owed.get(inv.currency, Decimal(0)) + inv.balance
+            rows.append((cl, owed))
+        if as_json:
+            click.echo(json.dumps([{"id": cl.id, "name": cl.name, "contact": cl.contact, "phone": cl.phone, "email": cl.email,
+                                    "owed": {k: str(v) for k, v in o.items()}} for cl, o in rows], indent=2))
+            return
+        for cl, o in rows:
+            click.echo(f"#{cl.id:<5} {cl.name:<36} {o.format() if o else '-'}")
+    finally:
+        store.close()
+
+
+def run() -> None:  # pragma: no cover
+    main(prog_name="callroom")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""A client's history as one timeline: calls, promises with their status, plans,
+disputes, payments and invoices opened and closed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from babel.dates import format_date
+
+from .models import ClientFile
+from .money import format_money
+from .promises import judge
+
+KINDS = ("call", "promise", "plan", "dispute", "payment", "invoice")
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    when: datetime
+    title: str
+    detail: str = ""
+    data: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "when": self.when.isoformat(), "title": self.title, "detail": self.detail, **self.data}
+
+
+def _at(d: date) -> datetime:
+    return datetime.combine(d, time(0, 0))
+
+
+def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: str = "en_US") -> list[Event]:
+    ev: list[Event] = []
+    fd = lambda d: format_date(d, "d MMM yyyy", locale=locale)  # noqa: E731
+    for c in cf.calls:
+        bits = [c.result.label]
+        if c.reason:
+            bits.append(c.reason.label)
+        if c.outcome:
+            bits.append(c.outcome.label)
+        nxt = f"next action {fd(c.next_action)}" if c.next_action else ""
+        ev.append(Event("call", c.at, " · ".join(bits), "\n".join(x for x in (c.note, nxt) if x), {
+            "id": c.id, "result": c.result.value, "reason": c.reason.value if c.reason else None,
+            "outcome": c.outcome.value if c.outcome else None, "note": c.note,
+            "next_action": c.next_action.isoformat() if c.next_action else None, "details": {k: v for k, v in c.details.items() if k != "links"},
+        }))
+    for j in judge(cf.promises, cf.payments, today):
+        p = j.promise
+        label = f"Instalment {p.instalment}" if p.plan_id else "Promise"
+        ev.append(Event("promise", _at(p.made_on), f"{label}: {format_money(p.amount, p.currency, locale)} by {fd(p.due)} — {j.status.label.lower()}",
+                        ", ".join(p.invoices), {"id": p.id, "amount": str(p.amount), "currency": p.currency, "due": p.due.isoformat(),
+                                                "status": j.status.value, "paid_by_due": str(j.paid_by_due), "plan_id": p.plan_id}))
+    for pl in cf.plans:
+        ev.append(Event("plan", _at(pl.made_on), f"Payment plan: {format_money(pl.total, pl.currency, locale)} in {pl.count} {pl.frequency} instalments from {fd(pl.first)}",
+                        ", ".join(pl.invoices), {"id": pl.id, "total": str(pl.total), "currency": pl.currency, "count": pl.count,
+                                                 "frequency": pl.frequency, "first": pl.first.isoformat()}))
+    for d in cf.disputes:
+        state = f"resolved {fd(d.resolved_on)}" if d.resolved_on else f"get back by {fd(d.get_back)}"
+        ev.append(Event("dispute", _at(d.opened), f"Dispute: {d.what} — {state}", ", ".join(d.invoices),
+                        {"id": d.id, "what": d.what, "get_back": d.get_back.isoformat(), "resolved_on": d.resolved_on.isoformat() if d.resolved_on else None}))
+    for p in cf.payments:
+        ev.append(Event("payment", _at(p.date), f"Payment {format_money(p.amount, p.currency, locale)} ({p.source})",
+                        ", ".join(p.invoices) + (f" — {p.note}" if p.note else ""),
+                        {"id": p.id, "amount": str(p.amount), "currency": p.currency, "date": p.date.isoformat(), "source": p.source, "invoices": list(p.invoices)}))
+    for i in cf.invoices:
+        if i.issued:
+            amt = format_money(i.amount, i.currency, locale) if i.amount is not None else "amount unknown"
+            ev.append(Event("invoice", _at(i.issued), f"Invoice {i.number} issued, {amt}",
+                            f"due {fd(i.due)}" if i.due else "", {"number": i.number, "event": "issued"}))
+        if i.closed_on:
+            ev.append(Event("invoice", _at(i.closed_on), f"Invoice {i.number} closed ({i.status})", "", {"number": i.number, "event": "closed"}))
+    ev.sort(key=lambda e: (e.when, KINDS.index(e.kind)), reverse=newest_first)
+    return ev

@@ -1,0 +1,302 @@
+"""The records callroom keeps: clients, invoices, payments, calls, promises, plans, disputes, sessions.
+
+Plain dataclasses with ``to_record``/``from_record`` for storage as JSON-safe dicts:
+dates as ISO text, money as decimal text (never float).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from .codes import Outcome, PromiseStatus, Reason, Result
+from .money import Money, to_decimal
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None or value == "" else to_decimal(value)
+
+
+def normalise_name(name: str) -> str:
+    """A key for matching one client across exports: case, accents, punctuation and
+    legal suffixes do not matter ('O'Brien & Sons Construction LLC' == 'obrien and sons construction')."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    words = [w for w in text.split() if w]
+    suffixes = {"llc", "ltd", "limited", "inc", "incorporated", "co", "corp", "corporation", "pty", "plc", "gmbh", "as", "kk", "bv", "sa", "the"}
+    while words and words[-1] in suffixes:
+        words.pop()
+    return " ".join(words)
+
+
+class Record:
+    """Conversion to and from the JSON-safe dict the store keeps."""
+
+    _dates: ClassVar[tuple[str, ...]] = ()
+    _datetimes: ClassVar[tuple[str, ...]] = ()
+    _decimals: ClassVar[tuple[str, ...]] = ()
+    _tuples: ClassVar[tuple[str, ...]] = ()
+    _enums: ClassVar[dict[str, type]] = {}
+
+    def to_record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.name == "id":
+                continue
+            v = getattr(self, f.name)
+            if v is None:
+                out[f.name] = None
+            elif f.name in self._dates or f.name in self._datetimes:
+                out[f.name] = v.isoformat()
+            elif f.name in self._decimals:
+                out[f.name] = str(v)
+            elif f.name in self._tuples:
+                out[f.name] = list(v)
+            elif f.name in self._enums:
+                out[f.name] = v.value
+            elif isinstance(v, dict):
+                out[f.name] = {k: (str(x) if isinstance(x, (Decimal, date)) else x) for k, x in v.items()}
+            else:
+                out[f.name] = v
+        return out
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any], id: int | None = None):
+        kwargs: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        for k, v in rec.items():
+            if k not in names or k == "id":
+                continue
+            if v is None:
+                kwargs[k] = None
+            elif k in cls._dates:
+                kwargs[k] = _d(v)
+            elif k in cls._datetimes:
+                kwargs[k] = _dt(v)
+            elif k in cls._decimals:
+                kwargs[k] = _dec(v)
+            elif k in cls._tuples:
+                kwargs[k] = tuple(v)
+            elif k in cls._enums:
+                kwargs[k] = cls._enums[k](v)
+            else:
+                kwargs[k] = v
+        return cls(id=id, **kwargs)  # type: ignore[call-arg]
+
+    def with_(self, **changes):
+        return replace(self, **changes)  # type: ignore[type-var]
+
+
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame"})
+
+
+@dataclass(frozen=True)
+class Client(Record):
+    id: int | None
+    name: str
+    contact: str = ""
+    phones: tuple[str, ...] = ()
+    email: str = ""
+    terms: str = ""
+    instructions: str = ""
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    region: str = ""  # ISO country used to read phone numbers without a +prefix
+    key: str = ""  # normalised name for matching across exports
+
+    _tuples = ("phones", "tags")
+
+    def __post_init__(self):
+        if not self.key:
+            object.__setattr__(self, "key", normalise_name(self.name))
+
+    @property
+    def first_name(self) -> str:
+        """'Dana' for 'Dana Whitfield'; 'Alan' for 'Dr. Alan Reyes'; 'Dr. Reyes' stays whole."""
+        words = (self.contact or "").split()
+        if len(words) >= 2 and words[0].rstrip(".").lower() in _TITLES:
+            return words[1] if len(words) > 2 else " ".join(words)
+        return words[0] if words else ""
+
+    @property
+    def phone(self) -> str:
+        return self.phones[0] if self.phones else ""
+
+
+@dataclass(frozen=True)
+class Invoice(Record):
+    id: int | None
+    client_id: int
+    number: str
+    currency: str
+    balance: Decimal | None  # None: the export could not tell (never guessed)
+    issued: date | None = None
+    due: date | None = None
+    amount: Decimal | None = None
+    status: str = "open"  # open | paid | void
+    terms: str = ""
+    closed_on: date | None = None
+    source: str = ""
+
+    _dates = ("issued", "due", "closed_on")
+    _decimals = ("balance", "amount")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open" and (self.balance is None or self.balance > 0)
+
+    @property
+    def owed(self) -> Money | None:
+        return None if self.balance is None else Money(self.balance, self.currency)
+
+
+@dataclass(frozen=True)
+class Payment(Record):
+    id: int | None
+    client_id: int
+    date: date
+    amount: Decimal
+    currency: str
+    invoices: tuple[str, ...] = ()  # invoice numbers it was for; empty = not said
+    source: str = "manual"  # manual | import | call
+    note: str = ""
+    applied: dict = field(default_factory=dict)  # {invoice id: amount} this payment lowered, so undo can restore it
+
+    _dates = ("date",)
+    _decimals = ("amount",)
+    _tuples = ("invoices",)
+
+
+@dataclass(frozen=True)
+class Call(Record):
+    id: int | None
+    client_id: int
+    at: datetime
+    result: Result
+    reason: Reason | None = None
+    outcome: Outcome | None = None
+    note: str = ""
+    next_action: date | None = None
+    session_id: int | None = None
+    details: dict = field(default_factory=dict)  # outcome specifics as text (amount, date, what …)
+    duration_s: int | None = None
+
+    _datetimes = ("at",)
+    _dates = ("next_action",)
+    _enums = {"result": Result, "reason": Reason, "outcome": Outcome}
+
+
+@dataclass(frozen=True)
+class Promise(Record):
+    id: int | None
+    client_id: int
+    made_on: date
+    due: date
+    amount: Decimal
+    currency: str
+    invoices: tuple[str, ...] = ()
+    call_id: int | None = None
+    plan_id: int | None = None
+    instalment: int | None = None  # 1-based position within its plan
+    method: str = ""
+    cancelled: bool = False
+
+    _dates = ("made_on", "due")
+    _decimals = ("amount",)
+    _tuples = ("invoices",)
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+@dataclass(frozen=True)
+class Plan(Record):
+    id: int | None
+    client_id: int
+    made_on: date
+    total: Decimal
+    currency: str
+    count: int
+    frequency: str  # weekly | fortnightly | monthly
+    first: date
+    invoices: tuple[str, ...] = ()
+    call_id: int | None = None
+    cancelled: bool = False
+
+    _dates = ("made_on", "first")
+    _decimals = ("total",)
+    _tuples = ("invoices",)
+
+
+@dataclass(frozen=True)
+class Dispute(Record):
+    id: int | None
+    client_id: int
+    opened: date
+    what: str
+    get_back: date
+    invoices: tuple[str, ...] = ()
+    who: str = ""
+    call_id: int | None = None
+    resolved_on: date | None = None
+
+    _dates = ("opened", "get_back", "resolved_on")
+    _tuples = ("invoices",)
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_on is None
+
+
+@dataclass(frozen=True)
+class Session(Record):
+    id: int | None
+    started: datetime
+    as_of: date
+    minutes: int = 60
+    ended: datetime | None = None
+    planned: int = 0  # clients queued at the start
+
+    _datetimes = ("started", "ended")
+    _dates = ("as_of",)
+
+
+@dataclass(frozen=True)
+class ClientFile:
+    """Everything known about one client, as the queue, script and history need it."""
+
+    client: Client
+    invoices: tuple[Invoice, ...] = ()
+    calls: tuple[Call, ...] = ()
+    promises: tuple[Promise, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    disputes: tuple[Dispute, ...] = ()
+    payments: tuple[Payment, ...] = ()
+
+    @property
+    def open_invoices(self) -> tuple[Invoice, ...]:
+        return tuple(i for i in self.invoices if i.is_open)
+
+    @property
+    def last_call(self) -> Call | None:
+        return max(self.calls, key=lambda c: c.at) if self.calls else None
+
+
+__all__ = [
+    "Client", "Invoice", "Payment", "Call", "Promise", "Plan", "Dispute", "Session", "ClientFile",
+    "normalise_name", "asdict", "PromiseStatus",
+]

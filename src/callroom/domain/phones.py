@@ -1,0 +1,64 @@
+"""Phone numbers: formatting for dialling and the client's local time, via phonenumbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from phonenumbers import timezone as pn_timezone
+
+
+@dataclass(frozen=True)
+class Dial:
+    raw: str
+    display: str  # formatted for dialling: '+1 415-555-0147'
+    e164: str | None
+    region: str | None  # ISO country of the number
+    zone: str | None  # an IANA time zone for the number, when one is known
+    valid: bool
+
+
+def parse(raw: str, default_region: str = "") -> Dial:
+    text = (raw or "").strip()
+    if not text:
+        return Dial(raw, "", None, None, None, False)
+    try:
+        num = phonenumbers.parse(text, (default_region or "US").upper())
+    except phonenumbers.NumberParseException:
+        return Dial(raw, text, None, None, None, False)
+    valid = phonenumbers.is_possible_number(num)
+    region = phonenumbers.region_code_for_number(num) or (default_region.upper() or None)
+    zones = [z for z in pn_timezone.time_zones_for_number(num) if z and z != "Etc/Unknown"]
+    if not zones and region:
+        zones = _region_zones(region)
+    display = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL) if valid else text
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) if valid else None
+    return Dial(raw, display, e164, region, zones[0] if zones else None, valid)
+
+
+def _region_zones(region: str) -> list[str]:
+    """Zones of a country when the number itself does not say (fictional or unassigned ranges)."""
+    example = phonenumbers.example_number(region)
+    if example is None:
+        return []
+    return [z for z in pn_timezone.time_zones_for_number(example) if z and z != "Etc/Unknown"]
+
+
+def local_time(dial: Dial, now: datetime) -> datetime | None:
+    """The time at the client's end, or None when the number does not tell."""
+    if not dial.zone:
+        return None
+    if now.tzinfo is None:
+        now = now.astimezone()
+    try:
+        return now.astimezone(ZoneInfo(dial.zone))
+    except Exception:
+        return None
+
+
+def within_hours(local: datetime, start: time, end: time, weekdays_only: bool) -> bool:
+    if weekdays_only and local.weekday() >= 5:
+        return False
+    return start <= local.time().replace(tzinfo=None) < end

@@ -1,0 +1,155 @@
+"""The call script: Listen, Flex, Escalate, written from the client's own facts (DOMAIN.md section 3).
+
+The wording is callroom's own. Every line is built from what the ledger knows: the
+contact's first name, the invoice numbers and months, the totals per currency, the
+terms, a broken promise, the payment instructions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterable
+
+from babel.dates import format_date
+
+from .codes import Reason, Stage
+from .models import Invoice
+from .money import Totals
+from .policy import Policy
+from .queue import ClientStanding
+
+
+@dataclass(frozen=True)
+class Script:
+    listen: tuple[str, ...]
+    flex: tuple[str, ...]
+    escalate: tuple[str, ...]
+    close: tuple[str, ...] = field(default=())
+
+    def stage(self, name: str) -> tuple[str, ...]:
+        return getattr(self, name)
+
+
+def join_words(items: list[str]) -> str:
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def invoice_months(invoices: Iterable[Invoice], today: date, locale: str = "en_US") -> str:
+    """'May and June', or 'December 2025 and January 2026' when they span years or are not this year."""
+    ds = sorted({(i.issued or i.due) for i in invoices if (i.issued or i.due)})
+    if not ds:
+        return ""
+    months = sorted({(d.year, d.month) for d in ds})
+    with_year = len({y for y, _ in months}) > 1 or months[0][0] != today.year
+    pattern = "MMMM yyyy" if with_year else "MMMM"
+    return join_words([format_date(date(y, m, 1), pattern, locale=locale) for y, m in months])
+
+
+def _d(d: date, locale: str) -> str:
+    return format_date(d, "EEEE d MMMM", locale=locale)
+
+
+def compose(
+    st: ClientStanding,
+    today: date,
+    *,
+    reason: Reason | None = None,
+    caller: str = "",
+    business: str = "",
+    policy: Policy = Policy(),
+    locale: str = "en_US",
+) -> Script:
+    c = st.client
+    invs = list(st.chase) or list(st.file.open_invoices)
+    numbers = join_words([i.number for i in invs])
+    months = invoice_months(invs, today, locale)
+    # The total of the invoices named (an invoice held by an open dispute is neither named nor asked for).
+    total = Totals.of(m for m in (i.owed for i in invs) if m is not None).format(locale, sep=" and ")
+    hello = f"Hi {c.first_name}," if c.first_name else "Hello,"
+    who = f" this is {caller}" if caller else ""
+    frm = f" from {business}" if business else ""
+    terms = f" on the {c.terms} terms we agreed" if c.terms else " within the terms we agreed"
+    plural = "invoices" if len(invs) != 1 else "invoice"
+    months_part = f" from {months}" if months else ""
+
+    listen: list[str] = [f"{hello}{who}{frm}.".replace(",.", ".")]
+    if st.unhandled_broken:
+        j = st.unhandled_broken[0]
+        p = j.promise
+        listen.append(
+            f"On {_d(p.made_on, locale)} you told me {p.money.format(locale)} would be paid by {_d(p.due, locale)}. "
+            + ("Only part of it has arrived." if j.paid_by_due > 0 else "It hasn't arrived.")
+            + " What happened?"
+        )
+    listen.append(f"I'm calling about {plural} {numbers}{months_part}, {total} in all.")
+    if st.stage is Stage.ESCALATION:
+        listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
+    else:
+        listen.append(f"Can we set up payment{terms}?")
+    listen.append("Is there a reason it hasn't been paid yet? (Listen; let them finish, then pick the reason.)")
+
+    flex = list(_flex_lines(reason, st, today, policy, locale))
+    escalate = list(_escalate_lines(st, today, policy, locale))
+    close = [
+        "Repeat back what was agreed: the amount, the date and how it will be paid.",
+    ]
+    if c.instructions:
+        close.append(f"Payment details: {c.instructions}")
+    close.append("Thank them, and say when you'll check in.")
+    return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close))
+
+
+def _flex_lines(reason: Reason | None, st: ClientStanding, today: date, policy: Policy, locale: str) -> Iterable[str]:
+    week = _d(today + timedelta(days=policy.promise_days), locale)
+    invs = st.chase or st.file.open_invoices  # the same invoices, and so the same total, as the opening
+    total = Totals.of(m for m in (i.owed for i in invs) if m is not None).format(locale, sep=" and ")
+    if reason is None:
+        yield "Pick the reason they give (keys 1-7) to see what to offer."
+        yield f"Otherwise ask for a date: can {total} be paid by {week}?"
+        return
+    if reason is Reason.CASH_FLOW:
+        yield "Thanks for telling me. Let's find something that works for both of us."
+        yield f"Could we split {total} into instalments, say monthly, starting {week}?"
+        yield "Or is there a date you can commit to for the full amount?"
+    elif reason is Reason.DISPUTE:
+        yield "I'm sorry to hear that. Tell me exactly what isn't right, so I can look into it."
+        yield "Log what is disputed; say who will look into it and by which date you'll get back."
+        yield "Is there a part that isn't in question that can be paid now?"
+    elif reason is Reason.INVOICE_PROBLEM:
+        yield "Let's fix that now: what's wrong or missing (address, PO number, amount)?"
+        yield "I'll correct it and resend it today. Can you confirm payment once it arrives?"
+        yield "If several clients say this, check your own invoicing first."
+    elif reason is Reason.THINKS_PAID:
+        yield "Thanks. Can you tell me the date it went out and how it was sent?"
+        yield "I'll check on our side and call you back that day if it hasn't arrived."
+    elif reason is Reason.OVERLOOKED:
+        yield "That happens, no problem at all."
+        yield f"Can you put it through by {week}? What date shall I note down?"
+    elif reason is Reason.STRETCHING:
+        yield f"Our agreement was {st.client.terms or 'the terms on the invoice'}; I need us to keep to it."
+        yield "If those terms don't suit you any more, let's agree new ones that work: say 60 days, charged to a card on the first day."
+        yield f"For what's overdue now: can {total} be paid by {week}?"
+    elif reason is Reason.WONT_PAY:
+        yield "I understand you don't intend to pay. I want to be clear about what happens next."
+        yield "Move to Escalate."
+
+
+def _escalate_lines(st: ClientStanding, today: date, policy: Policy, locale: str) -> Iterable[str]:
+    deadline = _d(today + timedelta(days=policy.final_notice_days), locale)
+    yield "Only when listening and offering have failed. Calm and factual, never a threat you won't carry out."
+    yield f"If we can't agree today, a final notice goes out, with payment due by {deadline}."
+    yield "After that the account goes to a lawyer's letter, a collection agency or small claims."
+    if st.stage is Stage.ESCALATION:
+        reasons = []
+        if st.days >= policy.escalation_from:
+            reasons.append(f"{st.days} days overdue")
+        if st.broken_count >= policy.broken_to_escalate:
+            reasons.append(f"{st.broken_count} broken promises")
+        if reasons:
+            yield f"Escalation review: {', '.join(reasons)}."
+    yield "Weigh the cost of legal action against what is owed before you commit to it."

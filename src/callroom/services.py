@@ -1,0 +1,177 @@
+"""The service layer between the store and the screens/CLI (no Textual here).
+
+``Desk`` answers the questions a calling session asks — today's queue, one client's
+standing and script, what a call becomes — and performs the writes, each durable
+before it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Iterable
+
+from .domain import queue as queue_mod
+from .domain import script as script_mod
+from .domain.clock import Clock
+from .domain.codes import Outcome, Reason, Result
+from .domain.drafts import Draft, Logged, build
+from .domain.models import Call, ClientFile, Invoice, Payment, Session
+from .domain.money import Totals
+from .domain.policy import Policy
+from .domain.queue import ClientStanding, Queue
+from .store.repo import Store
+
+
+@dataclass
+class SessionTally:
+    calls: int = 0
+    reached: int = 0
+    promises: int = 0
+    promised: Totals = None  # type: ignore[assignment]
+    plans: int = 0
+    disputes: int = 0
+    escalations: int = 0
+    skipped: int = 0
+    followups: int = 0
+    seconds: int = 0
+
+    def __post_init__(self):
+        if self.promised is None:
+            self.promised = Totals()
+
+    @property
+    def reach_rate(self) -> float:
+        return self.reached / self.calls if self.calls else 0.0
+
+    @property
+    def avg_seconds(self) -> float:
+        return self.seconds / self.calls if self.calls else 0.0
+
+
+def tally(calls: Iterable[Call]) -> SessionTally:
+    t = SessionTally()
+    for c in calls:
+        if c.result is Result.SKIPPED:
+            t.skipped += 1
+            continue
+        t.calls += 1
+        t.seconds += c.duration_s or 0
+        if c.result is Result.REACHED:
+            t.reached += 1
+        if c.outcome in (Outcome.PROMISE, Outcome.PLAN):
+            t.promises += 1
+            amt = c.details.get("amount")
+            cur = c.details.get("currency")
+            if amt and cur:
+                t.promised[cur] = t.promised.get(cur, Decimal(0)) + Decimal(amt)
+        if c.outcome is Outcome.PLAN:
+            t.plans += 1
+        if c.outcome is Outcome.DISPUTE:
+            t.disputes += 1
+        if c.outcome is Outcome.ESCALATE:
+            t.escalations += 1
+        if c.next_action is not None:
+            t.followups += 1
+    return t
+
+
+class Desk:
+    def __init__(self, store: Store, clock: Clock | None = None):
+        self.store = store
+        self.clock = clock or Clock()
+
+    @property
+    def policy(self) -> Policy:
+        return self.store.settings.policy
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def queue(self) -> Queue:
+        return queue_mod.build(self.store.client_files(), self.clock.now(), self.policy)
+
+    def standing(self, client_id: int) -> ClientStanding:
+        return queue_mod.standing(self.store.client_file(client_id), self.today(), self.policy)
+
+    def script(self, st: ClientStanding, reason: Reason | None = None) -> script_mod.Script:
+        s = self.store.settings
+        return script_mod.compose(st, self.today(), reason=reason, caller=s.caller, business=s.business, policy=self.policy)
+
+    def prepare(self, draft: Draft, st: ClientStanding, *, session_id: int | None = None, duration_s: int | None = None) -> Logged:
+        return build(draft, st, self.clock.now(), self.policy, session_id=session_id, duration_s=duration_s)
+
+    def record(self, logged: Logged) -> Call:
+        """Store the call and what it agreed; durable when this returns."""
+        s = self.store
+        with s.transaction():
+            call = s.calls.record(logged.call, promises=logged.promises, plan=logged.plan, dispute=logged.dispute, payment=logged.payment)
+            pay_id = call.details.get("links", {}).get("payment")
+            if pay_id is not None:
+                self._apply_payment(s.ledger.payments.get(pay_id))
+        return call
+
+    def log(self, draft: Draft, client_id: int, **kw) -> tuple[Call, Logged]:
+        st = self.standing(client_id)
+        logged = self.prepare(draft, st, **kw)
+        return self.record(logged), logged
+
+    def undo(self, call_id: int) -> Call:
+        s = self.store
+        call = s.calls.get(call_id)
+        with s.transaction():
+            pay_id = call.details.get("links", {}).get("payment")
+            if pay_id is not None:
+                self._reverse_payment(call)
+            s.calls.undo(call_id)
+        return call
+
+    def record_payment(self, client_id: int, amount: Decimal, currency: str, day: date, invoices: tuple[str, ...] = (), note: str = "") -> Payment:
+        with self.store.transaction():
+            p = self.store.ledger.payments.add(Payment(None, client_id, day, amount, currency, invoices, "manual", note))
+            self._apply_payment(p)
+        return p
+
+    def _apply_payment(self, p: Payment) -> None:
+        """Lower open balances by a payment: the named invoices first, then oldest due first.
+        What it lowered is kept on the payment, so an undo restores exactly that."""
+        left = p.amount
+        invs = [i for i in self.store.ledger.open_invoices(p.client_id) if i.currency == p.currency and i.balance is not None]
+        invs.sort(key=lambda i: (i.number not in p.invoices, i.due or date.min, i.number))
+        applied: dict[str, str] = {}
+        for inv in invs:
+            if left <= 0:
+                break
+            take = min(left, inv.balance)  # type: ignore[type-var]
+            left -= take
+            nb = inv.balance - take  # type: ignore[operator]
+            self.store.ledger.invoices.save(
+                inv.with_(balance=nb, status="paid" if nb <= 0 else "open", closed_on=p.date if nb <= 0 else None)
+            )
+            applied[str(inv.id)] = str(take)
+        if applied and p.id is not None:
+            self.store.ledger.payments.save(replace(p, applied=applied))
+
+    def _reverse_payment(self, call: Call) -> None:
+        pay_id = call.details["links"]["payment"]
+        try:
+            p = self.store.ledger.payments.get(pay_id)
+        except LookupError:
+            return
+        for inv_id, amt in p.applied.items():
+            inv = self.store.ledger.invoices.get(int(inv_id))
+            self.store.ledger.invoices.save(
+                inv.with_(balance=(inv.balance or Decimal(0)) + Decimal(amt), status="open", closed_on=None)
+            )
+
+    # sessions
+    def start_session(self, minutes: int, planned: int) -> Session:
+        now = self.clock.now().replace(tzinfo=None, microsecond=0)
+        return self.store.sessions.start(now, self.today(), minutes, planned)
+
+    def end_session(self, session: Session) -> Session:
+        return self.store.sessions.end(session, self.clock.now().replace(tzinfo=None, microsecond=0))
+
+    def session_calls(self, session_id: int) -> list[Call]:
+        return sorted((c for c in self.store.calls.all() if c.session_id == session_id), key=lambda c: c.at)

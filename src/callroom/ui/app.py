@@ -1,0 +1,141 @@
+"""The callroom Textual app."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..domain.clock import Clock
+from ..services import Desk
+from ..store.repo import Store
+from .session import SessionScreen
+
+
+class ClientCommands(Provider):
+    """Command palette: jump to any client by name, and the session's own commands."""
+
+    async def startup(self) -> None:
+        app = self.app
+        assert isinstance(app, CallroomApp)
+        self.clients = await app.run_in_thread_clients()
+
+    def _session(self) -> SessionScreen | None:
+        s = self.app.screen_stack
+        return next((x for x in reversed(s) if isinstance(x, SessionScreen)), None)
+
+    def _commands(self):
+        yield ("End the session", "See the summary; everything is saved", "end")
+        yield ("Not today list", "Who is left out of the queue and why", "not_today")
+        yield ("Client history", "The current client's whole history", "history")
+        yield ("Help: keys", "Every key of this screen", "help")
+
+    async def discover(self) -> Hits:
+        sess = self._session()
+        if sess is None:
+            return
+        for name, helptext, action in self._commands():
+            yield DiscoveryHit(name, partial(sess.run_action, action), help=helptext)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        sess = self._session()
+        if sess is not None:
+            for name, helptext, action in self._commands():
+                score = matcher.match(name)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(name), partial(sess.run_action, action), help=helptext)
+            for cid, cname in self.clients:
+                label = f"Call {cname}"
+                score = matcher.match(label)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(label), partial(sess.call_client, cid), help="Jump to this client in the session")
+
+
+class EmptyScreen(Screen):
+    """An empty ledger: say how to get invoices in, not an empty table."""
+
+    BINDINGS = [Binding("q", "app.quit", "Quit", id="empty.quit", tooltip="Leave callroom")]
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        t = Text()
+        t.append("No invoices yet\n\n", style="bold")
+        t.append("callroom builds today's call queue from your open invoices.\n")
+        t.append("Export them from your accounting tool as CSV (QuickBooks, Xero,\n")
+        t.append("FreshBooks, Stripe, Zoho, Wave, Sage, Invoice Ninja…), then run:\n\n")
+        t.append("    callroom import open-invoices.csv\n\n", style="bold green")
+        t.append("Add --dry-run first to see what would be stored.\n")
+        t.append("To try callroom on made-up clients: ")
+        t.append("callroom demo\n\n", style="bold green")
+        t.append(f"Ledger: {self.path}", style="dim")
+        with Vertical(id="empty"):
+            yield Static(t)
+        yield Footer()
+
+
+class NothingTodayScreen(Screen):
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="nothing.quit", tooltip="Leave callroom"),
+        Binding("z", "not_today", "Not today", id="nothing.not_today", tooltip="Who is left out, and why"),
+    ]
+
+    def __init__(self, desk: Desk, queue):
+        super().__init__()
+        self.desk = desk
+        self.queue = queue
+
+    def compose(self) -> ComposeResult:
+        t = Text()
+        t.append("Nobody to call today\n\n", style="bold")
+        t.append(f"{len(self.queue.not_today)} clients are waiting on a date (a promise, a plan, a dispute, a hold).\n")
+        t.append("Press z to see who and why.")
+        with Vertical(id="empty"):
+            yield Static(t)
+        yield Footer()
+
+    def action_not_today(self) -> None:
+        from .history import NotTodayScreen
+
+        self.app.push_screen(NotTodayScreen(self.queue))
+
+
+class CallroomApp(App):
+    CSS_PATH = "callroom.tcss"
+    TITLE = "callroom"
+    COMMANDS = App.COMMANDS | {ClientCommands}
+    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Jump to a client, end the session, …", show=True)]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, *, clock: Clock | None = None, minutes: int = 60, demo: bool = False, ticker=time.monotonic):
+        super().__init__()
+        self.store = store
+        self.desk = Desk(store, clock or Clock())
+        self.minutes = minutes
+        self.demo = demo
+        self.ticker = ticker
+        if demo:
+            self.sub_title = "demo ledger"
+
+    async def run_in_thread_clients(self) -> list[tuple[int, str]]:
+        return [(c.id, c.name) for c in self.store.clients.all()]  # type: ignore[misc]
+
+    def on_mount(self) -> None:
+        if self.store.is_empty():
+            self.push_screen(EmptyScreen(str(self.store.path or "in memory")))
+            return
+        q = self.desk.queue()
+        if not q.entries:
+            self.push_screen(NothingTodayScreen(self.desk, q))
+            return
+        self.push_screen(SessionScreen(self.desk, q, minutes=self.minutes, demo=self.demo, ticker=self.ticker))

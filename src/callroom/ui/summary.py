@@ -1,0 +1,46 @@
+"""The end of a session: what it achieved."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..services import Desk, tally
+
+
+class SummaryScreen(Screen):
+    BINDINGS = [
+        Binding("q,escape", "app.quit", "Quit", id="summary.quit", tooltip="Leave callroom; everything is already saved"),
+    ]
+
+    def __init__(self, desk: Desk, session, calls, planned: int):
+        super().__init__()
+        self.desk = desk
+        self.session = session
+        self.calls = calls
+        self.planned = planned
+
+    def compose(self) -> ComposeResult:
+        t = tally(self.calls)
+        table = Table(show_header=False, box=None, padding=(0, 2))
+        table.add_column(style="dim")
+        table.add_column(style="bold")
+        table.add_row("Calls made", f"{t.calls} of {self.planned} queued" + (f" ({t.skipped} skipped)" if t.skipped else ""))
+        table.add_row("Reached", f"{t.reached}  (reach rate {t.reach_rate:.0%})")
+        table.add_row("Promises", f"{t.promises}" + (f"  ({t.promised.format(sep=', ')})" if t.promised else ""))
+        table.add_row("Payment plans", str(t.plans))
+        table.add_row("Disputes opened", str(t.disputes))
+        table.add_row("Escalations", str(t.escalations))
+        mins, secs = divmod(int(t.avg_seconds), 60)
+        table.add_row("Average per call", f"{mins}:{secs:02d}")
+        table.add_row("Follow-ups created", str(t.followups))
+        with Vertical(id="summary"):
+            yield Static(Text("Session summary", style="bold"), id="summary-title")
+            yield Static(table)
+            yield Static(Text("Everything above is already saved in your ledger. q: quit", style="dim"))
+        yield Footer()

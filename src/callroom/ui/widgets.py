@@ -1,0 +1,183 @@
+"""The panels of the call screen. Each renders from plain values handed down to it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from ..domain import phones
+from ..domain.aging import bucket, days_overdue
+from ..domain.codes import PromiseStatus
+from ..domain.drafts import Draft
+from ..domain.money import format_money
+from ..domain.policy import Policy
+from ..domain.queue import ClientStanding, Entry
+from ..domain.script import Script
+from .keys import key_for
+
+
+def fdate(d: date | None) -> str:
+    return format_date(d, "d MMM yy", locale="en_US") if d else "—"
+
+
+class StatusBar(Static):
+    """Power-hour timer, progress and tallies."""
+
+    def show(self, *, position: int, total: int, remaining_s: int, reached: int, calls: int, promised: str, demo: bool) -> None:
+        mins, secs = divmod(max(remaining_s, 0), 60)
+        t = Text()
+        if demo:
+            t.append(" DEMO ", style="bold reverse")
+            t.append(" ")
+        t.append(f"Call {position} of {total}", style="bold")
+        t.append("  ·  ")
+        t.append(f"{mins:02d}:{secs:02d} left", style="bold red" if remaining_s <= 0 else ("yellow" if remaining_s < 300 else ""))
+        t.append("  ·  ")
+        t.append(f"reached {reached}/{calls}")
+        t.append("  ·  ")
+        t.append(f"promised {promised}")
+        self.update(t)
+
+
+class ClientCard(Static):
+    def show(self, st: ClientStanding, entry: Entry | None, now: datetime) -> None:
+        c = st.client
+        t = Text()
+        t.append(c.name, style="bold")
+        t.append(f"  #{c.id}", style="dim")
+        if entry is not None:
+            t.append("\n")
+            t.append(f"{entry.tier_name}: ", style="bold " + ("red" if entry.tier <= 2 else "cyan"))
+            t.append(entry.why)
+        t.append("\n")
+        if c.contact:
+            t.append(c.contact, style="bold")
+            t.append("  ")
+        for raw in c.phones[:2]:
+            dial = phones.parse(raw, c.region)
+            t.append(dial.display or raw, style="bold green")
+            local = phones.local_time(dial, now)
+            if local is not None:
+                t.append(f" ({local:%a %H:%M} local)", style="dim")
+                if entry is not None and entry.out_of_hours:
+                    t.append(" outside calling hours", style="bold yellow")
+            t.append("  ")
+        if c.email:
+            t.append("\n")
+            t.append(c.email)
+        t.append("\n")
+        t.append("Terms: ", style="dim")
+        t.append(c.terms or "not recorded")
+        if c.tags:
+            t.append("  Tags: ", style="dim")
+            t.append(", ".join(c.tags))
+        if c.instructions:
+            t.append("\nPay to: ", style="dim")
+            t.append(c.instructions)
+        last = st.last_call
+        t.append("\nLast contact: ", style="dim")
+        if last is None:
+            t.append("never called")
+        else:
+            bits = [last.result.label] + ([last.outcome.label] if last.outcome else [])
+            t.append(f"{last.at:%d %b %Y} · {' · '.join(bits)}")
+            if last.note:
+                t.append(f" — {last.note[:80]}")
+        opened = [j for j in st.judged if j.status is PromiseStatus.OPEN]
+        for j in opened[:2]:
+            p = j.promise
+            t.append("\nOpen: ", style="dim")
+            label = f"instalment {p.instalment}" if p.plan_id else "promise"
+            t.append(f"{label} {format_money(p.amount, p.currency)} by {fdate(p.due)}")
+        for j in st.unhandled_broken[:1]:
+            t.append("\nBroken: ", style="bold red")
+            t.append(f"promise {j.promise.money.format()} due {fdate(j.promise.due)}")
+        for d in st.file.disputes:
+            if d.is_open:
+                t.append("\nDispute: ", style="bold yellow")
+                t.append(f"{d.what} (get back by {fdate(d.get_back)})")
+        self.update(t)
+
+
+class InvoiceTable(DataTable):
+    def show(self, st: ClientStanding, today: date, policy: Policy) -> None:
+        self.clear(columns=True)
+        self.add_columns("Invoice", "Issued", "Due", "Days", "Amount", "Balance", "Age")
+        chased = {i.number for i in st.chase}
+        rows = sorted(st.file.open_invoices, key=lambda i: (i.due or date.min, i.number))
+        for inv in rows:
+            days = days_overdue(inv, today, policy)
+            bal = format_money(inv.balance, inv.currency) if inv.balance is not None else "unknown"
+            amt = format_money(inv.amount, inv.currency) if inv.amount is not None else "—"
+            num = inv.number if inv.number in chased else f"{inv.number} (disputed)"
+            self.add_row(num, fdate(inv.issued), fdate(inv.due), Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")), amt, bal, bucket(days), key=str(inv.id))
+
+
+class ScriptPanel(Static):
+    STAGES = ("listen", "flex", "escalate")
+
+    def show(self, script: Script, stage: str) -> None:
+        t = Text()
+        for name in self.STAGES:
+            style = "bold reverse" if name == stage else "dim"
+            t.append(f" {name.title()} ", style=style)
+            t.append(" ")
+        t.append("  (s: next stage)\n", style="dim")
+        lines = list(script.stage(stage))
+        if stage == "flex":
+            lines += [""] + list(script.close)
+        for line in lines:
+            if not line:
+                t.append("\n")
+                continue
+            t.append("› ", style="cyan")
+            t.append(line + "\n")
+        self.update(t)
+
+
+class LogPanel(Static):
+    def show(self, d: Draft, suggested: date | None, error: str = "", warning: str = "") -> None:
+        t = Text()
+
+        def part(label: str, value, key_hint: str) -> None:
+            t.append(f"{label}: ", style="dim")
+            if value is None:
+                t.append(key_hint, style="italic dim")
+            else:
+                t.append(f"{value.label}", style="bold")
+                k = key_for(value)
+                if k:
+                    t.append(f" [{k}]", style="dim")
+            t.append("   ")
+
+        part("Result", d.result, "r v n w g")
+        part("Reason", d.reason, "1-7")
+        part("Outcome", d.outcome, "p l t m x c b e")
+        t.append("\n")
+        detail = []
+        if d.amount and d.outcome is not None:
+            detail.append(d.amount)
+        if d.date and d.outcome is not None:
+            detail.append(("from " if d.outcome.value == "plan" else "by ") + d.date)
+        if d.outcome is not None and d.outcome.value == "plan":
+            detail.append(f"{d.count} × {d.frequency}")
+        if d.what:
+            detail.append(d.what[:40])
+        if detail:
+            t.append("  " + " · ".join(detail) + "\n", style="green")
+        t.append("Next action: ", style="dim")
+        if d.next_action:
+            t.append(d.next_action, style="bold")
+        elif suggested is not None:
+            t.append(f"{suggested.isoformat()} (suggested)", style="bold")
+        else:
+            t.append("set by the result", style="italic dim")
+        t.append("  [a]", style="dim")
+        if error:
+            t.append("\n" + error, style="bold red")
+        elif warning:
+            t.append("\n" + warning, style="bold yellow")
+        self.update(t)
