@@ -75,7 +75,19 @@ def _run_app(store, clock: Clock, minutes: int, demo: bool = False) -> None:
         store.close()
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ledger errors (locked, damaged, read-only, disk full) become one clear line and exit 1."""
+
+    def invoke(self, ctx):
+        from .store import ReadOnly, StoreError
+
+        try:
+            return super().invoke(ctx)
+        except (StoreError, ReadOnly) as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @_common
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(5, 240), help="Length of the power hour.")
 @click.version_option(__version__, prog_name="callroom")

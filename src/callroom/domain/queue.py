@@ -41,7 +41,7 @@ class ClientStanding:
     judged: tuple[Judged, ...]
     chase: tuple[Invoice, ...]  # open invoices not held back by an open dispute
     owed: Totals  # all open balances per currency
-    overdue: Totals  # overdue balances per currency
+    overdue: Totals  # overdue balances per currency of the chased invoices (not those in dispute)
     days: int  # days overdue of the oldest chased invoice
     stage: Stage
     broken_count: int
@@ -67,7 +67,7 @@ def standing(cf: ClientFile, today: date, policy: Policy = Policy()) -> ClientSt
         if inv.balance is None:
             continue
         owed[inv.currency] = owed.get(inv.currency, Decimal(0)) + inv.balance
-        if days_overdue(inv, today, policy) > 0:
+        if inv.number not in held and days_overdue(inv, today, policy) > 0:  # what is chased, not what is disputed
             overdue[inv.currency] = overdue.get(inv.currency, Decimal(0)) + inv.balance
     days = max((days_overdue(i, today, policy) for i in chase), default=0)
     last = cf.last_call

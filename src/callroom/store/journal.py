@@ -164,9 +164,20 @@ def _is_doc_key(key: Any) -> bool:
 
 def _bad_docs(docs: dict[Any, Any]) -> Iterator[tuple[Any, str]]:
     """Yield ``(key, reason)`` for every entry of a snapshot that is not a valid document."""
-    # Fast path first: on a healthy 100k-document table this is all that runs.
-    if all(map(_is_doc_key, docs)) and all(type(d) is dict for d in docs.values()):
-        return
+    # Fast path first, all in C loops: on a healthy 100,000-document table
+    # this is all that runs, in ~15 ms instead of ~100 ms key by key.
+    keys = list(docs)
+    try:
+        ids = list(map(int, keys))
+    except (ValueError, TypeError):
+        pass
+    else:
+        if (
+            list(map(str, ids)) == keys
+            and (not ids or min(ids) >= 0)
+            and set(map(type, docs.values())) <= {dict}
+        ):
+            return
     for key, doc in docs.items():
         if not _is_doc_key(key):
             yield key, f"document id {key!r} is not a whole number"
@@ -396,7 +407,7 @@ class JournalStorage(Storage):
         self._closed = False
         self._generation = 0
         self._tx_depth = 0
-        self._tx_ops: list[str] = []
+        self._tx_ops: list[tuple[str, int]] = []  # (text of some ops, how many)
         self._undo: list[tuple[str, str | None, Any]] = []
         self._tail_dirty = False
 
@@ -530,77 +541,76 @@ class JournalStorage(Storage):
         :class:`StorageWriteError` neither disk nor memory has changed.
         """
         self._check_writable()
-        encoded = self._encode_all(ops)
-        if not encoded:
+        text, raw_ops = self._encode_ops(ops)
+        if not raw_ops:
             return
         if self._tx_depth:
-            for text, op in encoded:
+            for op in raw_ops:
                 self._apply_mem(op, self._undo)
-                self._tx_ops.append(text)
+            self._tx_ops.append((text, len(raw_ops)))
         else:
-            self._append([text for text, _ in encoded])
-            for _, op in encoded:
+            self._append([text], len(raw_ops))
+            for op in raw_ops:
                 self._apply_mem(op, None)
         self._generation += 1
 
     @staticmethod
-    def _encode_all(ops: Iterable[Op]) -> list[tuple[str, Op]]:
-        """Each op's journal text, and the op with its document as it will read back.
+    def _encode_ops(ops: Iterable[Op]) -> tuple[str, list[dict[str, Any]]]:
+        """The ops as journal text, and parsed back from that text.
 
         Memory then holds exactly what a reopen would load (tuples become lists,
-        keys become strings...) and no reference to the caller's objects. The
-        documents are parsed back in one ``json.loads`` call: ~3x faster than
-        one per document for ``insert_multiple``.
+        keys become strings...) and no reference to the caller's objects. One
+        encode and one decode for the whole batch: per-document calls cost
+        ~3x more in ``insert_multiple``.
         """
-        out: list[tuple[str, Op]] = []
-        doc_texts: list[str] = []
+        raw: list[dict[str, Any]] = []
         for op in ops:
             table = op.table
             if type(table) is not str:
                 raise TypeError(f"table names are strings, not {type(table).__name__}")
             if type(op) is Clear:
-                out.append((f'{{"t":{_encode(table)},"clear":true}}', op))
+                raw.append({"t": table, "clear": True})
                 continue
             doc_id = op.doc_id
             if not isinstance(doc_id, int) or isinstance(doc_id, bool) or doc_id < 0:
                 raise ValueError(f"document ids are whole numbers >= 0, not {doc_id!r}")
             if type(op) is Delete:
-                out.append((f'{{"t":{_encode(table)},"del":{int(doc_id)}}}', Delete(table, int(doc_id))))
+                raw.append({"t": table, "del": int(doc_id)})
                 continue
             doc = op.doc
-            doc_text = _encode(doc if isinstance(doc, dict) else dict(doc))
-            doc_texts.append(doc_text)
-            text = f'{{"t":{_encode(table)},"put":{int(doc_id)},"doc":{doc_text}}}'
-            out.append((text, Put(table, int(doc_id), {})))
-        if doc_texts:
-            docs = iter(json.loads("[" + ",".join(doc_texts) + "]"))
-            out = [(text, op._replace(doc=next(docs)) if type(op) is Put else op) for text, op in out]
-        return out
+            if not isinstance(doc, Mapping):
+                raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
+            raw.append({"t": table, "put": int(doc_id), "doc": doc if isinstance(doc, dict) else dict(doc)})
+        if not raw:
+            return "", []
+        text = _encode(raw)
+        return text[1:-1], json.loads(text)
 
-    def _apply_mem(self, op: Op, undo: list[tuple[str, str | None, Any]] | None) -> None:
-        """Apply to memory, recording how to undo it when inside a transaction.
+    def _apply_mem(self, op: dict[str, Any], undo: list[tuple[str, str | None, Any]] | None) -> None:
+        """Apply one parsed op to memory, recording how to undo it when inside a transaction.
 
         Undo entries are ``(table, key, old)``; ``key`` None means the whole
         table dict (``old`` is _MISSING if the table did not exist).
         """
         data = self._data
-        table = op.table
-        if type(op) is Clear:
+        table = op["t"]
+        if "clear" in op:
             if undo is not None:
                 undo.append((table, None, data.get(table, _MISSING)))
             data[table] = {}
             return
         docs = data.get(table)
-        key = str(op.doc_id)
-        if type(op) is Put:
+        if "put" in op:
+            key = str(op["put"])
             if docs is None:
                 if undo is not None:
                     undo.append((table, None, _MISSING))
                 docs = data[table] = {}
             if undo is not None:
                 undo.append((table, key, docs.get(key, _MISSING)))
-            docs[key] = op.doc  # type: ignore[assignment]
+            docs[key] = op["doc"]
         elif docs is not None:
+            key = str(op["del"])
             old = docs.pop(key, _MISSING)
             if undo is not None and old is not _MISSING:
                 undo.append((table, key, old))
@@ -647,12 +657,12 @@ class JournalStorage(Storage):
         if not ops:
             return
         try:
-            self._append(ops)
+            self._append([text for text, _ in ops], sum(n for _, n in ops))
         except BaseException:
             self._rollback(undo, 0)
             raise
 
-    def _append(self, op_texts: list[str]) -> None:
+    def _append(self, op_texts: list[str], op_count: int) -> None:
         """Append one transaction line durably, or leave the file as it was."""
         line = ("".join(('{"tx":[', ",".join(op_texts), "]}\n"))).encode("utf-8")
         assert self._fd is not None
@@ -681,7 +691,7 @@ class JournalStorage(Storage):
         self._tail_dirty = False
         self._size = start + len(line)
         self._journal_bytes += len(line)
-        self._journal_ops += len(op_texts)
+        self._journal_ops += op_count
 
     def _trim_quietly(self) -> None:
         """Best effort to drop partial bytes now; if it fails, the next append retries it."""
@@ -1006,7 +1016,12 @@ class FastTable(Table):
         view = _TableView(self._storage.table_docs(self.name))
         try:
             updater(view)  # type: ignore[arg-type]
-            self._storage.apply(view.ops(self.name))
+            ops = view.ops(self.name)
+            if not ops and self.name not in self._storage.read():
+                # Stock TinyDB creates the table on any write, even one that
+                # changes nothing; db.tables() should not differ from it.
+                ops = [Clear(self.name)]
+            self._storage.apply(ops)
         finally:
             self.clear_cache()
 
@@ -1025,8 +1040,6 @@ class FastTable(Table):
         # makes an update of 3 documents in 100,000 copy 3, not 100,000.
         if cond is not None and doc_ids is None:
             doc_ids = self._matching_ids(cond)
-            if not doc_ids:
-                return []
         return super().update(fields, cond, doc_ids)
 
     def remove(
@@ -1037,8 +1050,6 @@ class FastTable(Table):
         # Same reasoning as update().
         if cond is not None and doc_ids is None:
             doc_ids = self._matching_ids(cond)
-            if not doc_ids:
-                return []
         return super().remove(cond, doc_ids)
 
     def search(self, cond: QueryLike) -> list[Document]:

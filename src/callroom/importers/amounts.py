@@ -1,0 +1,184 @@
+"""Reading amounts as accounting exports print them, into Decimal (never float).
+
+Handles currency symbols and ISO codes before or after the number, thousands
+separators (western 1,234,567.00, Indian 12,34,567.00, 1.234,56, 1 234,56, 1'234.56),
+negatives as a leading or trailing minus, parentheses or a CR suffix, and a lone dash
+for zero. Anything else is refused: a value is never half-read.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import list_currencies
+
+ISO_CURRENCIES = frozenset(list_currencies())
+
+# Unicode spaces used as thousands separators, and minus look-alikes.
+_SPACES = {"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " "}
+_MINUS = {"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-", "\uff0d": "-"}
+_TRANS = str.maketrans({**_SPACES, **_MINUS})
+
+_SYMBOLS = "$€£¥₹₩₽₺₪₫₱₦₴₲₡₵₭₮₸฿¢₨"
+# Symbols and short prefixes seen in front of or after amounts: US$, NZ$, A$, C$, R$, Rs., kr, zł …
+_SYMBOL_RE = re.compile(
+    r"^(?:[A-Z]{1,3}\s?)?[" + re.escape(_SYMBOLS) + r"]|^(?:Rs\.?|kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei|RM|Rp|R)(?=[\s\d(.\-])",
+)
+_SYMBOL_END_RE = re.compile(
+    r"[" + re.escape(_SYMBOLS) + r"]$|(?<=[\s\d.)])(?:kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei|€|₽|₫|₴)$",
+)
+_CODE_START = re.compile(r"^([A-Za-z]{3})(?=[\s\d(.\-$€£¥₹])")
+_CODE_END = re.compile(r"(?<=[\s\d.)])([A-Za-z]{3})$")
+_DIGITS = re.compile(r"^[\d.,' ’]+$")
+
+
+class AmountError(ValueError):
+    """Not an amount; ``str(err)`` says why in plain words."""
+
+
+def _strip_decorations(s: str) -> tuple[str, bool, str | None]:
+    """Peel signs, brackets, currency symbols and codes off both ends."""
+    negative = False
+    code: str | None = None
+    for _ in range(8):
+        before = s
+        s = s.strip()
+        if s.startswith("(") and s.endswith(")"):
+            negative = True
+            s = s[1:-1]
+            continue
+        if s.startswith("-"):
+            negative = True
+            s = s[1:]
+            continue
+        if s.startswith("+"):
+            s = s[1:]
+            continue
+        if s.endswith("-"):
+            negative = True
+            s = s[:-1]
+            continue
+        upper_tail = s[-2:].upper()
+        if len(s) > 2 and upper_tail in ("CR", "DR") and (s[-3].isdigit() or s[-3] in " )"):
+            if upper_tail == "CR":
+                negative = True
+            s = s[:-2]
+            continue
+        m = _CODE_START.match(s)
+        if m and m.group(1).upper() in ISO_CURRENCIES:
+            code = m.group(1).upper()
+            s = s[3:]
+            continue
+        m = _CODE_END.search(s)
+        if m and m.group(1).upper() in ISO_CURRENCIES:
+            code = m.group(1).upper()
+            s = s[:-3]
+            continue
+        m = _SYMBOL_RE.match(s)
+        if m:
+            s = s[m.end():]
+            continue
+        m = _SYMBOL_END_RE.search(s)
+        if m:
+            s = s[: m.start()]
+            continue
+        if s == before:
+            break
+    return s.strip(), negative, code
+
+
+_WESTERN = {sep: re.compile(r"^\d{1,3}(?:" + re.escape(sep) + r"\d{3})+$") for sep in (",", ".", " ", "'", "’")}
+_INDIAN = re.compile(r"^\d{1,2}(?:,\d{2})+,\d{3}$")
+
+
+def _valid_integer(part: str, thousands: set[str]) -> bool:
+    if part.isdigit():
+        return True
+    seps = {c for c in part if not c.isdigit()}
+    if len(seps) != 1:
+        return False
+    sep = seps.pop()
+    if sep not in thousands:
+        return False
+    if _WESTERN[sep].match(part):
+        return True
+    return sep == "," and bool(_INDIAN.match(part))
+
+
+@lru_cache(maxsize=65536)
+def parse_money(text: str, decimal_mark: str = ".") -> tuple[Decimal, str | None]:
+    """``(amount, ISO code printed with it or None)``; raises AmountError."""
+    if decimal_mark not in (".", ","):
+        raise ValueError("decimal_mark must be '.' or ','")
+    raw = (text or "").translate(_TRANS).strip()
+    if not raw:
+        raise AmountError("is empty")
+    if raw in ("-", "--", "- -"):
+        return Decimal(0), None
+    core, negative, code = _strip_decorations(raw)
+    if core in ("", "-") and raw.strip("()$€£¥₹ ") in ("-", ""):
+        return Decimal(0), code
+    if not core or not _DIGITS.match(core) or not any(c.isdigit() for c in core):
+        raise AmountError("is not an amount callroom can read")
+    thousands = {",", " ", "'", "’"} if decimal_mark == "." else {".", " ", "'", "’"}
+    if decimal_mark in core:
+        integer, _, fraction = core.rpartition(decimal_mark)
+        if decimal_mark in integer:
+            raise AmountError("has more than one decimal point")
+    else:
+        integer, fraction = core, ""
+    if not fraction.isdigit() and fraction != "":
+        raise AmountError("has something other than digits after the decimal point")
+    if integer == "" and fraction == "":
+        raise AmountError("is not an amount callroom can read")
+    if integer and not _valid_integer(integer, thousands):
+        raise AmountError("has its thousands separators in the wrong places")
+    digits = "".join(c for c in integer if c.isdigit()) or "0"
+    try:
+        value = Decimal(digits + ("." + fraction if fraction else ""))
+    except InvalidOperation:  # pragma: no cover - guarded by the checks above
+        raise AmountError("is not an amount callroom can read") from None
+    return (-value if negative else value), code
+
+
+def parse_amount(text: str, decimal_mark: str = ".") -> Decimal:
+    """The Decimal an export printed ('$1,234.50', '(300.00)', '1.234,56 €', '1,39,240.00')."""
+    return parse_money(text, decimal_mark)[0]
+
+
+def decimal_mark_evidence(text: str) -> str | None:
+    """'.' or ',' when this one value shows which mark is the decimal point, else None.
+
+    '1,234.5' and '12.50' say '.', '1.234,56' and '12,5' say ','; '1,234' says nothing.
+    """
+    core = "".join(c for c in text if c.isdigit() or c in ".,")
+    last = max(core.rfind("."), core.rfind(","))
+    if last < 0:
+        return None
+    mark = core[last]
+    other = "," if mark == "." else "."
+    after = len(core) - last - 1
+    if other in core[:last]:
+        return mark
+    if core.count(mark) > 1:
+        return other  # '1.234.567' or '1,234,567': the repeated mark is a thousands separator
+    if after != 3 and after > 0:
+        return mark
+    return None
+
+
+def detect_decimal_mark(values) -> str:
+    """The decimal mark a file uses, from all its amounts: '.' unless the evidence says ','."""
+    dot = comma = 0
+    for v in values:
+        ev = decimal_mark_evidence(v)
+        if ev == ".":
+            dot += 1
+        elif ev == ",":
+            comma += 1
+    return "," if comma > dot else "."
+
+
+__all__ = ["AmountError", "parse_amount", "parse_money", "detect_decimal_mark", "decimal_mark_evidence", "ISO_CURRENCIES"]

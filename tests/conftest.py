@@ -1,0 +1,38 @@
+"""Shared fixtures: a demo ledger on a temporary file and a fixed clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from callroom import demo
+from callroom.domain.clock import Clock
+from callroom.store import open_store
+
+from support import NOW, TODAY
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock.at(NOW)
+
+
+@pytest.fixture
+def demo_store(tmp_path):
+    store = open_store(tmp_path / "ledger.jsonl")
+    demo.load(store, TODAY)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def empty_store(tmp_path):
+    store = open_store(tmp_path / "ledger.jsonl")
+    yield store
+    store.close()
+
+
+def reopen(store):
+    """Close and reopen a store from disk: what a test asserts must have survived this."""
+    path = store.path
+    store.close()
+    return open_store(path)

@@ -1,0 +1,143 @@
+"""The command line, run through click's runner on a real ledger file."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from callroom import demo
+from callroom.cli import main
+from callroom.domain.codes import Outcome, Result
+from callroom.store import open_store
+
+from support import TODAY
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    store = open_store(path)
+    demo.load(store, TODAY)
+    store.close()
+    return path
+
+
+def run(ledger, *args):
+    return CliRunner().invoke(main, ["--db", str(ledger), "--as-of", TODAY.isoformat(), *args], catch_exceptions=False)
+
+
+def test_help_explains_every_command():
+    r = CliRunner().invoke(main, ["--help"])
+    assert r.exit_code == 0
+    for cmd in ("demo", "log", "history", "queue", "clients"):
+        assert cmd in r.output
+    r = CliRunner().invoke(main, ["log", "--help"])
+    assert "--result" in r.output and "no-answer" in r.output
+
+
+def test_log_promise_by_prefix_is_stored_and_printed(ledger):
+    r = run(ledger, "log", "Delgado", "--result", "reached", "--reason", "overlooked", "--outcome", "promise", "--amount", "1200", "--date", "+5", "--note", "back from leave")
+    assert r.exit_code == 0, r.output
+    assert "Delgado Family Dental" in r.output and "promise $1,200.00" in r.output
+    store = open_store(ledger, read_only=True)
+    c = store.clients.find("Delgado")
+    call = max(store.calls.for_client(c.id), key=lambda x: x.id)
+    assert call.result is Result.REACHED and call.outcome is Outcome.PROMISE and call.note == "back from leave"
+    p = [p for p in store.promises.for_client(c.id) if p.call_id == call.id][0]
+    assert p.due == TODAY + timedelta(days=5) and str(p.amount) == "1200"
+    assert call.next_action == TODAY + timedelta(days=6)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["Nobody Here", "--result", "reached"], "no client matches"),
+        (["a", "--result", "reached"], "matches"),  # ambiguous prefix
+        (["Delgado", "--result", "voicemail", "--outcome", "promise"], "needs the right person reached"),
+        (["Delgado", "--result", "reached", "--outcome", "promise", "--amount", "-5"], "more than zero"),
+        (["Delgado", "--result", "reached", "--outcome", "promise", "--amount", "abc"], "not an amount"),
+        (["Delgado", "--result", "reached", "--outcome", "promise", "--date", "2026-02-31"], "not a date"),
+        (["Delgado", "--result", "reached", "--outcome", "callback", "--date", "2020-01-01"], "in the past"),
+        (["Delgado", "--result", "reached", "--outcome", "dispute"], "what is disputed"),
+    ],
+)
+def test_log_refuses_bad_values_and_stores_nothing(ledger, args, message):
+    before = ledger.read_bytes()
+    r = run(ledger, "log", *args)
+    assert r.exit_code != 0
+    assert message in r.output
+    assert ledger.read_bytes() == before
+
+
+def test_log_refuses_unknown_result_code(ledger):
+    r = CliRunner().invoke(main, ["--db", str(ledger), "log", "Delgado", "--result", "maybe"])
+    assert r.exit_code == 2 and "maybe" in r.output
+
+
+def test_history_json_oldest_first_with_promise_status(ledger):
+    r = run(ledger, "history", "Cedar Ridge", "--json")
+    assert r.exit_code == 0
+    events = json.loads(r.output)
+    whens = [e["when"] for e in events]
+    assert whens == sorted(whens)
+    promise = [e for e in events if e["kind"] == "promise"][0]
+    assert promise["status"] == "broken" and promise["amount"] == "3325.50"
+    assert {e["kind"] for e in events} >= {"call", "promise", "invoice"}
+
+
+def test_queue_json_puts_follow_ups_and_broken_promises_first(ledger):
+    r = run(ledger, "queue", "--json")
+    data = json.loads(r.output)
+    tiers = [e["tier"] for e in data["queue"] if not e["outside_hours"]]
+    order = ["Follow-up due", "Broken promise", "Collection call", "Friendly follow-up"]
+    assert tiers == sorted(tiers, key=order.index)
+    names = {e["client"]: e["why"] for e in data["not_today"]}
+    assert "Westfield Accounting Group" in names and names["Westfield Accounting Group"] == "nothing open"
+    broken = [e for e in data["queue"] if e["client"] == "Cedar Ridge Property Management"][0]
+    assert "broken" in broken["why"]
+
+
+def test_as_of_changes_today(ledger):
+    later = (TODAY + timedelta(days=60)).isoformat()
+    r = CliRunner().invoke(main, ["--db", str(ledger), "--as-of", later, "queue", "--json"])
+    data = json.loads(r.output)
+    assert not any(h["client"] == "Evergreen Landscaping" and h["why"] == "not yet due" for h in data["not_today"])
+
+
+def test_second_writer_gets_a_clear_message(ledger):
+    holder = open_store(ledger)
+    try:
+        r = run(ledger, "log", "Delgado", "--result", "voicemail")
+        assert r.exit_code != 0
+        assert "pid" in r.output and "--read-only" in r.output
+        r = run(ledger, "--read-only", "history", "Delgado")  # looking is still fine
+        assert r.exit_code == 0 and "Delgado Family Dental" in r.output
+    finally:
+        holder.close()
+
+
+def test_read_only_refuses_to_log(ledger):
+    before = ledger.read_bytes()
+    r = run(ledger, "--read-only", "log", "Delgado", "--result", "voicemail")
+    assert r.exit_code != 0 and "read-only" in r.output
+    assert ledger.read_bytes() == before
+
+
+def test_damaged_file_is_named_and_left_alone(tmp_path):
+    path = tmp_path / "ledger.jsonl"
+    store = open_store(path)
+    demo.load(store, TODAY)
+    store.close()
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    lines[2] = lines[2][: len(lines[2]) // 2]  # tear a snapshot line in the middle of the file
+    broken = b"\n".join(lines)
+    path.write_bytes(broken)
+    r = CliRunner().invoke(main, ["--db", str(path), "clients"])
+    assert r.exit_code != 0
+    assert str(path) in r.output and "line 3" in r.output
+    assert path.read_bytes() == broken

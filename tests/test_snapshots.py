@@ -1,0 +1,63 @@
+"""SVG snapshots of every screen at 80x24 and 120x40 (pytest-textual-snapshot).
+
+Regenerate after an intended change with: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callroom import demo
+from callroom.domain.clock import Clock
+from callroom.store import open_store
+from callroom.ui.app import CallroomApp
+
+from support import NOW, TODAY
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def make_app(tmp_path, *, empty: bool = False) -> CallroomApp:
+    store = open_store(tmp_path / "ledger.jsonl")
+    if not empty:
+        demo.load(store, TODAY)
+    else:
+        store.path = Path("~/.local/share/callroom/ledger.jsonl")  # shown on screen; tmp_path differs per run
+    return CallroomApp(store, clock=Clock.at(NOW), ticker=lambda: 0.0, demo=not empty)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param([], id="session"),
+        pytest.param(["r", "1"], id="session-flex"),
+        pytest.param(["r", "1", "p"], id="promise-form"),
+        pytest.param(["r", "1", "l"], id="plan-form"),
+        pytest.param(["r", "2", "x"], id="dispute-form"),
+        pytest.param(["h"], id="history"),
+        pytest.param(["z"], id="not-today"),
+        pytest.param(["question_mark"], id="help"),
+        pytest.param(["r", "7", "e"], id="escalate"),
+    ],
+)
+def test_screens(snap_compare, tmp_path, keys, size):
+    assert snap_compare(make_app(tmp_path), press=keys, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_summary(snap_compare, tmp_path, size):
+    async def run_before(pilot):
+        await pilot.press("r", "1", "p", "enter", "enter", "v", "enter", "q")
+        app = pilot.app
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_empty_ledger(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path, empty=True), terminal_size=size)
