@@ -226,3 +226,9 @@ def test_clean_text_refuses_huge_notes():
     refused(Draft(result=Result.VOICEMAIL, note="y" * 100_000), "note")
     with pytest.raises(DraftError):
         clean_text("z" * 201, 200)
+
+
+def test_a_too_long_short_field_names_itself_not_the_note():
+    refused(reached(Outcome.DISPUTE, what="w" * 501, date="+7"), "what")
+    refused(reached(Outcome.PROMISE, amount="10", date="+7", method="m" * 201), "method")
+    refused(Draft(result=Result.SKIPPED, skip_reason="s" * 501), "skip_reason")

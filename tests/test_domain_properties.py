@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from callroom.domain.aging import aging_table
 from callroom.domain.codes import Outcome, PromiseStatus, Reason, Result
+from callroom.domain.drafts import Draft, defaults
+from callroom.domain.drafts import build as build_draft
 from callroom.domain.models import Call, Client, ClientFile, Dispute, Invoice, Payment, Promise
 from callroom.domain.promises import judge
 from callroom.domain.queue import build, standing
 from callroom.domain.schedule import plan_amounts
+from callroom.domain.script import compose
 
 from domain_builders import LA_PHONE, LONDON_PHONE, NY_PHONE, NZ_PHONE, TODAY
 
@@ -23,6 +26,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 CURRENCIES = ["USD", "EUR", "JPY"]
 
 days_back = st.integers(min_value=-30, max_value=200)
+maybe_days_back = st.one_of(st.none(), days_back)
 
 
 def money_amount(currency: str, lo: int = 0, hi: int = 500_000):
@@ -30,55 +34,73 @@ def money_amount(currency: str, lo: int = 0, hi: int = 500_000):
     return st.integers(lo, hi).map(lambda n: Decimal(n).scaleb(-places))
 
 
+# Strategies are built once: building them inside every draw is what makes generation slow.
+CURRENCY = st.sampled_from(CURRENCIES)
+BALANCE = {c: st.one_of(st.none(), money_amount(c)) for c in CURRENCIES}
+AMOUNT = {c: money_amount(c, 1, 200_000) for c in CURRENCIES}
+STATUS = st.sampled_from(["open", "open", "open", "paid", "void"])
+RESULT = st.sampled_from(list(Result))
+OUTCOME = st.sampled_from([None, *Outcome])
+REASON = st.sampled_from([None, *Reason])
+NAME = st.sampled_from(["Acme", "acme", "Birch & Co", "Cedar", "Dogwood"])
+PHONE = st.sampled_from([NY_PHONE, LA_PHONE, NZ_PHONE, LONDON_PHONE, ""])
+PICKS = st.lists(st.integers(0, 3), max_size=2, unique=True)  # which invoices a promise/payment/dispute names
+SMALL = {n: st.integers(0, n) for n in (3, 4, 30, 40, 60)}
+HOUR = st.integers(8, 17)
+NEXT = st.one_of(st.none(), st.integers(-10, 20))
+PAY_DAY = st.integers(-5, 60)
+
+
+def named(draw, numbers):
+    return tuple(numbers[i % len(numbers)] for i in draw(PICKS))
+
+
 @st.composite
 def invoices(draw, cid: int, n: int):
     out = []
     for k in range(n):
-        cur = draw(st.sampled_from(CURRENCIES))
-        bal = draw(st.one_of(st.none(), money_amount(cur)))
-        status = draw(st.sampled_from(["open", "open", "open", "paid", "void"]))
+        cur = draw(CURRENCY)
+        bal = draw(BALANCE[cur])
+        status = draw(STATUS)
         if status == "paid":
             bal = Decimal(0)
-        due_ago = draw(st.one_of(st.none(), days_back))
-        issued_ago = draw(st.one_of(st.none(), days_back.map(lambda d: d + 30)))
+        due_ago = draw(maybe_days_back)
+        issued_ago = draw(maybe_days_back)
         out.append(Invoice(cid * 100 + k, cid, f"{cid}-{k}", cur, bal,
-                           issued=None if issued_ago is None else TODAY - timedelta(days=issued_ago),
+                           issued=None if issued_ago is None else TODAY - timedelta(days=issued_ago + 30),
                            due=None if due_ago is None else TODAY - timedelta(days=due_ago), status=status))
     return out
 
 
 @st.composite
 def client_files(draw, cid: int):
-    name = draw(st.sampled_from(["Acme", "acme", "Birch & Co", "Cedar", "Dogwood"]))
-    phone = draw(st.sampled_from([NY_PHONE, LA_PHONE, NZ_PHONE, LONDON_PHONE, ""]))
-    invs = draw(invoices(cid, draw(st.integers(0, 4))))
+    name = draw(NAME)
+    phone = draw(PHONE)
+    invs = draw(invoices(cid, draw(SMALL[4])))
     numbers = [i.number for i in invs] or ["none"]
     calls = []
-    for k in range(draw(st.integers(0, 3))):
-        result = draw(st.sampled_from(list(Result)))
-        outcome = draw(st.sampled_from([None, *Outcome])) if result is Result.REACHED else None
-        reason = draw(st.sampled_from([None, *Reason])) if result is Result.REACHED else None
-        day = TODAY - timedelta(days=draw(st.integers(0, 60)))
-        nxt = draw(st.one_of(st.none(), st.integers(-10, 20).map(lambda d: day + timedelta(days=d))))
-        calls.append(Call(cid * 100 + k, cid, datetime.combine(day, time(draw(st.integers(8, 17)))), result, reason, outcome, "", nxt))
+    for k in range(draw(SMALL[3])):
+        result = draw(RESULT)
+        outcome = draw(OUTCOME) if result is Result.REACHED else None
+        reason = draw(REASON) if result is Result.REACHED else None
+        day = TODAY - timedelta(days=draw(SMALL[60]))
+        gap = draw(NEXT)
+        nxt = None if gap is None else day + timedelta(days=gap)
+        calls.append(Call(cid * 100 + k, cid, datetime.combine(day, time(draw(HOUR))), result, reason, outcome, "", nxt))
     promises = []
-    for k in range(draw(st.integers(0, 3))):
-        cur = draw(st.sampled_from(CURRENCIES))
-        made = TODAY - timedelta(days=draw(st.integers(0, 60)))
-        due = made + timedelta(days=draw(st.integers(0, 40)))
-        promises.append(Promise(cid * 100 + k, cid, made, due, draw(money_amount(cur, 1, 200_000)), cur,
-                                tuple(draw(st.lists(st.sampled_from(numbers), max_size=2, unique=True))),
-                                cancelled=draw(st.booleans())))
+    for k in range(draw(SMALL[3])):
+        cur = draw(CURRENCY)
+        made = TODAY - timedelta(days=draw(SMALL[60]))
+        due = made + timedelta(days=draw(SMALL[40]))
+        promises.append(Promise(cid * 100 + k, cid, made, due, draw(AMOUNT[cur]), cur, named(draw, numbers), cancelled=draw(st.booleans())))
     payments = []
-    for k in range(draw(st.integers(0, 3))):
-        cur = draw(st.sampled_from(CURRENCIES))
-        payments.append(Payment(cid * 100 + k, cid, TODAY - timedelta(days=draw(st.integers(-5, 60))), draw(money_amount(cur, 1, 200_000)), cur,
-                                tuple(draw(st.lists(st.sampled_from(numbers), max_size=2, unique=True)))))
+    for k in range(draw(SMALL[3])):
+        cur = draw(CURRENCY)
+        payments.append(Payment(cid * 100 + k, cid, TODAY - timedelta(days=draw(PAY_DAY)), draw(AMOUNT[cur]), cur, named(draw, numbers)))
     disputes = []
     if draw(st.booleans()):
-        opened = TODAY - timedelta(days=draw(st.integers(0, 30)))
-        disputes.append(Dispute(cid, cid, opened, "something", opened + timedelta(days=draw(st.integers(0, 40))),
-                                tuple(draw(st.lists(st.sampled_from(numbers), max_size=2, unique=True)))))
+        opened = TODAY - timedelta(days=draw(SMALL[30]))
+        disputes.append(Dispute(cid, cid, opened, "something", opened + timedelta(days=draw(SMALL[40])), named(draw, numbers)))
     client = Client(cid, name, contact="Pat Doe", phones=(phone,) if phone else (), region="US")
     return ClientFile(client, tuple(invs), tuple(calls), tuple(promises), (), tuple(disputes), tuple(payments))
 
@@ -104,6 +126,10 @@ def test_a_paid_invoice_never_appears_in_the_queue(files, now):
         if not cf.open_invoices:
             assert cid not in queued
             assert [h.why for h in q.not_today if h.client_id == cid] == ["nothing open"]
+    # nobody is called while everything they owe is held by an open dispute
+    for e in q.entries:
+        [cf] = [f for f in files if f.client.id == e.client_id]
+        assert standing(cf, now.date()).chase, e
     # every client is either queued or held, exactly once
     listed = [e.client_id for e in q.entries] + [h.client_id for h in q.not_today]
     assert sorted(listed) == sorted(cf.client.id for cf in files)
@@ -181,3 +207,23 @@ def test_queue_order_does_not_depend_on_input_order(files, now, rnd):
     # in-hours clients always come before out-of-hours ones, and tiers rise within each
     keys = [(e.out_of_hours, e.tier) for e in first.entries]
     assert keys == sorted(keys)
+    # every entry says why; every hold that names a day names today or later
+    assert all(e.why for e in first.entries)
+    assert all(h.until is None or h.until >= now.date() for h in first.not_today)
+
+
+@SETTINGS
+@given(ledgers())
+def test_every_queued_client_gets_a_script_and_the_default_promise_is_valid(files):
+    now = datetime.combine(TODAY, time(15), tzinfo=timezone.utc)
+    for e in build(files, now).entries:
+        [cf] = [f for f in files if f.client.id == e.client_id]
+        st_ = standing(cf, TODAY)
+        s = compose(st_, TODAY)
+        opening = " ".join(s.listen)
+        assert all(inv.number in opening for inv in st_.chase)
+        form = defaults(Outcome.PROMISE, st_, TODAY)
+        if form["amount"]:
+            logged = build_draft(Draft(result=Result.REACHED, outcome=Outcome.PROMISE, **form), st_, now)
+            [p] = logged.promises
+            assert p.amount == Decimal(form["amount"]) and p.due > TODAY and logged.warnings == ()

@@ -145,6 +145,18 @@ def test_a_disputed_invoice_is_not_chased_until_its_get_back_date():
     assert (entry(q, 1).tier, entry(q, 1).why) == (1, "dispute: get back by 27 Nov")
 
 
+def test_a_broken_promise_on_invoices_now_in_dispute_waits_for_the_get_back_date():
+    cf = cfile(client(1), [invoice("1001", "800.00", overdue=60)],
+               calls=[call(ago(20), Result.REACHED, outcome=Outcome.PROMISE, next_action=ago(4)),
+                      call(ago(10), Result.REACHED, reason=Reason.DISPUTE, outcome=Outcome.DISPUTE, next_action=ahead(4))],
+               promises=[promise(ago(20), ago(5), "800.00", invoices=("1001",))],
+               disputes=[dispute(ago(10), ahead(4), ("1001",))])
+    assert len(stand(cf).unhandled_broken) == 1
+    q = build([cf], NOW)
+    assert q.entries == []
+    assert held(q, 1).why == "dispute: get back by 27 Nov"
+
+
 def test_dispute_holds_only_the_invoices_it_names():
     cf = cfile(client(1), [invoice("1001", "800.00", overdue=60), invoice("1002", "300.00", overdue=12)],
                disputes=[dispute(ago(10), ahead(4), ("1001",))])

@@ -280,6 +280,61 @@ def clients(c: Ctx, as_json: bool) -> None:
         store.close()
 
 
+@main.command("import")
+@_common
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the invoices found as one JSON array.")
+@click.option("--full", is_flag=True, help="The files list ALL open invoices: close as paid any open invoice missing from them.")
+@click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), help="Day/month order, when a file's dates are ambiguous.")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help="Read FIELD (client, invoice, issued, due, currency, balance, amount, email, phone) from the column HEADER.")
+@click.option("--currency", default=None, help="Currency for files that do not state one (default: the ledger's, USD to start).")
+@click.pass_obj
+def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency) -> None:
+    """Import open invoices from CSV exports (QuickBooks, Xero, FreshBooks, Stripe, Zoho,
+    Wave, Sage, Invoice Ninja, or any CSV with recognisable headers).
+
+    A file is imported whole or not at all. Re-importing a newer export updates
+    balances; a lower balance is recorded as a payment.
+    """
+    from .importers import ImportFileError, parse_file, to_expected_json
+    from .importers.reconcile import plan_import
+    from .services import apply_import
+
+    mapping = {}
+    for m in maps:
+        if "=" not in m:
+            raise click.BadParameter(f"{m!r}: use FIELD=HEADER, e.g. balance='Amount Due'", param_hint="--map")
+        k, v = m.split("=", 1)
+        mapping[k.strip().lower()] = v.strip()
+    parsed = []
+    for f in files:
+        try:
+            parsed.append(parse_file(Path(f), date_order=date_order, mapping=mapping or None))
+        except ImportFileError as e:
+            raise click.ClickException(str(e)) from None
+    if dry_run and as_json:
+        out = []
+        for p in parsed:
+            out.extend(to_expected_json(p))
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    store = c.open(read_only=True if dry_run else None)
+    try:
+        cur = (currency or store.settings.default_currency).upper()
+        plan = plan_import(parsed, store.clients.all(), store.ledger.all_invoices(), as_of=c.clock.today(), full=full, default_currency=cur)
+        for line in plan.summary_lines():
+            click.echo(line)
+        if dry_run:
+            click.echo("Dry run: nothing was stored.")
+            return
+        counts = apply_import(store, plan)
+        click.echo(f"Stored: {counts['new_clients']} new clients, {counts['new_invoices']} new invoices, "
+                   f"{counts['updated_invoices']} updated, {counts['payments']} payments, {counts['closed_invoices']} closed.")
+    finally:
+        store.close()
+
+
 def run() -> None:  # pragma: no cover
     main(prog_name="callroom")
 

@@ -175,3 +175,26 @@ class Desk:
 
     def session_calls(self, session_id: int) -> list[Call]:
         return sorted((c for c in self.store.calls.all() if c.session_id == session_id), key=lambda c: c.at)
+
+
+def apply_import(store: Store, plan) -> dict[str, int]:
+    """Store an import plan (callroom.importers.reconcile.ImportPlan) as ONE durable write:
+    the whole file's changes land together, or none of them do."""
+    counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
+    with store.transaction():
+        for ci in plan.clients:
+            client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
+            counts["new_clients"] += 1 if ci.is_new else 0
+            for inv in ci.new_invoices:
+                store.ledger.invoices.add(replace(inv, client_id=client.id))
+                counts["new_invoices"] += 1
+            for inv in ci.updated_invoices:
+                store.ledger.invoices.save(replace(inv, client_id=client.id))
+                counts["updated_invoices"] += 1
+            for inv in ci.closed_invoices:
+                store.ledger.invoices.save(replace(inv, client_id=client.id))
+                counts["closed_invoices"] += 1
+            for pay in ci.payments:
+                store.ledger.payments.add(replace(pay, client_id=client.id))
+                counts["payments"] += 1
+    return counts

@@ -28,7 +28,7 @@ class DraftError(ValueError):
         self.field = field
 
 
-def clean_text(text: str, limit: int = MAX_NOTE) -> str:
+def clean_text(text: str, limit: int = MAX_NOTE, field: str = "note") -> str:
     """Drop control characters and escape sequences (never echoed raw to a terminal); keep newlines and tabs."""
     out = []
     i = 0
@@ -56,7 +56,8 @@ def clean_text(text: str, limit: int = MAX_NOTE) -> str:
         i += 1
     cleaned = "".join(out).strip()
     if len(cleaned) > limit:
-        raise DraftError("note", f"The note is {len(cleaned):,} characters; keep it under {limit:,}.")
+        what = "The note" if field == "note" else "This"
+        raise DraftError(field, f"{what} is {len(cleaned):,} characters; keep it under {limit:,}.")
     return cleaned
 
 
@@ -206,7 +207,7 @@ def build(
         raise DraftError("outcome", f"An outcome needs the right person reached; this call was {d.result.label.lower()}.")
     note = clean_text(d.note)
     if d.result is Result.SKIPPED:
-        note = (clean_text(d.skip_reason, 500) + ("\n" + note if note else "")).strip()
+        note = (clean_text(d.skip_reason, 500, "skip_reason") + ("\n" + note if note else "")).strip()
     cur, owed_amt = _main_owed(st)
     cur = cur or (st.file.invoices[0].currency if st.file.invoices else "USD")
     invoices = tuple(i.number for i in (st.chase or st.file.open_invoices))
@@ -228,7 +229,7 @@ def build(
     if o is Outcome.PROMISE:
         day = parse_day(d.date, "date", today)
         details["date"] = day.isoformat()
-        promises.append(Promise(None, cid, made_on=today, due=day, amount=amount, currency=cur, invoices=invoices, method=clean_text(d.method, 200)))
+        promises.append(Promise(None, cid, made_on=today, due=day, amount=amount, currency=cur, invoices=invoices, method=clean_text(d.method, 200, "method")))
     elif o is Outcome.PAID:
         day = parse_day(d.date or today.isoformat(), "date", today, allow_past=True)
         payment = Payment(None, cid, day, amount, cur, invoices, source="call", note="Paid on the call")
@@ -253,7 +254,7 @@ def build(
         ]
         details.update(count=count, frequency=d.frequency, first=day.isoformat())
     elif o is Outcome.DISPUTE:
-        what = clean_text(d.what, 500)
+        what = clean_text(d.what, 500, "what")
         if not what:
             raise DraftError("what", "Say what is disputed (the invoice, the work, the amount).")
         day = parse_day(d.date, "date", today)

@@ -183,7 +183,7 @@ def build(
         # Anything still owed on a due follow-up brings the client back.
         if why is not None and st.chase:
             tier = 1
-        elif st.unhandled_broken:
+        elif st.unhandled_broken and st.chase:  # not while everything open is held by a dispute
             j = st.unhandled_broken[0]
             tier, why = 2, f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
         if tier == 0:

@@ -73,7 +73,8 @@ def compose(
     hello = f"Hi {c.first_name}," if c.first_name else "Hello,"
     who = f" this is {caller}" if caller else ""
     frm = f" from {business}" if business else ""
-    terms = f" on the {c.terms} terms we agreed" if c.terms else " within the terms we agreed"
+    agreed = c.terms or ", ".join(sorted({i.terms for i in invs if i.terms}))
+    terms = f" on the {agreed} terms we agreed" if agreed else " within the terms we agreed"
     plural = "invoices" if len(invs) != 1 else "invoice"
     months_part = f" from {months}" if months else ""
 

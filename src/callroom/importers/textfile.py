@@ -111,8 +111,9 @@ def _mixed(data: bytes, name: str, first_line_utf8: bool | None, bom: bool = Fal
     shown = raw.decode("cp1252", errors="backslashreplace") if kind == "cp1252" else raw.decode("utf-8")
     column, value = _odd_cell(data, lines, line_no, kind)
     names = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (ANSI)"}
-    where = f" from line {first_line}" if first_line and first_line != line_no and not bom else ""
-    problem = (f"is written in a different text encoding ({names[kind]}){where}: this file mixes "
+    where = (f" from line {first_line}, which is {names[first_kind]}"
+             if first_line and first_line != line_no and not bom else "")
+    problem = (f"is in a different text encoding ({names[kind]}){where}: the file mixes "
                f"{names['utf-8']} and {names['cp1252']} text, so callroom cannot tell which letters were meant")
     if bom and not where:
         problem = ("is not UTF-8 text although the file starts with a UTF-8 marker: this file mixes "

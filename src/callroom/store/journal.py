@@ -28,6 +28,7 @@ import TinyDB.
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import shutil
@@ -235,6 +236,24 @@ class _Loaded:
     torn_tail_bytes: int
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects at once.
+
+    Loading 100,000 documents creates over a million objects, which triggers
+    several full collections that each scan all of them: about half the
+    open time. JSON data cannot form reference cycles, so nothing is missed.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_gc_paused()
 def _parse(
     raw: bytes,
     path: Path,
@@ -584,7 +603,9 @@ class JournalStorage(Storage):
         if not raw:
             return "", []
         text = _encode(raw)
-        return text[1:-1], json.loads(text)
+        with _gc_paused():
+            parsed = json.loads(text)
+        return text[1:-1], parsed
 
     def _apply_mem(self, op: dict[str, Any], undo: list[tuple[str, str | None, Any]] | None) -> None:
         """Apply one parsed op to memory, recording how to undo it when inside a transaction.

@@ -69,8 +69,12 @@ class ClientCard(Static):
             t.append("\n")
             t.append(c.email)
         t.append("\n")
+        if not c.phones:
+            t.append("No phone number on file", style="yellow")
+            t.append("\n")
+        inv_terms = sorted({i.terms for i in st.file.open_invoices if i.terms})
         t.append("Terms: ", style="dim")
-        t.append(c.terms or "not recorded")
+        t.append(c.terms or ", ".join(inv_terms) or "not recorded")
         if c.tags:
             t.append("  Tags: ", style="dim")
             t.append(", ".join(c.tags))

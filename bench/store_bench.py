@@ -1,0 +1,177 @@
+"""Benchmark: one durable insert into a ``calls`` table that already holds many calls.
+
+Measures callroom's journal store and, in the same run on the same data, stock
+TinyDB (``JSONStorage``, which rewrites the whole file on each insert). Stock
+TinyDB is slow at this size, so only a few of its inserts are timed (say so in
+the output); the journal store is timed over many more.
+
+    python bench/store_bench.py            # 100,000 calls
+    python bench/store_bench.py --quick    # 5,000 calls
+
+Target: median <= 1 ms per durable (fsync'd) insert with 100,000 calls stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    import callroom  # noqa: F401
+except ImportError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from tinydb import TinyDB
+from tinydb.storages import JSONStorage
+
+from callroom.store.journal import open_db
+
+OUTCOMES = ["promise", "no_answer", "voicemail", "dispute", "paid", "callback"]
+TARGET_MEDIAN_S = 0.001
+
+
+def make_calls(n: int, seed: int = 1) -> list[dict[str, Any]]:
+    """Call-like documents of realistic size (~200 bytes of JSON each)."""
+    rng = random.Random(seed)
+    return [
+        {
+            "client_id": rng.randrange(1, 3000),
+            "session_id": rng.randrange(1, 400),
+            "at": f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(8, 18):02d}:{rng.randrange(60):02d}:00",
+            "outcome": rng.choice(OUTCOMES),
+            "minutes": rng.randrange(1, 30),
+            "notes": "Spoke to accounts payable; " * rng.randrange(0, 3),
+            "details": {"invoice_ids": [rng.randrange(1, 20000) for _ in range(rng.randrange(1, 4))]},
+        }
+        for _ in range(n)
+    ]
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _time_inserts(insert: Any, docs: list[dict[str, Any]]) -> list[float]:
+    times = []
+    for doc in docs:
+        start = time.perf_counter()
+        insert(doc)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def bench_journal(workdir: Path, stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, float]:
+    path = workdir / "bench.callroom"
+    with open_db(path) as db:
+        with db.transaction():
+            db.table("calls").insert_multiple(stored)
+        db.compact()  # the state after a normal session: snapshot, empty journal
+    opens = []
+    for _ in range(3):
+        start = time.perf_counter()
+        db = open_db(path)
+        opens.append(time.perf_counter() - start)
+        assert len(db.table("calls")) == len(stored)
+        db.close()
+    db = open_db(path)
+    calls = db.table("calls")
+    _time_inserts(calls.insert, new[:10])  # warm-up: first insert computes the next id
+    times = _time_inserts(calls.insert, new[10:])
+    db.storage.close()  # not db.close(): no auto-compaction in the timing run's way
+    return {
+        "inserts_timed": len(times),
+        "median_s": statistics.median(times),
+        "p95_s": _p95(times),
+        "open_s": statistics.median(opens),
+        "file_mb": path.stat().st_size / 1e6,
+    }
+
+
+def bench_stock(workdir: Path, stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, float]:
+    path = workdir / "stock.json"
+    # Write the file in JSONStorage's own format directly: building it with
+    # stock inserts would take hours at 100,000 calls.
+    with open(path, "w") as f:
+        json.dump({"calls": {str(i): doc for i, doc in enumerate(stored, start=1)}}, f)
+    start = time.perf_counter()
+    db = TinyDB(path, storage=JSONStorage)
+    calls = db.table("calls")
+    assert len(calls) == len(stored)  # TinyDB reads lazily; this is the real open
+    open_s = time.perf_counter() - start
+    times = _time_inserts(calls.insert, new)
+    db.close()
+    return {
+        "inserts_timed": len(times),
+        "median_s": statistics.median(times),
+        "p95_s": _p95(times),
+        "open_s": open_s,
+        "file_mb": path.stat().st_size / 1e6,
+    }
+
+
+def run(calls: int, inserts: int, stock_inserts: int, workdir: Path | None = None) -> dict[str, Any]:
+    stored = make_calls(calls)
+    new = make_calls(inserts + 10 + stock_inserts, seed=2)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        ours = bench_journal(Path(tmp), stored, new[: inserts + 10])
+        stock = bench_stock(Path(tmp), stored, new[inserts + 10 :])
+    return {
+        "calls_stored": calls,
+        "load_average": os.getloadavg()[0],
+        "journal": ours,
+        "stock_tinydb": stock,
+        "speedup_median": stock["median_s"] / ours["median_s"],
+        "target_median_s": TARGET_MEDIAN_S,
+        "target_met": ours["median_s"] <= TARGET_MEDIAN_S,
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    ours, stock = result["journal"], result["stock_tinydb"]
+    ms = 1000
+    return "\n".join(
+        [
+            f"One durable insert into 'calls' holding {result['calls_stored']:,} calls "
+            f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus, load average {result['load_average']:.1f}: "
+            f"other processes' CPU use shows up in p95)",
+            f"{'':28}{'median':>10}{'p95':>10}{'open':>10}{'file':>10}",
+            f"{'callroom journal':28}{ours['median_s'] * ms:>8.3f}ms{ours['p95_s'] * ms:>8.3f}ms"
+            f"{ours['open_s']:>9.3f}s{ours['file_mb']:>8.1f}MB   ({ours['inserts_timed']} inserts timed)",
+            f"{'stock TinyDB JSONStorage':28}{stock['median_s'] * ms:>8.1f}ms{stock['p95_s'] * ms:>8.1f}ms"
+            f"{stock['open_s']:>9.3f}s{stock['file_mb']:>8.1f}MB   (only {stock['inserts_timed']} inserts timed: "
+            f"each rewrites the whole file)",
+            f"speedup (median): {result['speedup_median']:,.0f}x; "
+            f"target median <= {result['target_median_s'] * ms:g} ms: {'met' if result['target_met'] else 'NOT met'}",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 stored calls instead of 100,000")
+    parser.add_argument("--calls", type=int, help="stored calls (overrides --quick)")
+    parser.add_argument("--inserts", type=int, default=1000, help="journal inserts to time")
+    parser.add_argument("--stock-inserts", type=int, help="stock TinyDB inserts to time (default 20, 100 with --quick)")
+    parser.add_argument("--dir", type=Path, help="where to put the temporary files (default: system temp)")
+    parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    args = parser.parse_args(argv)
+    calls = args.calls or (5_000 if args.quick else 100_000)
+    stock_inserts = args.stock_inserts or (100 if args.quick else 20)
+    result = run(calls, args.inserts, stock_inserts, args.dir)
+    print(report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,731 @@
+"""``parse_file``: one accounting export in, the open sales invoices it lists out.
+
+The file is recognised by its content. The header row is found by the headings it
+names (synonyms, see ``columns.py``); the rows under it are then read by structure:
+
+* detail rows carry an invoice number or an amount;
+* a row with a single label and no amount is a group heading (a customer in
+  QuickBooks and Xero reports; a 'Customer:Job' in QuickBooks Desktop) and names the
+  client of the detail rows under it, unless those rows have a customer column;
+* 'Total …' rows, the 'TOTAL' row, footers ('generated at …') and repeated header
+  rows are left out;
+* rows for one invoice number (line-item exports) become one invoice; line totals are
+  added up, and the invoice-level fields they repeat must agree;
+* credit notes, payments, drafts, void and paid invoices are skipped with a reason;
+* general-ledger exports (Wave) give each invoice the sum of its receivable lines.
+
+Nothing is guessed: a balance the file cannot tell is None, a currency the file does
+not state is None, and day/month order comes from the dates of the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from ..domain.models import normalise_name
+from .amounts import ISO_CURRENCIES, AmountError, detect_decimal_mark, parse_money
+from .columns import MAPPABLE, Format, Layout, build_layout, detect_format, find_header_index, title_currency
+from .dates import ORDERS, DateError, detect_date_order, parse_date
+from .errors import AmbiguousDateOrder, ImportFileError, short
+from .textfile import decode, read_bytes, read_rows, sniff_delimiter
+
+FIELD_ALIASES = {
+    "customer": "client", "name": "client", "client_name": "client", "number": "invoice", "invoice_number": "invoice",
+    "num": "invoice", "date": "issued", "invoice_date": "issued", "issue_date": "issued", "due_date": "due",
+    "open_balance": "balance", "amount_due": "balance", "outstanding": "balance", "total": "amount",
+    "amount_paid": "paid", "e-mail": "email", "telephone": "phone", "tel": "phone", "payment_terms": "terms",
+    "transaction_type": "type",
+}
+
+
+@dataclass(frozen=True)
+class ImportedInvoice:
+    """One open sales invoice found in a file."""
+
+    client: str
+    invoice: str | None            # as printed (leading zeros kept); None in per-client aging summaries
+    issued: date | None
+    due: date | None
+    currency: str | None           # ISO code where the file states it, else None
+    balance: Decimal | None        # still owed; None where the file cannot tell
+    amount: Decimal | None = None  # invoice total, where the file gives it
+    email: str | None = None
+    phone: str | None = None
+    terms: str | None = None
+    status: str | None = None
+    line: int = 0                  # 1-based line in the file (first line of the invoice)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row (or invoice) of the file that is not an open invoice, and why."""
+
+    line: int
+    invoice: str | None
+    reason: str
+    kind: str = "other"  # credit | payment | draft | void | paid | total | other
+    client: str | None = None
+    email: str | None = None
+    file: str = ""
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    format_name: str
+    invoices: list[ImportedInvoice]
+    skipped: list[Skipped]
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    date_order: str | None = None
+    decimal_mark: str = "."
+    currency: str | None = None   # stated for the whole file (title block or headings)
+    header_line: int = 0
+    rows: int = 0                 # rows read under the header
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def format(self) -> str:
+        return self.format_name
+
+
+# ---------------------------------------------------------------- kinds of rows
+
+_STATUS_KIND = {
+    "draft": "draft", "awaitingapproval": "draft", "submitted": "draft", "pendingapproval": "draft",
+    "void": "void", "voided": "void", "cancelled": "void", "canceled": "void", "deleted": "void",
+    "reversed": "void",
+    "paid": "paid", "fullypaid": "paid", "paidinfull": "paid",
+    "partial": "partial", "partiallypaid": "partial", "partpaid": "partial", "partlypaid": "partial",
+    "partialpayment": "partial", "paidpartially": "partial",
+}
+_STATUS_REASON = {"draft": "draft (not sent to the client)", "void": "void or cancelled", "paid": "paid"}
+
+_INVOICE_TYPES = {"si", "inv", "in", "invoice", "sales invoice", "tax invoice", "statement charge", "charge",
+                  "finance charge", "invoice (sales)", "accrec", "accrecinvoice"}
+_TYPE_CODES = {"sc": ("credit", "credit note"), "cn": ("credit", "credit note"), "sr": ("payment", "payment"),
+               "sa": ("payment", "payment on account"), "sd": ("payment", "discount"),
+               "pi": ("other", "purchase invoice"), "pc": ("other", "purchase credit"), "pp": ("other", "purchase payment"),
+               "pa": ("other", "purchase payment on account")}
+
+
+def status_kind(status: str) -> str | None:
+    return _STATUS_KIND.get(re.sub(r"[^a-z]", "", status.lower())) if status else None
+
+
+def type_kind(text: str) -> tuple[str, str] | None:
+    """None for an invoice (or no type), else (kind, reason) for a row to skip."""
+    low = " ".join(text.lower().split())
+    if not low or low in _INVOICE_TYPES:
+        return None
+    if low in _TYPE_CODES:
+        return _TYPE_CODES[low]
+    if "credit" in low:
+        return "credit", "credit note"
+    if "refund" in low:
+        return "payment", "refund"
+    if "receipt" in low:
+        return "payment", "sales receipt (paid at the time of sale)" if "sales" in low else "payment received"
+    if "payment" in low or low in ("deposit", "unapplied cash"):
+        return "payment", "payment"
+    if "journal" in low:
+        return "other", "journal entry"
+    if any(w in low for w in ("estimate", "quote", "sales order", "proforma", "pro forma")):
+        return "other", f"not an invoice ({text.strip()})"
+    if any(w in low for w in ("bill", "purchase", "expense", "vendor", "supplier")):
+        return "other", f"not a sales invoice ({text.strip()})"
+    if "invoice" in low or "charge" in low:
+        return None
+    return "other", f"not an invoice ({text.strip()})"
+
+
+_TOTAL_EXACT = re.compile(r"^(?:grand\s+|report\s+|sub-?)?totals?\s*:?$", re.I)
+_TOTAL_START = re.compile(r"^(?:grand\s+|sub-?)?totals?\b(?:\s+for)?\s*:?\s*", re.I)
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_EMAIL_ANY = re.compile(r"[^@\s,;<>()\"']+@[^@\s,;<>()\"']+\.[A-Za-z]{2,}")
+_DATEISH = ("date", "utc")
+
+
+@dataclass
+class _Heading:
+    col: int
+    text: str
+    email: str = ""
+    phone: str = ""
+
+
+# ---------------------------------------------------------------- the parser
+
+def parse_file(path, *, date_order: str | None = None, mapping: dict[str, str] | None = None) -> ParsedFile:
+    """Read one export; raises ImportFileError (nothing imported) when it is refused."""
+    return _Parser(Path(path), date_order, mapping).run()
+
+
+class _Parser:
+    def __init__(self, path: Path, date_order: str | None, mapping: dict[str, str] | None):
+        self.path = path
+        self.name = path.name
+        if date_order is not None:
+            date_order = str(date_order).lower().strip()
+            if date_order not in ORDERS:
+                raise ImportFileError(self.name, f"the date order must be one of {', '.join(ORDERS)}",
+                                      value=date_order, hint="Use dmy for 31/03/2026, mdy for 03/31/2026, ymd for 2026/03/31.")
+        self.date_order = date_order
+        self.mapping = self._check_mapping(mapping)
+
+    # ------------------------------------------------------------ setup
+
+    def _check_mapping(self, mapping):
+        if not mapping:
+            return None
+        out = {}
+        for f, heading in mapping.items():
+            key = str(f).strip().lower().replace(" ", "_").replace("-", "_")
+            key = FIELD_ALIASES.get(key, key)
+            if key not in MAPPABLE:
+                raise ImportFileError(
+                    self.name, f"callroom has no field called '{f}' to map a column to", value=None,
+                    hint="The fields are: " + ", ".join(sorted(set(MAPPABLE) - {"ledger_amount"})) + ".")
+            if not str(heading).strip():
+                raise ImportFileError(self.name, f"the column heading given for '{f}' is empty",
+                                      hint=f'Write it as {f}="Heading as in the file".')
+            out[key] = str(heading).strip()
+        return out
+
+    def run(self) -> ParsedFile:
+        data = read_bytes(self.path)
+        self._check_bytes(data)
+        text, encoding = decode(data, self.name)
+        if not text.strip().strip("\ufeff").strip():
+            self._empty()
+        delimiter = sniff_delimiter(text)
+        rows = read_rows(text, delimiter, self.name)
+        if not any(any(c.strip() for c in cells) for _, cells in rows):
+            self._empty()
+        idx = find_header_index(rows, self.mapping)
+        if idx is None:
+            self._no_header(rows)
+        layout, missing = build_layout(rows, idx, self.mapping)
+        if missing:
+            raise ImportFileError(
+                self.name, "the file has no column headed " + " or ".join(f'"{m}"' for m in missing),
+                line=layout.line,
+                hint="The headings on line %d are: %s. Check the spelling in the column mapping." % (
+                    layout.line, ", ".join(f'"{h}"' for h in layout.headers if h) or "(none)"))
+        self.rows = rows
+        self.layout = layout
+        self.title = [" ".join(c.strip() for c in cells if c.strip()) for _, cells in rows[:idx]
+                      if any(c.strip() for c in cells)]
+        self.format = detect_format(self.title, layout)
+        self.body = [(ln, cells) for ln, cells in rows[idx + 1:] if any(c.strip() for c in cells)]
+        if not self.body:
+            raise ImportFileError(
+                self.name, f"the file has column headings on line {layout.line} but no rows under them",
+                line=layout.line,
+                hint="Export the report again with its invoices (check its date range and filters) and import that.")
+        self.file_currency = layout.header_currency or title_currency(self.title)
+        self.ledger = "account" in layout.cols and ({"ledger_amount", "debit", "credit"} & layout.cols.keys()) \
+            and "balance" not in layout.cols
+        self._check_columns()
+        self._scan()
+        invoices, skipped = self._read()
+        return ParsedFile(
+            path=str(self.path), format_name=self.format.name, invoices=invoices, skipped=skipped,
+            encoding=encoding, delimiter=delimiter, date_order=self.order, decimal_mark=self.mark,
+            currency=self.file_currency, header_line=layout.line, rows=len(self.body),
+        )
+
+    def _check_bytes(self, data: bytes) -> None:
+        bare = data.strip(b" \t\r\n\x00")
+        for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+            if bare.startswith(bom):
+                bare = bare[len(bom):].strip(b" \t\r\n\x00")
+        if not bare:
+            self._empty()
+        if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise ImportFileError(self.name, "this is an Excel workbook, not a CSV file", line=1,
+                                  hint="Open it in your spreadsheet program, choose Save As > CSV, and import the CSV.")
+        if data[:5] == b"%PDF-":
+            raise ImportFileError(self.name, "this is a PDF, not a CSV file", line=1,
+                                  hint="Export the report from your accounting program as CSV and import that.")
+        if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            nul = data.index(b"\x00")
+            raise ImportFileError(self.name, "the file contains binary data, not text", line=data.count(b"\n", 0, nul) + 1,
+                                  hint="Export the report from your accounting program as CSV and import that.")
+
+    def _empty(self):
+        raise ImportFileError(self.name, "the file is empty", line=1,
+                              hint="Export your open invoices again from your accounting program and import the new file.")
+
+    def _no_header(self, rows):
+        first_line, first = next(((ln, c) for ln, c in rows if any(x.strip() for x in c)), (1, []))
+        if self.mapping:
+            problem = ("none of the first lines has all the headings you named (" +
+                       ", ".join(f'"{h}"' for h in self.mapping.values()) + ")")
+            hint = "Check the spelling of each heading in the column mapping against the file."
+        else:
+            problem = ("callroom could not find the row of column headings (such as Customer, Invoice number, "
+                       "Due date, Balance) in the first lines of the file")
+            hint = ('If this export names its columns differently, say which column holds what, for example '
+                    '--map client="Cust" --map invoice="Doc No" --map balance="Amt Left".')
+        raise ImportFileError(self.name, problem, line=first_line, value=",".join(first) if first else None,
+                              hint=hint)
+
+    def _missing(self, what: str, field_name: str, also: str = ""):
+        fmt = self.format
+        expected = dict(fmt.expects).get(field_name)
+        looks = (f"looks like a {fmt.name} export" if fmt.family != "generic"
+                 else "looks like an invoice list")
+        named = f' (that export calls it "{expected}")' if expected else ""
+        raise ImportFileError(
+            self.name,
+            f"the file {looks}, but it has no column for {what}{named}{also}",
+            line=self.layout.line,
+            hint=(f"Export it again with that column included, or tell callroom which column holds it, "
+                  f'for example --map {field_name}="Heading in your file".'),
+        )
+
+    def _check_columns(self) -> None:
+        cols = self.layout.cols
+        if self.ledger:
+            if "invoice" not in cols:
+                self._missing("the invoice number", "invoice")
+            return
+        if not ({"balance", "amount", "line_total"} & cols.keys() or self.layout.buckets):
+            self._missing("the amount still owed", "balance")
+        summary = bool(self.layout.buckets) or any(
+            w in " ".join(self.title).lower() for w in ("aging summary", "ageing summary", "aged", "balances"))
+        if "invoice" not in cols and not summary:
+            self._missing("the invoice number", "invoice",
+                          also=" (or, for a per-client balance report, aging columns such as Current, 1-30, 31-60)")
+
+    # ------------------------------------------------------------ pass 1: evidence from the whole file
+
+    def _scan(self) -> None:
+        L = self.layout
+        cols = L.cols
+        date_cols = {j for j, c in enumerate(L.compact) if any(w in c for w in _DATEISH)}
+        for f in ("issued", "due"):
+            if f in cols:
+                date_cols.add(cols[f])
+        money_cols = sorted({cols[f] for f in ("balance", "amount", "paid", "line_total", "ledger_amount", "debit", "credit")
+                             if f in cols} | set(L.buckets))
+        date_seen: dict[str, tuple[int, int]] = {}
+        money_seen: set[str] = set()
+        due_values: list[str] = []
+        paid_values: list[str] = []
+        due_col, paid_col = cols.get("due"), cols.get("paid")
+        dcols, mcols = sorted(date_cols), money_cols
+        for ln, cells in self.body:
+            n = len(cells)
+            for j in dcols:
+                if j < n:
+                    v = cells[j]
+                    if v and v not in date_seen:
+                        date_seen[v] = (ln, j)
+                        date_seen.setdefault(v.strip(), (ln, j))
+            for j in mcols:
+                if j < n:
+                    v = cells[j]
+                    if v and "\n" not in v:
+                        money_seen.add(v)
+            if due_col is not None and due_col < n and cells[due_col].strip() and len(due_values) < 200:
+                due_values.append(cells[due_col].strip())
+            if paid_col is not None and paid_col < n and cells[paid_col].strip() and len(paid_values) < 200:
+                paid_values.append(cells[paid_col].strip())
+        self.mark = detect_decimal_mark(money_seen)
+        # A 'Due' column holding amounts is what is due, not a due date (Xero 'Total, Paid, Credited, Due').
+        if due_values and "due" not in L.mapped and not any(_looks_like_date(v) for v in due_values):
+            if all(_is_amount(v, self.mark) for v in due_values) and "balance" not in cols:
+                cols["balance"] = cols.pop("due")
+                money_seen.update(due_values)
+            else:
+                cols.pop("due")
+        # Stripe's 'Paid' is true/false, not an amount.
+        if paid_values and "paid" not in L.mapped and not all(_is_amount(v, self.mark) for v in paid_values):
+            cols.pop("paid")
+        if self.date_order:
+            self.order = self.date_order
+            return
+        order, example = detect_date_order(date_seen.keys())
+        if order is None and example is not None:
+            ln, j = date_seen[example]
+            raise AmbiguousDateOrder(
+                self.name,
+                "could be a day-first or a month-first date, and no date in the file has a day above 12 to tell "
+                "which", line=ln, column=L.heading(j), value=example,
+                hint="Import the file again saying which order it uses: date order 'dmy' if "
+                     f"{example} is day/month/year, 'mdy' if it is month/day/year (or 'ymd').",
+            )
+        self.order = order
+
+    # ------------------------------------------------------------ pass 2: rows to invoices
+
+    def _read(self) -> tuple[list[ImportedInvoice], list[Skipped]]:
+        L = self.layout
+        cols = L.cols
+        g_client, g_inv = cols.get("client"), cols.get("invoice")
+        g_email, g_phone = cols.get("email"), cols.get("phone")
+        g_type, g_status = cols.get("type"), cols.get("status")
+        money_cols = [cols[f] for f in ("balance", "amount", "paid", "line_total", "ledger_amount", "debit", "credit")
+                      if f in cols] + L.buckets
+        header_raw = list(self.rows[L.index][1])
+        split_jobs = self.format.family == "quickbooks"
+        stack: list[_Heading] = []
+        groups: dict = {}
+        order: list = []
+        skipped: list[Skipped] = []
+        self._dates: dict[tuple[int, str], date] = {}
+        total_words = ("total", "grand total", "sub-total", "subtotal", "report total")
+
+        for ln, cells in self.body:
+            n = len(cells)
+
+            def g(j, cells=cells, n=n):
+                return cells[j].strip() if j is not None and j < n else ""
+
+            inv = cells[g_inv].strip() if g_inv is not None and g_inv < n else ""
+            if inv and inv[0] in "Tt" or not inv:
+                first_j, first = next(((j, c.strip()) for j, c in enumerate(cells) if c and not c.isspace()), (0, ""))
+                if first and (first.lower().startswith(total_words) and (not inv or inv == first)) \
+                        and self._is_total(first, first_j, stack):
+                    self._close_group(first, stack)
+                    skipped.append(Skipped(ln, None, "total row", "total", file=self.name))
+                    continue
+            if cells == header_raw:
+                continue  # the header repeated (page breaks in printed-style exports)
+            if not inv and not any(g(j) for j in money_cols):
+                # A heading (customer group), a note or a footer: it only matters if detail rows follow.
+                email = g(g_email) or next((m.group(0) for c in cells for m in [_EMAIL_ANY.search(c)] if m), "")
+                while stack and stack[-1].col >= first_j:
+                    stack.pop()
+                stack.append(_Heading(first_j, first, email, g(g_phone)))
+                continue
+
+            # ---- a detail row
+            client = g(g_client)
+            if not client:
+                client = next((cells[j].strip() for j in L.label_cols if j < n and cells[j].strip()), "")
+            heading = stack[0] if stack else None
+            if not client and heading is not None:
+                client = heading.text
+            if split_jobs and ":" in client:
+                client = client.split(":", 1)[0].strip() or client
+            email = g(g_email)
+            phone = g(g_phone)
+            if heading is not None and not g(g_client):
+                email = email or heading.email
+                phone = phone or heading.phone
+            email = email if email and _EMAIL.match(email) else None
+            if not client:
+                client = email or ""
+            if self.ledger:
+                self._ledger_row(ln, cells, g, client, inv, groups, order, skipped)
+                continue
+            rec = self._record(ln, cells, g, client, inv, email, phone)
+            if not client:
+                if g_client is None and not L.label_cols and g_email is None:
+                    self._missing("the customer's name", "client")
+                raise ImportFileError(
+                    self.name, "this row has no customer name" + (" or email" if g_email is not None else ""),
+                    line=ln, column=L.heading(g_client) if g_client is not None else None,
+                    value=None, hint="Fill in the customer for this row (or remove the row), export again and import it.")
+            tk = type_kind(g(g_type)) if g_type is not None else None
+            if tk is None and rec["balance"] is not None and rec["balance"] < 0 and g_type is None \
+                    and "credit" in (g(g_status) or "").lower():
+                tk = ("credit", "credit note")
+            if tk is not None:
+                skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
+                continue
+            if g_inv is not None and not inv:
+                sk = status_kind(rec["status"] or "")
+                if sk in _STATUS_REASON:
+                    skipped.append(Skipped(ln, None, _STATUS_REASON[sk], sk, client, email, self.name))
+                else:
+                    skipped.append(Skipped(ln, None, "no invoice number", "other", client, email, self.name))
+                continue
+            key = inv if g_inv is not None else (normalise_name(client) or client.lower(), rec["currency"])
+            prev = groups.get(key)
+            if prev is None:
+                groups[key] = rec
+                order.append(key)
+            else:
+                self._merge(prev, rec, cells, ln)
+
+        if self.ledger:
+            return self._ledger_finish(groups, order, skipped)
+        invoices: list[ImportedInvoice] = []
+        for key in order:
+            rec = groups[key]
+            self._finish(rec, invoices, skipped)
+        skipped.sort(key=lambda s: s.line)
+        return invoices, skipped
+
+    def _is_total(self, text: str, col: int, stack: list[_Heading]) -> bool:
+        if _TOTAL_EXACT.match(text):
+            return True
+        low = text.lower()
+        if re.match(r"^(grand\s+|sub-?)?totals?\s+for\b", low):
+            return True
+        rest = _TOTAL_START.sub("", text, count=1).strip()
+        if any(rest == h.text or rest.split(":")[0] == h.text.split(":")[0] for h in stack):
+            return True
+        if stack:
+            return True
+        # 'Total Fitness Ltd' in the customer column (or the unheaded label column) of a per-client list,
+        # outside any group, is a customer, not a total.
+        client_col = self.layout.cols.get("client")
+        return not (col == client_col or col in self.layout.label_cols)
+
+    @staticmethod
+    def _close_group(text: str, stack: list[_Heading]) -> None:
+        if _TOTAL_EXACT.match(text):
+            stack.clear()
+            return
+        rest = _TOTAL_START.sub("", text, count=1).strip()
+        for i, h in enumerate(stack):
+            if h.text == rest:
+                del stack[i:]
+                return
+
+    # ------------------------------------------------------------ values
+
+    def _money(self, f: str, j: int, raw: str, ln: int) -> tuple[Decimal, str | None]:
+        try:
+            return parse_money(raw, self.mark)
+        except AmountError as e:
+            if "\n" in raw or "\r" in raw:
+                raise ImportFileError(
+                    self.name, "is not an amount: the value runs onto the next line, so a quote mark (\") was "
+                    "probably opened and never closed", line=ln, column=self.layout.heading(j), value=raw,
+                    hint="Export the file again, or fix the quote marks on this line, and import it.") from None
+            example = "1234.50" if self.mark == "." else "1234,50"
+            mapped = " (or check that the column mapping points at the right column)" if f in self.layout.mapped else ""
+            raise ImportFileError(
+                self.name, f"{e}: callroom expects an amount here, such as {example}", line=ln,
+                column=self.layout.heading(j), value=raw,
+                hint=f"Correct the amount in your accounting program or in the file, export again and import it{mapped}.",
+            ) from None
+
+    def _date(self, j: int, raw: str, ln: int) -> date:
+        key = (j, raw)
+        d = self._dates.get(key)
+        if d is not None:
+            return d
+        try:
+            d = parse_date(raw, self.order)
+        except DateError as e:
+            if e.kind == "impossible":
+                how = {"dmy": " (read as day/month/year)", "mdy": " (read as month/day/year)"}.get(self.order or "", "")
+                problem = f"is not a date that exists{how}"
+                hint = "Correct the date in your accounting program or in the file, export again and import it."
+            else:
+                problem = "is not a date callroom can read"
+                hint = "Dates should look like 2026-03-31, 31/03/2026, 03/31/2026 or 31 Mar 2026; correct it and import again."
+            raise ImportFileError(self.name, problem, line=ln, column=self.layout.heading(j), value=raw,
+                                  hint=hint) from None
+        self._dates[key] = d
+        return d
+
+    def _currency(self, j: int, raw: str, ln: int) -> str | None:
+        code = raw.strip().upper()
+        if not code:
+            return None
+        if code in ISO_CURRENCIES:
+            return code
+        raise ImportFileError(self.name, "is not a currency code (such as USD, EUR or NZD)", line=ln,
+                              column=self.layout.heading(j), value=raw,
+                              hint="Put the three-letter currency code in that column, or leave it empty, and import again.")
+
+    def _record(self, ln, cells, g, client, inv, email, phone) -> dict:
+        L = self.layout
+        cols = L.cols
+        rec = {"line": ln, "client": client, "invoice": inv or None, "email": email, "phone": phone or None,
+               "balance": None, "amount": None, "paid": None, "line_total": None, "buckets": None,
+               "issued": None, "due": None, "currency": None, "terms": g(cols.get("terms")) or None,
+               "status": g(cols.get("status")) or None}
+        code = None
+        for f in ("balance", "amount", "paid", "line_total"):
+            j = cols.get(f)
+            if j is not None:
+                raw = g(j)
+                if raw:
+                    rec[f], c = self._money(f, j, raw, ln)
+                    code = code or c
+        if L.buckets:
+            total = None
+            for j in L.buckets:
+                raw = g(j)
+                if raw:
+                    v, c = self._money("balance", j, raw, ln)
+                    total = v if total is None else total + v
+                    code = code or c
+            rec["buckets"] = total
+        for f in ("issued", "due"):
+            j = cols.get(f)
+            if j is not None:
+                raw = g(j)
+                if raw:
+                    rec[f] = self._date(j, raw, ln)
+        j = cols.get("currency")
+        cur = self._currency(j, g(j), ln) if j is not None else None
+        rec["currency"] = cur or self.file_currency or code
+        return rec
+
+    _COMPARED = ("client", "currency", "balance", "amount", "paid", "issued", "due", "status")
+
+    def _merge(self, prev: dict, rec: dict, cells, ln: int) -> None:
+        """Another line of the same invoice: repeated fields must agree, line totals add up."""
+        cols = self.layout.cols
+        for f in self._COMPARED:
+            a, b = prev[f], rec[f]
+            if b is None:
+                continue
+            if a is None:
+                prev[f] = b
+                continue
+            if a == b:
+                continue
+            same = (normalise_name(a) == normalise_name(b)) if f == "client" else (
+                a.strip().lower() == b.strip().lower() if f == "status" else False)
+            if not same:
+                j = cols.get(f)
+                col = self.layout.heading(j) if j is not None else None
+                raw = cells[j].strip() if j is not None and j < len(cells) else str(b)
+                first_raw = _show(a)
+                raise ImportFileError(
+                    self.name,
+                    f"disagrees with line {prev['line']} about invoice {prev['invoice'] or prev['client']}, which shows "
+                    f'"{short(first_raw)}" there: one invoice cannot have two different values for this',
+                    line=ln, column=col, value=raw,
+                    hint="Check which is right in your accounting program, export again and import it "
+                         "(if these are two different invoices, they need different numbers).",
+                )
+        if rec["line_total"] is not None:
+            prev["line_total"] = rec["line_total"] + (prev["line_total"] or 0)
+        if rec["buckets"] is not None:
+            prev["buckets"] = rec["buckets"] + (prev["buckets"] or 0)
+        for f in ("email", "phone", "terms"):
+            if not prev[f] and rec[f]:
+                prev[f] = rec[f]
+
+    def _finish(self, rec: dict, invoices: list, skipped: list) -> None:
+        cols = self.layout.cols
+        sk = status_kind(rec["status"] or "")
+        skip = lambda reason, kind: skipped.append(  # noqa: E731
+            Skipped(rec["line"], rec["invoice"], reason, kind, rec["client"], rec["email"], self.name))
+        if sk in ("draft", "void", "paid"):
+            return skip(_STATUS_REASON[sk], sk)
+        amount = rec["amount"] if rec["amount"] is not None else rec["line_total"]
+        if rec["balance"] is not None:
+            balance = rec["balance"]
+        elif self.layout.buckets and rec["buckets"] is not None:
+            balance = rec["buckets"]
+        elif amount is not None and rec["paid"] is not None:
+            balance = amount - rec["paid"]
+        elif "balance" in cols or self.layout.buckets or sk == "partial":
+            balance = None  # the file has a place for the balance but does not fill it, or it is part-paid
+        elif amount is not None and ("paid" not in cols or rec["paid"] is None):
+            balance = amount
+        else:
+            balance = None
+        if balance is not None and balance == 0:
+            return skip("paid (nothing left to pay)", "paid")
+        if balance is not None and balance < 0:
+            return skip("credit balance (the client is owed money)", "credit")
+        if balance is None and amount is not None and amount <= 0 and sk != "partial":
+            return skip("credit (negative amount)", "credit")
+        invoices.append(ImportedInvoice(
+            client=rec["client"], invoice=rec["invoice"], issued=rec["issued"], due=rec["due"],
+            currency=rec["currency"], balance=balance, amount=amount, email=rec["email"], phone=rec["phone"],
+            terms=rec["terms"], status=rec["status"], line=rec["line"],
+        ))
+
+    # ------------------------------------------------------------ general-ledger exports (Wave)
+
+    def _ledger_row(self, ln, cells, g, client, inv, groups, order, skipped) -> None:
+        cols = self.layout.cols
+        account, atype = g(cols.get("account")), g(cols.get("account_type"))
+        if "receivable" not in account.lower() and "receivable" not in atype.lower():
+            return  # the other side of the entry (income, tax, bank): not about what is owed
+        amount = None
+        dr_raw, cr_raw = g(cols.get("debit")), g(cols.get("credit"))
+        if dr_raw or cr_raw:
+            dr = self._money("debit", cols["debit"], dr_raw, ln)[0] if dr_raw else Decimal(0)
+            cr = self._money("credit", cols["credit"], cr_raw, ln)[0] if cr_raw else Decimal(0)
+            amount = dr - cr
+        elif "ledger_amount" in cols and g(cols["ledger_amount"]):
+            amount = self._money("ledger_amount", cols["ledger_amount"], g(cols["ledger_amount"]), ln)[0]
+        j = cols.get("issued")
+        when = self._date(j, g(j), ln) if j is not None and g(j) else None
+        if amount is None:
+            return
+        if not inv:
+            skipped.append(Skipped(ln, None, "receivable entry not tied to an invoice", "other", client or None,
+                                   None, self.name))
+            return
+        rec = groups.get(inv)
+        if rec is None:
+            rec = groups[inv] = {"line": ln, "client": client, "invoice": inv, "sum": Decimal(0), "issued": None,
+                                 "first": None, "currency": self.file_currency}
+            order.append(inv)
+        rec["sum"] += amount
+        if not rec["client"] and client:
+            rec["client"] = client
+        if when is not None:
+            rec["first"] = when if rec["first"] is None else min(rec["first"], when)
+            if amount > 0:
+                rec["issued"] = when if rec["issued"] is None else min(rec["issued"], when)
+
+    def _ledger_finish(self, groups, order, skipped):
+        invoices = []
+        for inv in order:
+            rec = groups[inv]
+            bal = rec["sum"]
+            if not rec["client"]:
+                raise ImportFileError(self.name, "this invoice's receivable lines name no customer", line=rec["line"],
+                                      column=self.layout.heading(self.layout.cols["invoice"]), value=inv,
+                                      hint="Fill in the customer in your accounting program, export again and import it.")
+            if bal == 0:
+                skipped.append(Skipped(rec["line"], inv, "paid (nothing left to pay)", "paid", rec["client"], None, self.name))
+            elif bal < 0:
+                skipped.append(Skipped(rec["line"], inv, "credit balance (the client is owed money)", "credit",
+                                       rec["client"], None, self.name))
+            else:
+                invoices.append(ImportedInvoice(
+                    client=rec["client"], invoice=inv, issued=rec["issued"] or rec["first"], due=None,
+                    currency=rec["currency"], balance=bal, amount=None, line=rec["line"]))
+        skipped.sort(key=lambda s: s.line)
+        return invoices, skipped
+
+
+def _looks_like_date(v: str) -> bool:
+    try:
+        parse_date(v, "dmy")
+        return True
+    except DateError as e:
+        return e.kind == "impossible" and bool(re.search(r"[/\-.]", v))
+
+
+def _is_amount(v: str, mark: str) -> bool:
+    try:
+        parse_money(v, mark)
+        return True
+    except AmountError:
+        return False
+
+
+def _show(v) -> str:
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+__all__ = ["parse_file", "ParsedFile", "ImportedInvoice", "Skipped", "status_kind", "type_kind"]
