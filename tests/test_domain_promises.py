@@ -113,6 +113,24 @@ def test_two_promises_share_one_payment_in_due_order():
     assert b.status is S.OPEN
 
 
+def test_a_payment_that_keeps_a_new_promise_is_not_swallowed_by_the_broken_old_one():
+    # 1 Nov: "500 by the 10th" - nothing came. 11 Nov: "500 by the 20th" - paid on the 18th.
+    old = promise(MADE, DUE, "500.00", invoices=("1001",))
+    new = promise(date(2026, 11, 11), date(2026, 11, 20), "500.00", invoices=("1001",))
+    a, b = judge([old, new], [payment(date(2026, 11, 18), "500.00", invoices=("1001",))], date(2026, 11, 21))
+    assert (a.promise, a.status, a.paid_late) == (old, S.BROKEN, 0)
+    assert (b.promise, b.status, b.paid_by_due) == (new, S.KEPT, Decimal("500.00"))
+    assert len(broken([a, b])) == 1  # one broken promise, not two (two would mean escalation review)
+
+
+def test_late_money_left_over_after_the_promises_in_time_is_recorded_as_late():
+    old = promise(MADE, DUE, "500.00")
+    new = promise(date(2026, 11, 11), date(2026, 11, 20), "300.00")
+    a, b = judge([old, new], [payment(date(2026, 11, 18), "700.00")], date(2026, 11, 21))
+    assert (b.status, b.paid_by_due) == (S.KEPT, Decimal("300.00"))
+    assert (a.status, a.paid_by_due, a.paid_late) == (S.BROKEN, 0, Decimal("400.00"))
+
+
 def test_one_payment_is_never_counted_twice():
     a = promise(MADE, date(2026, 11, 10), "500.00")
     b = promise(MADE, date(2026, 11, 10), "500.00")

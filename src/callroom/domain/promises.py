@@ -1,9 +1,10 @@
 """Promise judgement (DOMAIN.md section 6): kept, partly kept, broken or still open, as of a day.
 
 A promise is kept when payments covering its amount arrive by its date. Payments are
-matched in date order to promises in due-date order; a payment counts for a promise
-only when it is in the same currency, made on or after the day the promise was made,
-and either names none of its invoices or names one of the promise's invoices.
+matched in date order to promises in due-date order, first only where they arrived
+in time, then what is left as paid late; a payment counts for a promise only when it
+is in the same currency, made on or after the day the promise was made, and either
+names none of its invoices or names one of the promise's invoices.
 """
 
 from __future__ import annotations
@@ -44,36 +45,44 @@ def judge(promises: Iterable[Promise], payments: Iterable[Payment], today: date)
     # position, so two equal payment records stay two payments.
     pays = sorted(payments, key=lambda x: (x.date, x.id or 0))
     remaining = [p.amount for p in pays]
+    by_due: dict[int, Decimal] = {}
+    late: dict[int, Decimal] = {}
+    live = [(k, pr) for k, pr in enumerate(plist) if not pr.cancelled]
+
+    def allocate(on_time: bool) -> None:
+        for k, pr in live:
+            need = pr.amount - by_due.get(k, Decimal(0)) - late.get(k, Decimal(0))
+            for n, pay in enumerate(pays):
+                if need <= 0:
+                    break
+                if remaining[n] <= 0 or not _applies(pay, pr) or pay.date > today or (pay.date <= pr.due) != on_time:
+                    continue
+                take = min(remaining[n], need)
+                remaining[n] -= take
+                need -= take
+                book = by_due if on_time else late
+                book[k] = book.get(k, Decimal(0)) + take
+
+    # Money that arrived in time for a promise goes to it first; only what is left counts as
+    # paid late. So a payment that keeps a new promise is never swallowed by an older broken
+    # one for the same debt (which would break both).
+    allocate(on_time=True)
+    allocate(on_time=False)
     out: list[Judged] = []
-    for pr in plist:
+    for k, pr in enumerate(plist):
         if pr.cancelled:
             out.append(Judged(pr, PromiseStatus.CANCELLED, Decimal(0), Decimal(0)))
             continue
-        need = pr.amount
-        by_due = Decimal(0)
-        late = Decimal(0)
-        for n, pay in enumerate(pays):
-            if need <= 0:
-                break
-            left = remaining[n]
-            if left <= 0 or not _applies(pay, pr) or pay.date > today:
-                continue
-            take = min(left, need)
-            remaining[n] = left - take
-            need -= take
-            if pay.date <= pr.due:
-                by_due += take
-            else:
-                late += take
-        if by_due >= pr.amount:
+        paid, after = by_due.get(k, Decimal(0)), late.get(k, Decimal(0))
+        if paid >= pr.amount:
             status = PromiseStatus.KEPT
         elif today <= pr.due:
             status = PromiseStatus.OPEN
-        elif by_due > 0:
+        elif paid > 0:
             status = PromiseStatus.PARTLY_KEPT
         else:
             status = PromiseStatus.BROKEN
-        out.append(Judged(pr, status, by_due, late))
+        out.append(Judged(pr, status, paid, after))
     return out
 
 

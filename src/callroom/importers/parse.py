@@ -342,12 +342,11 @@ class _Parser:
                 paid_values.append(cells[paid_col].strip())
         self.mark = detect_decimal_mark(money_seen)
         # A 'Due' column holding amounts is what is due, not a due date (Xero 'Total, Paid, Credited, Due').
-        if due_values and "due" not in L.mapped and not any(_looks_like_date(v) for v in due_values):
-            if all(_is_amount(v, self.mark) for v in due_values) and "balance" not in cols:
-                cols["balance"] = cols.pop("due")
-                money_seen.update(due_values)
-            else:
-                cols.pop("due")
+        if (due_values and "due" not in L.mapped and L.compact[due_col] == "due" and "balance" not in cols
+                and not any(_looks_like_date(v) for v in due_values)
+                and all(_is_amount(v, self.mark) for v in due_values)):
+            cols["balance"] = cols.pop("due")
+            money_seen.update(due_values)
         # Stripe's 'Paid' is true/false, not an amount.
         if paid_values and "paid" not in L.mapped and not all(_is_amount(v, self.mark) for v in paid_values):
             cols.pop("paid")

@@ -1,0 +1,77 @@
+"""`callroom import` end to end: files in, ledger out, through the real store."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from callroom.cli import main
+from callroom.store import open_store
+
+FIX = Path(__file__).parent / "fixtures" / "csv"
+AS_OF = "2026-04-15"
+
+
+def run(db, *args):
+    return CliRunner().invoke(main, ["--db", str(db), "--as-of", AS_OF, "import", *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("name", ["qbo_open_invoices", "xero_sales_invoices_export", "stripe_invoices", "freshbooks_invoice_details"])
+def test_sample_lands_in_the_ledger_as_expected(tmp_path, name):
+    db = tmp_path / "l.jsonl"
+    r = run(db, str(FIX / f"{name}.csv"))
+    assert r.exit_code == 0, r.output
+    expected = json.loads((FIX / f"{name}.expected.json").read_text())
+    store = open_store(db, read_only=True)
+    names = {c.id: c.name for c in store.clients.all()}
+    got = {(names[i.client_id], i.number): i for i in store.ledger.all_invoices()}
+    assert len(got) == len(expected)
+    for e in expected:
+        inv = got[(e["client"], e["invoice"])]
+        if e["balance"] is None:
+            assert inv.balance is None
+        else:
+            assert inv.balance == Decimal(e["balance"])
+        assert (inv.due.isoformat() if inv.due else None) == e["due"]
+    store.close()
+
+
+def test_dry_run_json_matches_expected_and_stores_nothing(tmp_path):
+    db = tmp_path / "l.jsonl"
+    r = run(db, "--dry-run", "--json", str(FIX / "stripe_invoices.csv"))
+    assert r.exit_code == 0
+    got = {(x["client"], x["invoice"]): x for x in json.loads(r.output)}
+    expected = {(x["client"], x["invoice"]): x for x in json.loads((FIX / "stripe_invoices.expected.json").read_text())}
+    assert got.keys() == expected.keys()
+    assert not db.exists()
+
+
+def test_bad_file_is_refused_with_line_column_value_and_nothing_stored(tmp_path):
+    db = tmp_path / "l.jsonl"
+    assert run(db, str(FIX / "qbo_open_invoices.csv")).exit_code == 0
+    before = db.read_bytes()
+    r = run(db, str(FIX / "bad" / "bad_amount_malformed.csv"))
+    assert r.exit_code == 1
+    assert "line 4" in r.output and "Invoice Balance" in r.output and "12,34.5x" in r.output
+    assert db.read_bytes() == before
+
+
+def test_reimport_with_lower_balance_records_a_payment(tmp_path):
+    db = tmp_path / "l.jsonl"
+    src = (FIX / "qbo_open_invoices.csv").read_text()
+    assert run(db, str(FIX / "qbo_open_invoices.csv")).exit_code == 0
+    newer = tmp_path / "newer.csv"
+    newer.write_text(src.replace('"2,450.00"', '"2,000.00"'))
+    r = run(db, str(newer))
+    assert r.exit_code == 0, r.output
+    store = open_store(db, read_only=True)
+    cedar = store.clients.find("Cedar Ridge")
+    inv = [i for i in store.ledger.invoices.for_client(cedar.id) if i.number == "1041"][0]
+    assert inv.balance == Decimal("2000.00")
+    pays = store.ledger.payments.for_client(cedar.id)
+    assert [p.amount for p in pays] == [Decimal("450.00")]
+    store.close()
