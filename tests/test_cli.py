@@ -141,3 +141,14 @@ def test_damaged_file_is_named_and_left_alone(tmp_path):
     assert r.exit_code != 0
     assert str(path) in r.output and "line 3" in r.output
     assert path.read_bytes() == broken
+
+
+def test_settings_change_the_queue_policy(ledger):
+    r = run(ledger, "settings", "--min-days", "40", "--hours", "08:00-18:00", "--caller", "Alex")
+    assert r.exit_code == 0, r.output
+    assert "Queue from 40 days" in r.output and "08:00-18:00" in r.output
+    data = json.loads(run(ledger, "queue", "--json").output)
+    assert all(e["days_overdue"] >= 40 or e["tier"] in ("Follow-up due", "Broken promise") for e in data["queue"])
+    assert any("only" in h["why"] and "days overdue" in h["why"] for h in data["not_today"])
+    r = run(ledger, "settings", "--hours", "5pm")
+    assert r.exit_code != 0 and "HH:MM-HH:MM" in r.output
