@@ -27,7 +27,7 @@ _SYMBOL_RE = re.compile(
     r"^(?:[A-Z]{1,3}\s?)?[" + re.escape(_SYMBOLS) + r"]|^(?:Rs\.?|kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei|RM|Rp|R)(?=[\s\d(.\-])",
 )
 _SYMBOL_END_RE = re.compile(
-    r"[" + re.escape(_SYMBOLS) + r"]$|(?<=[\s\d.)])(?:kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei|€|₽|₫|₴)$",
+    r"(?:(?<=[\s\d.)])[A-Z]{1,3})?[" + re.escape(_SYMBOLS) + r"]$|(?<=[\s\d.)])(?:kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei)$",
 )
 _CODE_START = re.compile(r"^([A-Za-z]{3})(?=[\s\d(.\-$€£¥₹])")
 _CODE_END = re.compile(r"(?<=[\s\d.)])([A-Za-z]{3})$")
@@ -118,8 +118,8 @@ def parse_money(text: str, decimal_mark: str = ".") -> tuple[Decimal, str | None
     if raw in ("-", "--", "- -"):
         return Decimal(0), None
     core, negative, code = _strip_decorations(raw)
-    if core in ("", "-") and raw.strip("()$€£¥₹ ") in ("-", ""):
-        return Decimal(0), code
+    if core in ("", "-") and "-" in raw and not any(c.isdigit() for c in raw):
+        return Decimal(0), code  # accounting formats print a dash for zero ('$ -')
     if not core or not _DIGITS.match(core) or not any(c.isdigit() for c in core):
         raise AmountError("is not an amount callroom can read")
     thousands = {",", " ", "'", "’"} if decimal_mark == "." else {".", " ", "'", "’"}

@@ -90,7 +90,15 @@ def _split_currency(heading: str) -> tuple[str, str | None]:
     return heading, None
 
 
-def is_bucket(c: str) -> bool:
+def bucket_key(heading: str) -> str:
+    """Like ``compact`` but keeping '-' ('1 - 30' -> '1-30', '31–60 days' -> '31-60days')."""
+    text = unicodedata.normalize("NFKD", heading.replace("\ufeff", "")).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[\u2012-\u2015]", "-", text)
+    return re.sub(r"[^a-z0-9#+<>\-]", "", text)
+
+
+def is_bucket(heading: str) -> bool:
+    c = bucket_key(heading)
     return bool(c) and bool(BUCKET_RE.match(c)) and not c.isdigit()
 
 
@@ -98,10 +106,11 @@ def _score(cells: list[str]) -> tuple[int, bool]:
     fields_hit: set[str] = set()
     buckets = 0
     for cell in cells:
-        c = compact(_split_currency(cell)[0])
+        base = _split_currency(cell)[0]
+        c = compact(base)
         if not c:
             continue
-        if is_bucket(c):
+        if is_bucket(base):
             buckets += 1
         for f, idx in _SYN_INDEX.items():
             if c in idx:
@@ -189,7 +198,7 @@ def build_layout(rows, index: int, mapping: dict[str, str] | None) -> tuple[Layo
         if best_j is not None:
             cols[f] = best_j
             taken.add(best_j)
-    buckets = [j for j, c in enumerate(comp) if j not in taken and is_bucket(c)]
+    buckets = [j for j, b in enumerate(bases) if j not in taken and is_bucket(b)]
     if len(buckets) < 2:
         buckets = []
     first_named = next((j for j, c in enumerate(comp) if c), len(comp))
@@ -253,7 +262,8 @@ def detect_format(title: list[str], layout: Layout) -> Format:
                       (("balance", "Balance Due"), ("invoice", "Transaction#"), ("client", "Customer Name")))
     if "aged debtor" in t or ("ac" in h and any(c.startswith("period") for c in h)):
         return Format("Sage aged debtors", "sage", (("balance", "Balance"), ("invoice", "Ref"), ("client", "Name")))
-    qb = "openbalance" in h or ("num" in h and ("transactiontype" in h or "type" in h)) or "quickbooks" in t
+    qb = ("openbalance" in h or ("num" in h and ("transactiontype" in h or "type" in h)) or "quickbooks" in t
+          or "a/r aging" in t)
     if qb:
         report = ("A/R Aging Detail" if "aging detail" in t else "A/R Aging Summary" if "aging summary" in t
                   else "Open Invoices" if "open invoices" in t or not t else "report")
@@ -284,4 +294,4 @@ def title_currency(title: list[str]) -> str | None:
 
 
 __all__ = ["SYNONYMS", "MAPPABLE", "Layout", "Format", "build_layout", "find_header_index", "detect_format",
-           "title_currency", "compact", "is_bucket"]
+           "title_currency", "compact", "is_bucket", "bucket_key"]

@@ -167,7 +167,9 @@ class ImportPlan:
 
 def plan_import(parsed_files: list[ParsedFile], existing_clients: list[Client], existing_invoices: list[Invoice], *,
                 as_of: date, full: bool, default_currency: str) -> ImportPlan:
-    return _Planner(existing_clients, existing_invoices, as_of, full, default_currency).plan(list(parsed_files))
+    """The plan for importing ``parsed_files`` (a list, or one ParsedFile); pure, no I/O."""
+    files = [parsed_files] if isinstance(parsed_files, ParsedFile) else list(parsed_files)
+    return _Planner(existing_clients, existing_invoices, as_of, full, default_currency).plan(files)
 
 
 class _Planner:

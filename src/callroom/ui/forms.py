@@ -35,7 +35,7 @@ class OutcomeForm(ModalScreen[dict | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form.cancel", tooltip="Close without changing the call"),
-        Binding("enter", "submit", "OK", id="form.submit", priority=True, tooltip="Check and keep these details"),
+        Binding("enter", "submit", "OK", id="form.submit", tooltip="Check and keep these details"),
     ]
 
     def __init__(self, outcome: Outcome, values: dict[str, str], check: Callable[[dict[str, str]], object]):
@@ -89,6 +89,13 @@ class OutcomeForm(ModalScreen[dict | None]):
             self.query_one(f"#err-{name}", Static).update("")
         self._preview()
 
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        # Enter inside a field arrives through the field, after every character typed
+        # before it; a screen-level binding could run first and read a stale value.
+        event.stop()
+        self.action_submit()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -111,7 +118,7 @@ class PromptForm(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without changing anything"),
-        Binding("enter", "submit", "OK", id="prompt.submit", priority=True, tooltip="Keep this value"),
+        Binding("enter", "submit", "OK", id="prompt.submit", tooltip="Keep this value"),
     ]
 
     def __init__(self, title: str, value: str = "", check: Callable[[str], object] | None = None, placeholder: str = ""):
@@ -130,6 +137,11 @@ class PromptForm(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

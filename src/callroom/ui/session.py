@@ -229,7 +229,9 @@ class SessionScreen(Screen):
         self.app.push_screen(OutcomeForm(o, values, check), done)
 
     def action_note(self) -> None:
-        self.query_one("#note", Input).focus()
+        # Focus now, not on the next idle (Widget.focus defers): keys typed straight after
+        # `o`, or pasted, must land in the note and not run as commands.
+        self.set_focus(self.query_one("#note", Input))
 
     @on(Input.Changed, "#note")
     def _note_changed(self, event: Input.Changed) -> None:
