@@ -225,3 +225,25 @@ def test_reimporting_the_same_file_changes_nothing():
     assert (counts.new_clients, counts.new_invoices, counts.updated, counts.payments, counts.closed) == (0, 0, 0, 0, 0)
     assert not again.has_changes
     assert any("Nothing to change" in line for line in again.summary_lines())
+
+
+def test_a_balance_per_client_never_doubles_invoices_known_one_by_one():
+    aging = parse_file(FIXTURES / "freshbooks_accounts_aging.csv")
+    details = parse_file(FIXTURES / "freshbooks_invoice_details.csv")
+    clients = [Client(id=1, name="Lakehead Outfitters")]
+    existing = [inv(5, 1, "0000238", "3041.40", currency="CAD")]
+    plan = plan_import([aging], clients, existing, as_of=AS_OF, full=False, default_currency="CAD")
+    lake = entry(plan, "Lakehead Outfitters")
+    assert lake.new_invoices == [] and lake.updated_invoices == []
+    assert any(s.client == "Lakehead Outfitters" and "one by one" in s.reason for s in plan.skipped)
+    # Both kinds in one import: the invoice detail wins.
+    plan = plan_import([aging, details], [], [], as_of=AS_OF, full=False, default_currency="CAD")
+    birch = entry(plan, "Birchwood Family Chiropractic")
+    assert sorted(i.number for i in birch.new_invoices) == ["0000231", "0000246"]
+    # A client held as one balance line, now imported invoice by invoice: the line is replaced, not paid.
+    existing = [inv(6, 1, "", "3041.40", currency="CAD")]
+    plan = plan_import([details], clients, existing, as_of=AS_OF, full=True, default_currency="CAD")
+    lake = entry(plan, "Lakehead Outfitters")
+    assert [(i.id, i.status, i.balance) for i in lake.updated_invoices] == [(6, "void", Decimal(0))]
+    assert lake.payments == [] and lake.closed_invoices == []
+    assert [i.number for i in lake.new_invoices] == ["0000238"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -289,3 +288,31 @@ def test_per_client_summary_keeps_a_client_called_total(tmp_path):
     pf = parse_file(p)
     assert [(i.client, i.balance) for i in pf.invoices] == [("Total Fitness Studio", Decimal("100.00")),
                                                             ("Kowalski, Anna", Decimal("440.00"))]
+
+
+def test_other_exports_by_their_headings(tmp_path):
+    qbo_sales = tmp_path / "a.csv"
+    qbo_sales.write_text("Co\nInvoices\n\nDate,Type,No.,Customer,Due date,Balance,Total,Status\n"
+                         "03/02/2026,Invoice,1073,Harborview Bistro,04/01/2026,\"3,180.00\",\"3,180.00\",Due in 1 day\n"
+                         "12/01/2025,Invoice,1030,Northgate,12/31/2025,0.00,500.00,Paid\n"
+                         "03/20/2026,Payment,,Cedar Ridge,,0.00,-300.00,Closed\n")
+    pf = parse_file(qbo_sales)
+    assert [(i.invoice, i.balance) for i in pf.invoices] == [("1073", Decimal("3180.00"))]
+    assert sorted(s.kind for s in pf.skipped) == ["paid", "payment"]
+
+    harvest = tmp_path / "b.csv"
+    harvest.write_text("Issue Date,ID,Client,Due Date,Invoice Amount,Paid Amount,Balance,Currency\n"
+                       "2026-03-01,0107,Acme Studio,2026-03-31,4000.00,0.00,4000.00,United States Dollar - USD\n"
+                       "2026-03-02,0108,Acme Studio,2026-04-01,10.00,0.00,10.00,Euro\n")
+    assert [(i.invoice, i.currency) for i in parse_file(harvest).invoices] == [("0107", "USD"), ("0108", "EUR")]
+
+    excel = tmp_path / "c.csv"
+    excel.write_bytes(b'Customer,Invoice #,Date,Balance\rAcme,="0041",2026-01-05,10.00\rBeta,="0042",2026-01-06,"1,000.00"\r')
+    pf = parse_file(excel)
+    assert [(i.invoice, i.line) for i in pf.invoices] == [("0041", 2), ("0042", 3)]
+
+    qbd = tmp_path / "d.csv"
+    qbd.write_text(",,Type,Date,Num,Name,Due Date,Aging,Open Balance\nCurrent,,,,,,,,\n"
+                   ",,Invoice,03/15/2026,2250,Café Lumière:Patio renovation,04/14/2026,,\"1,000.00\"\n"
+                   "Total Current,,,,,,,,\"1,000.00\"\nTOTAL,,,,,,,,\"1,000.00\"\n")
+    assert [i.client for i in parse_file(qbd).invoices] == ["Café Lumière"]

@@ -34,6 +34,7 @@ from callroom.store.errors import (
     NewerSchemaError,
     ReadOnlyError,
     StorageWriteError,
+    StoreError,
 )
 from callroom.store.journal import (
     CallroomDB,
@@ -257,6 +258,11 @@ def test_drop_table_is_durable(path: Path) -> None:
         db.drop_tables()
     with open_db(path) as db:
         assert db.tables() == set()
+        db.table("c").insert({"x": 3})
+        with pytest.raises(StoreError):
+            with db.transaction():
+                db.drop_table("c")  # a whole-file rewrite cannot be part of a transaction
+        assert db.table("c").all() == [{"x": 3}]
 
 
 # -- torn last line --------------------------------------------------------------

@@ -18,7 +18,8 @@ SYNONYMS: dict[str, list[str]] = {
     "invoice": ["invoicenumber", "invoiceno", "invoice#", "invoicenum", "invoiceinvoicenumber", "invoicenbr",
                 "invno", "inv#", "invnumber", "invoice", "number", "num", "docnumber", "documentnumber",
                 "documentno", "doc#", "docno", "transaction#", "transactionnumber", "transactionno", "txn#",
-                "refnumber", "refno", "ref#", "invoiceref", "invoicereference", "reference", "ref", "invoiceid"],
+                "invoicecm#", "refnumber", "refno", "ref#", "invoiceref", "invoicereference", "ref", "no", "no#",
+                "nr", "reference", "invoiceid", "id"],
     "client": ["customername", "clientname", "contactname", "customerfullname", "customerdisplayname",
                "customercompanyname", "companyname", "customer", "client", "customerjob", "name",
                "clientorganization", "clientorganisation", "organization", "organisation", "company", "debtor",
@@ -27,7 +28,7 @@ SYNONYMS: dict[str, list[str]] = {
                 "outstanding", "outstandingbalance", "amountoutstanding", "outstandingamount", "totaloutstanding",
                 "invoiceamountdue", "balanceremaining", "remainingbalance", "remainingamount", "amountowing",
                 "owing", "amountowed", "owed", "unpaidamount", "amountunpaid", "unpaid", "openamount",
-                "dueamount", "balance", "remaining", "amountdue", "totaldue", "stillowed"],
+                "dueamount", "closingbalance", "balance", "remaining", "amountdue", "totaldue", "stillowed"],
     "amount": ["invoicetotal", "invoiceamount", "invoiceinvoiceamount", "totalinvoiceamount", "total",
                "totalamount", "grandtotal", "amount", "originalamount", "invoicevalue", "grossamount", "gross",
                "totalincltax", "totalinctax", "amountincltax", "amountinctax"],
@@ -263,7 +264,7 @@ def detect_format(title: list[str], layout: Layout) -> Format:
     if "aged debtor" in t or ("ac" in h and any(c.startswith("period") for c in h)):
         return Format("Sage aged debtors", "sage", (("balance", "Balance"), ("invoice", "Ref"), ("client", "Name")))
     qb = ("openbalance" in h or ("num" in h and ("transactiontype" in h or "type" in h)) or "quickbooks" in t
-          or "a/r aging" in t)
+          or "a/r aging" in t or ("no" in h and "type" in h and "customer" in h))
     if qb:
         report = ("A/R Aging Detail" if "aging detail" in t else "A/R Aging Summary" if "aging summary" in t
                   else "Open Invoices" if "open invoices" in t or not t else "report")

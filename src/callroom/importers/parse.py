@@ -21,14 +21,14 @@ not state is None, and day/month order comes from the dates of the whole file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from ..domain.models import normalise_name
 from .amounts import ISO_CURRENCIES, AmountError, detect_decimal_mark, parse_money
-from .columns import MAPPABLE, Format, Layout, build_layout, detect_format, find_header_index, title_currency
+from .columns import MAPPABLE, build_layout, detect_format, find_header_index, title_currency
 from .dates import ORDERS, DateError, detect_date_order, parse_date
 from .errors import AmbiguousDateOrder, ImportFileError, short
 from .textfile import decode, read_bytes, read_rows, sniff_delimiter
@@ -300,8 +300,8 @@ class _Parser:
             return
         if not ({"balance", "amount", "line_total"} & cols.keys() or self.layout.buckets):
             self._missing("the amount still owed", "balance")
-        summary = bool(self.layout.buckets) or any(
-            w in " ".join(self.title).lower() for w in ("aging summary", "ageing summary", "aged", "balances"))
+        summary = bool(self.layout.buckets) or bool(
+            re.search(r"summary|aged|aging|ageing|balance", " ".join(self.title).lower()))
         if "invoice" not in cols and not summary:
             self._missing("the invoice number", "invoice",
                           also=" (or, for a per-client balance report, aging columns such as Current, 1-30, 31-60)")
@@ -388,9 +388,12 @@ class _Parser:
             n = len(cells)
 
             def g(j, cells=cells, n=n):
-                return cells[j].strip() if j is not None and j < n else ""
+                if j is None or j >= n:
+                    return ""
+                v = cells[j].strip()
+                return v[2:-1] if v[:2] == '="' and v[-1:] == '"' else v
 
-            inv = cells[g_inv].strip() if g_inv is not None and g_inv < n else ""
+            inv = g(g_inv)
             if inv and inv[0] in "Tt" or not inv:
                 first_j, first = next(((j, c.strip()) for j, c in enumerate(cells) if c and not c.isspace()), (0, ""))
                 if first and (first.lower().startswith(total_words) and (not inv or inv == first)) \
@@ -539,6 +542,9 @@ class _Parser:
             return None
         if code in ISO_CURRENCIES:
             return code
+        found = currency_in_text(raw)
+        if found:
+            return found
         raise ImportFileError(self.name, "is not a currency code (such as USD, EUR or NZD)", line=ln,
                               column=self.layout.heading(j), value=raw,
                               hint="Put the three-letter currency code in that column, or leave it empty, and import again.")
@@ -703,6 +709,26 @@ class _Parser:
                     currency=rec["currency"], balance=bal, amount=None, line=rec["line"]))
         skipped.sort(key=lambda s: s.line)
         return invoices, skipped
+
+
+_NAMES: dict[str, str] | None = None
+
+
+def currency_in_text(text: str) -> str | None:
+    """The one ISO code in 'United States Dollar - USD' or 'NZD ($)', or an English name ('Euro')."""
+    global _NAMES
+    codes = {c for c in re.findall(r"\b[A-Z]{3}\b", text) if c in ISO_CURRENCIES}
+    if len(codes) == 1:
+        return codes.pop()
+    if _NAMES is None:
+        from babel.numbers import get_currency_name
+        _NAMES = {}
+        for c in ISO_CURRENCIES:
+            try:
+                _NAMES.setdefault(get_currency_name(c, locale="en").lower(), c)
+            except Exception:  # pragma: no cover - babel data gaps
+                pass
+    return _NAMES.get(" ".join(text.lower().split()))
 
 
 def _looks_like_date(v: str) -> bool:

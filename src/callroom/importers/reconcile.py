@@ -113,7 +113,9 @@ class ImportPlan:
             for inv in c.updated_invoices:
                 old = c.before.get(inv.number)
                 label = f"{c.client.name} #{inv.number or '(balance)'}"
-                if inv.status in ("paid", "void") and (old is None or old.status == "open"):
+                if inv.status == "void" and not inv.number:
+                    other.append(f"{c.client.name}: the single balance line is replaced by the invoices listed")
+                elif inv.status in ("paid", "void") and (old is None or old.status == "open"):
                     settled.append(f"{label}: shown as {inv.status} in the file" + (
                         f" (was {_money(old.balance, old.currency)})" if old and old.balance is not None else ""))
                 elif old is not None and old.balance is not None and inv.balance is not None and inv.balance < old.balance:
@@ -191,6 +193,7 @@ class _Planner:
         for inv in invoices:
             self.invoices_by.setdefault((inv.client_id, inv.number), []).append(inv)
         self.existing_invoices = list(invoices)
+        self.itemised_ids = {i.client_id for i in invoices if i.number and i.status == "open"}
         self.entries: list[ClientImport] = []
         self.entry_of_id: dict[int, ClientImport] = {}
         self.new_by_key: dict[str, ClientImport] = {}
@@ -276,8 +279,16 @@ class _Planner:
             skipped += [s if s.file else _with_file(s, pf.name) for s in pf.skipped]
         matched: set[int] = set()
         for e in list(self.entries):
-            for (number, _), (ii, pf) in self.found.get(id(e), {}).items():
+            found = self.found.get(id(e), {})
+            for (number, _), (ii, pf) in found.items():
+                if not number and self._itemised(e, found):
+                    # A balance per client, for a client callroom knows invoice by invoice: adding it would
+                    # count the same money twice.
+                    skipped.append(Skipped(ii.line, None, "balance per client only; callroom already has this "
+                                           "client's invoices one by one", "other", e.client.name, ii.email, pf.name))
+                    continue
                 self._apply(e, number, ii, pf, matched)
+            self._replace_balance_line(e, found, matched)
         self._settle_from_skipped(skipped, matched)
         if self.full:
             self._close_missing(matched)
@@ -343,6 +354,21 @@ class _Planner:
             e.payments.append(Payment(
                 id=None, client_id=0, date=self.as_of, amount=ex.balance - ii.balance, currency=ex.currency,
                 invoices=(ex.number,), source="import", note=f"balance went down in {pf.name}"))
+
+    def _itemised(self, e: ClientImport, found: dict) -> bool:
+        if any(number for number, _ in found):
+            return True
+        return e.client.id is not None and e.client.id in self.itemised_ids
+
+    def _replace_balance_line(self, e: ClientImport, found: dict, matched: set[int]) -> None:
+        """Numbered invoices now arrive for a client held as one balance: that balance line is replaced."""
+        if e.client.id is None or not any(number for number, _ in found) or any(not n for n, _ in found):
+            return
+        for inv in self.invoices_by.get((e.client.id, ""), []):
+            if inv.status == "open" and id(inv) not in matched:
+                matched.add(id(inv))
+                e.updated_invoices.append(inv.with_(status="void", closed_on=self.as_of, balance=Decimal(0)))
+                e.before[inv.number] = inv
 
     def _settle_from_skipped(self, skipped: list[Skipped], matched: set[int]) -> None:
         """Open invoices that a file lists as paid or void are updated accordingly."""

@@ -33,7 +33,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -1134,9 +1134,25 @@ class CallroomDB(TinyDB):
     def storage(self) -> JournalStorage:
         return self._storage
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[None]:
         """See :meth:`JournalStorage.transaction`."""
         return self._storage.transaction()
+
+    def drop_table(self, name: str) -> None:
+        """Like TinyDB's, without editing the live data before the write.
+
+        TinyDB deletes the table from ``storage.read()`` and then writes; if
+        that write is refused (inside a transaction) the table would be gone
+        from memory but not from disk.
+        """
+        self._tables.pop(name, None)
+        data = self._storage.read()
+        if name in data:
+            self._storage.rewrite({k: v for k, v in data.items() if k != name})
+
+    def drop_tables(self) -> None:
+        self._storage.rewrite({})
+        self._tables.clear()
 
     def compact(self, backup_to: Path | str | None = None) -> Path | None:
         return self._storage.compact(backup_to)
