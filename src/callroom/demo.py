@@ -13,31 +13,31 @@ from .domain.schedule import plan_amounts, plan_dates
 
 # name, contact, phone, email, terms, currency, region, tags, invoices: (number, issued_days_ago, terms_days, amount, balance)
 CLIENTS = [
-    ("Northgate Self Storage", "Dana Whitfield", "+1 415 555 0182", "ap@northgate.example", "Net 30", "USD", "US", ("storage",), [("1033", 140, 30, "12905.25", "12905.25")]),
+    ("Northgate Self Storage", "Dana Whitfield", "+1 415 555 0182", "ap@northgate.example", "Net 30", "USD", "US", ("storage",), [("1033", 140, 30, "12905.25", "12905.25"), ("1089", 4, 30, "1290.00", "1290.00")]),
     ("Cedar Ridge Property Management", "Marcus Bell", "+1 503 555 0147", "accounts@cedarridge.example", "Net 30", "USD", "US", ("property",), [("1041", 95, 30, "2450.00", "2450.00"), ("1067", 50, 30, "875.50", "875.50")]),
-    ("Delgado Family Dental", "Rosa Delgado", "+1 305 555 0123", "rosa@delgadodental.example", "Net 15", "USD", "US", ("health",), [("1052", 60, 15, "1200.00", "1200.00")]),
-    ("Harborview Bistro", "Tom Akers", "+1 206 555 0199", "tom@harborview.example", "Net 30", "USD", "US", ("hospitality",), [("1073", 40, 30, "3180.00", "3180.00")]),
-    ("Anna Kowalski", "Anna Kowalski", "+1 312 555 0164", "anna.k@mailbox.example", "Due on receipt", "USD", "US", (), [("1059", 20, 0, "640.00", "640.00")]),
+    ("Delgado Family Dental", "Rosa Delgado", "+1 305 555 0123", "rosa@delgadodental.example", "Net 15", "USD", "US", ("health",), [("1052", 60, 15, "1200.00", "1200.00"), ("1021", 150, 15, "980.00", "0.00")]),
+    ("Harborview Bistro", "Tom Akers", "+1 206 555 0199", "tom@harborview.example", "Net 30", "USD", "US", ("hospitality",), [("1073", 40, 30, "3180.00", "3180.00"), ("1044", 120, 30, "2760.00", "0.00")]),
+    ("Anna Kowalski", "Anna Kowalski", "+1 312 555 0164", "anna.k@mailbox.example", "Due on receipt", "USD", "US", (), [("1059", 20, 0, "640.00", "640.00"), ("1035", 130, 0, "480.00", "0.00")]),
     ("O'Brien & Sons Construction", "Liam O'Brien", "+1 617 555 0110", "liam@obriensons.example", "Net 45", "USD", "US", ("construction", "key account"), [("1071", 125, 45, "5600.00", "5600.00"), ("1075", 70, 45, "1015.75", "1015.75")]),
-    ("Riverside Montessori School", "Priya Nair", "+1 512 555 0136", "office@riversidemontessori.example", "Net 30", "USD", "US", ("education",), [("1062", 48, 30, "360.00", "360.00")]),
+    ("Riverside Montessori School", "Priya Nair", "+1 512 555 0136", "office@riversidemontessori.example", "Net 30", "USD", "US", ("education",), [("1062", 48, 30, "360.00", "360.00"), ("1039", 110, 30, "360.00", "0.00")]),
     ("Quarry Hill Brewing Co", "Jess Moreno", "+1 720 555 0158", "ap@quarryhillbrewing.example", "Net 30", "USD", "US", ("hospitality",), [("1019", 180, 30, "3150.00", "3150.00"), ("1080", 35, 30, "450.00", "450.00")]),
-    ("Lumen Yoga Studio", "Kate Lindqvist", "+1 646 555 0171", "owner@lumenyoga.example", "Net 30", "USD", "US", ("wellness",), [("1077", 44, 30, "249.00", "249.00"), ("1083", 14, 30, "249.00", "249.00")]),
-    ("Pinecrest Veterinary Clinic", "Dr. Alan Reyes", "+1 916 555 0143", "billing@pinecrestvet.example", "Net 30", "USD", "US", ("health",), [("1081", 45, 30, "2280.00", "2280.00"), ("1084", 38, 30, "1140.00", "1140.00")]),
-    ("Summit Legal Partners", "Grace Okafor", "+1 404 555 0115", "grace@summitlegal.example", "Net 30", "USD", "US", ("legal",), [("1066", 82, 30, "4800.00", "4800.00"), ("1070", 66, 30, "2400.00", "2400.00"), ("1079", 52, 30, "2400.00", "2400.00")]),
-    ("Bluebird Florists", "Hannah Cole", "+1 503 555 0190", "hannah@bluebirdflorists.example", "Net 14", "USD", "US", ("retail",), [("1085", 26, 14, "385.00", "385.00")]),
-    ("Evergreen Landscaping", "Carlos Ruiz", "+1 480 555 0177", "office@evergreenland.example", "Net 30", "USD", "US", (), [("1086", 10, 30, "1750.00", "1750.00"), ("1087", 3, 30, "620.00", "620.00")]),
-    ("Westfield Accounting Group", "Nora Blake", "+1 617 555 0104", "ap@westfieldag.example", "Net 30", "USD", "US", ("professional",), [("1074", 42, 30, "960.00", "0.00")]),
-    ("Marlow & Finch Ltd", "Oliver Marlow", "+44 20 7946 0321", "billing@marlowfinch.example", "Net 30", "GBP", "GB", ("uk",), [("MF-0004", 75, 30, "1080.00", "1080.00"), ("MF-0006", 33, 30, "540.00", "540.00")]),
-    ("Bramble & Thistle Bakery", "Fiona Grant", "+44 131 496 0754", "orders@brambleandthistle.example", "Net 30", "GBP", "GB", ("uk", "retail"), [("BT-0044", 62, 30, "312.80", "312.80")]),
+    ("Lumen Yoga Studio", "Kate Lindqvist", "+1 646 555 0171", "owner@lumenyoga.example", "Net 30", "USD", "US", ("wellness",), [("1077", 44, 30, "249.00", "249.00"), ("1083", 14, 30, "249.00", "249.00"), ("1069", 74, 30, "249.00", "0.00")]),
+    ("Pinecrest Veterinary Clinic", "Dr. Alan Reyes", "+1 916 555 0143", "billing@pinecrestvet.example", "Net 30", "USD", "US", ("health",), [("1081", 45, 30, "2280.00", "2280.00"), ("1084", 38, 30, "1140.00", "1140.00"), ("1090", 2, 30, "760.00", "760.00")]),
+    ("Summit Legal Partners", "Grace Okafor", "+1 404 555 0115", "grace@summitlegal.example", "Net 30", "USD", "US", ("legal",), [("1066", 82, 30, "4800.00", "4800.00"), ("1070", 66, 30, "2400.00", "2400.00"), ("1079", 52, 30, "2400.00", "2400.00"), ("1049", 115, 30, "4800.00", "0.00")]),
+    ("Bluebird Florists", "Hannah Cole", "+1 503 555 0190", "hannah@bluebirdflorists.example", "Net 14", "USD", "US", ("retail",), [("1085", 26, 14, "385.00", "385.00"), ("1058", 90, 14, "410.00", "0.00")]),
+    ("Evergreen Landscaping", "Carlos Ruiz", "+1 480 555 0177", "office@evergreenland.example", "Net 30", "USD", "US", (), [("1086", 10, 30, "1750.00", "1750.00"), ("1087", 3, 30, "620.00", "620.00"), ("1065", 80, 30, "1750.00", "0.00")]),
+    ("Westfield Accounting Group", "Nora Blake", "+1 617 555 0104", "ap@westfieldag.example", "Net 30", "USD", "US", ("professional",), [("1074", 42, 30, "960.00", "0.00"), ("1060", 100, 30, "1450.00", "0.00")]),
+    ("Marlow & Finch Ltd", "Oliver Marlow", "+44 20 7946 0321", "billing@marlowfinch.example", "Net 30", "GBP", "GB", ("uk",), [("MF-0004", 75, 30, "1080.00", "1080.00"), ("MF-0006", 33, 30, "540.00", "540.00"), ("MF-0002", 140, 30, "540.00", "0.00")]),
+    ("Bramble & Thistle Bakery", "Fiona Grant", "+44 131 496 0754", "orders@brambleandthistle.example", "Net 30", "GBP", "GB", ("uk", "retail"), [("BT-0044", 62, 30, "312.80", "312.80"), ("BT-0047", 20, 30, "188.40", "188.40")]),
     ("Harrow Street Dental", "Dr. Imran Shah", "+44 161 496 0832", "accounts@harrowdental.example", "Net 30", "GBP", "GB", ("uk", "health"), [("HS-0102", 130, 30, "3650.00", "3650.00"), ("HS-0111", 58, 30, "890.00", "890.00")]),
     ("Kingfisher Architects", "Eleanor Price", "+44 117 496 0215", "eleanor@kingfisherarch.example", "Net 30", "GBP", "GB", ("uk", "key account"), [("KA-0019", 47, 30, "6200.00", "6200.00"), ("KA-0023", 39, 30, "1500.00", "1500.00")]),
-    ("Atelier Vos", "Inge Vos", "+31 20 555 0147", "inge@ateliervos.example", "Net 30", "EUR", "NL", ("eu",), [("0041", 96, 30, "1500.00", "1500.00"), ("0049", 41, 30, "800.00", "800.00")]),
+    ("Atelier Vos", "Inge Vos", "+31 20 555 0147", "inge@ateliervos.example", "Net 30", "EUR", "NL", ("eu",), [("0041", 96, 30, "1500.00", "1500.00"), ("0049", 41, 30, "800.00", "800.00"), ("0052", 5, 30, "650.00", "650.00")]),
     ("Fjordline Logistics AS", "Erik Hansen", "+47 21 55 01 47", "faktura@fjordline.example", "Net 30", "EUR", "NO", ("eu", "logistics"), [("D93-0021", 70, 30, "1200.00", "800.00"), ("D93-0027", 36, 30, "860.00", "860.00")]),
-    ("Brasserie Lumière", "Camille Roux", "+33 1 55 55 01 23", "compta@brasserielumiere.example", "Net 30", "EUR", "FR", ("eu", "hospitality"), [("BL-2026-07", 64, 30, "2340.00", "2340.00"), ("BL-2026-09", 45, 30, "1180.00", "1180.00")]),
-    ("Hofmann Maschinenbau GmbH", "Jonas Hofmann", "+49 30 5555 0123", "buchhaltung@hofmann-mb.example", "Net 30", "EUR", "DE", ("eu", "key account"), [("HM-311", 118, 30, "9850.00", "9850.00"), ("HM-327", 55, 30, "4100.00", "4100.00")]),
-    ("Studio Verde", "Lucia Bianchi", "+39 02 5555 0199", "lucia@studioverde.example", "Net 30", "EUR", "IT", ("eu",), [("SV-0088", 31, 30, "720.00", "720.00"), ("SV-0090", 12, 30, "410.00", "410.00")]),
-    ("Aroha Early Learning Centre", "Mere Walker", "+64 7 555 0147", "office@arohaelc.example", "Net 30", "USD", "NZ", ("education",), [("1063", 56, 30, "1104.00", "1104.00")]),
-    ("Granite Peak Outfitters", "Sam Whitaker", "+1 307 555 0125", "sam@granitepeak.example", "Net 30", "USD", "US", ("retail",), [("1088", 7, 30, "2900.00", "2900.00")]),
+    ("Brasserie Lumière", "Camille Roux", "+33 1 55 55 01 23", "compta@brasserielumiere.example", "Net 30", "EUR", "FR", ("eu", "hospitality"), [("BL-2026-07", 64, 30, "2340.00", "2340.00"), ("BL-2026-09", 45, 30, "1180.00", "1180.00"), ("BL-2026-04", 130, 30, "990.00", "0.00")]),
+    ("Hofmann Maschinenbau GmbH", "Jonas Hofmann", "+49 30 5555 0123", "buchhaltung@hofmann-mb.example", "Net 30", "EUR", "DE", ("eu", "key account"), [("HM-311", 118, 30, "9850.00", "9850.00"), ("HM-327", 55, 30, "4100.00", "4100.00"), ("HM-298", 160, 30, "6200.00", "0.00")]),
+    ("Studio Verde", "Lucia Bianchi", "+39 02 5555 0199", "lucia@studioverde.example", "Net 30", "EUR", "IT", ("eu",), [("SV-0088", 31, 30, "720.00", "720.00"), ("SV-0090", 12, 30, "410.00", "410.00"), ("SV-0079", 95, 30, "1320.00", "0.00")]),
+    ("Aroha Early Learning Centre", "Mere Walker", "+64 7 555 0147", "office@arohaelc.example", "Net 30", "USD", "NZ", ("education",), [("1063", 56, 30, "1104.00", "1104.00"), ("1091", 9, 30, "552.00", "552.00")]),
+    ("Granite Peak Outfitters", "Sam Whitaker", "+1 307 555 0125", "sam@granitepeak.example", "Net 30", "USD", "US", ("retail",), [("1088", 7, 30, "2900.00", "2900.00"), ("1076", 60, 30, "1850.00", "0.00")]),
 ]
 
 INSTRUCTIONS = {
@@ -59,7 +59,8 @@ def build(today: date) -> dict:
         invoices[name] = [
             Invoice(None, 0, number, cur, Decimal(bal), issued=today - timedelta(days=ago),
                     due=today - timedelta(days=ago) + timedelta(days=td), amount=Decimal(amt),
-                    status="open" if Decimal(bal) > 0 else "paid", terms=terms, source="demo")
+                    status="open" if Decimal(bal) > 0 else "paid", terms=terms, source="demo",
+                    closed_on=None if Decimal(bal) > 0 else today - timedelta(days=ago) + timedelta(days=td + 4))
             for number, ago, td, amt, bal in invs
         ]
     return {"clients": clients, "invoices": invoices}

@@ -69,7 +69,7 @@ class WriterLock:
     #: How long a loser waits for the winner to write its details. The winner
     #: writes them right after locking, so this only matters in a tight race;
     #: it is just for a better error message, never for correctness.
-    holder_wait_s = 0.2
+    holder_wait_s = 1.0
 
     def __init__(self, data_path: Path | str, program: str | None = None) -> None:
         self.data_path = Path(data_path)
