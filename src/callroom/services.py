@@ -173,9 +173,6 @@ class Desk:
     def end_session(self, session: Session) -> Session:
         return self.store.sessions.end(session, self.clock.now().replace(tzinfo=None, microsecond=0))
 
-    def session_calls(self, session_id: int) -> list[Call]:
-        return sorted((c for c in self.store.calls.all() if c.session_id == session_id), key=lambda c: c.at)
-
 
 def apply_import(store: Store, plan) -> dict[str, int]:
     """Store an import plan (callroom.importers.reconcile.ImportPlan) as ONE durable write:

@@ -25,7 +25,7 @@ class ClientCommands(Provider):
     async def startup(self) -> None:
         app = self.app
         assert isinstance(app, CallroomApp)
-        self.clients = await app.run_in_thread_clients()
+        self.clients = await app.client_names()
 
     def _session(self) -> SessionScreen | None:
         s = self.app.screen_stack
@@ -127,7 +127,7 @@ class CallroomApp(App):
         if demo:
             self.sub_title = "demo ledger"
 
-    async def run_in_thread_clients(self) -> list[tuple[int, str]]:
+    async def client_names(self) -> list[tuple[int, str]]:
         return [(c.id, c.name) for c in self.store.clients.all()]  # type: ignore[misc]
 
     def on_mount(self) -> None:
