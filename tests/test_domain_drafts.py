@@ -232,3 +232,11 @@ def test_a_too_long_short_field_names_itself_not_the_note():
     refused(reached(Outcome.DISPUTE, what="w" * 501, date="+7"), "what")
     refused(reached(Outcome.PROMISE, amount="10", date="+7", method="m" * 201), "method")
     refused(Draft(result=Result.SKIPPED, skip_reason="s" * 501), "skip_reason")
+
+
+def test_paid_on_the_call_cannot_be_dated_in_the_future():
+    e = refused(reached(Outcome.PAID, amount="1000.00", date="+3"), "date")
+    assert "promise" in str(e)
+    # yesterday is fine: a transfer the client made before the call
+    paid = build(reached(Outcome.PAID, amount="10.00", date=(TODAY - timedelta(days=1)).isoformat()), st_usd(), NOW)
+    assert paid.payment.date == TODAY - timedelta(days=1)

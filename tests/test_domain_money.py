@@ -95,3 +95,11 @@ def test_totals_biggest_is_the_largest_amount():
     t = Totals.of([Money("10", "USD"), Money("900", "JPY")])
     assert t.biggest() == Money("900", "JPY")
     assert Totals().biggest() is None
+
+
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_stored_amounts_must_be_finite(text):
+    with pytest.raises(ValueError):
+        to_decimal(text)
+    with pytest.raises(ValueError):
+        Money(text, "USD")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -106,6 +107,20 @@ def test_a_kept_promise_with_nothing_else_due_is_not_reported_broken():
     q = build([cf], NOW)
     assert entry(q, 1).why == "promise check (paid by 20 Nov?)"
     assert stand(cf).broken_count == 0
+
+
+def test_a_promise_the_payments_show_kept_needs_no_check_call():
+    pr = promise(ago(10), ago(3), "300.00", invoices=("1001",))
+    c = call(ago(10), Result.REACHED, outcome=Outcome.PROMISE, next_action=ago(2))
+    c = replace(c, details={"links": {"promises": [pr.id]}})
+    cf = cfile(client(1), [invoice("1001", "300.00", overdue=40), invoice("1002", "200.00", overdue=12)],
+               calls=[c], promises=[pr], payments=[payment(ago(4), "300.00", invoices=("1001",))])
+    q = build([cf], NOW)
+    # judged like any client from here on (by age and amount), not called back to check a kept promise
+    assert entry(q, 1).tier == 3 and entry(q, 1).why.endswith("days overdue, $500.00")
+    # the same call whose promise is broken still comes back first
+    broken = cfile(client(1), [invoice("1001", "300.00", overdue=40)], calls=[c], promises=[pr])
+    assert entry(build([broken], NOW), 1).tier == 1
 
 
 # --- not today ------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ from .domain import script as script_mod
 from .domain.clock import Clock
 from .domain.codes import Outcome, Reason, Result
 from .domain.drafts import Draft, Logged, build
-from .domain.models import Call, ClientFile, Invoice, Payment, Session
+from .domain.codes import PromiseStatus
+from .domain.models import Call, ClientFile, Invoice, Payment, Promise, Session
+from .domain.promises import judge
 from .domain.money import Totals
 from .domain.policy import Policy
 from .domain.queue import ClientStanding, Queue
@@ -106,11 +108,36 @@ class Desk:
         """Store the call and what it agreed; durable when this returns."""
         s = self.store
         with s.transaction():
+            replaced = self._open_promises(logged.call.client_id) if logged.promises else []
             call = s.calls.record(logged.call, promises=logged.promises, plan=logged.plan, dispute=logged.dispute, payment=logged.payment)
             pay_id = call.details.get("links", {}).get("payment")
             if pay_id is not None:
                 self._apply_payment(s.ledger.payments.get(pay_id))
+            if replaced:
+                call = self._replace_promises(call, replaced)
         return call
+
+    def _open_promises(self, client_id: int) -> list[Promise]:
+        """Promises (and plan instalments) not yet due and not yet kept: a new promise or plan
+        agreed on a call replaces them, so a date moved before it passed is not a broken promise."""
+        cf = self.store.client_file(client_id)
+        return [j.promise for j in judge(cf.promises, cf.payments, self.today()) if j.status is PromiseStatus.OPEN]
+
+    def _replace_promises(self, call: Call, old: list[Promise]) -> Call:
+        s = self.store
+        plans: set[int] = set()
+        for p in old:
+            s.promises.save(replace(p, cancelled=True))
+            if p.plan_id is not None:
+                plans.add(p.plan_id)
+        for pid in plans:
+            s.plans.save(replace(s.plans.get(pid), cancelled=True))
+        details = dict(call.details)
+        links = dict(details.get("links", {}))
+        links["replaced_promises"] = [p.id for p in old]
+        links["replaced_plans"] = sorted(plans)
+        details["links"] = links
+        return s.calls.save(replace(call, details=details))
 
     def log(self, draft: Draft, client_id: int, **kw) -> tuple[Call, Logged]:
         st = self.standing(client_id)
@@ -124,6 +151,11 @@ class Desk:
             pay_id = call.details.get("links", {}).get("payment")
             if pay_id is not None:
                 self._reverse_payment(call)
+            links = call.details.get("links", {})
+            for pid in links.get("replaced_promises", []):
+                s.promises.save(replace(s.promises.get(pid), cancelled=False))
+            for pid in links.get("replaced_plans", []):
+                s.plans.save(replace(s.plans.get(pid), cancelled=False))
             s.calls.undo(call_id)
         return call
 

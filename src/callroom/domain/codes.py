@@ -91,7 +91,7 @@ class PromiseStatus(_Coded):
     KEPT = ("kept", "Kept")
     PARTLY_KEPT = ("partly-kept", "Partly kept")
     BROKEN = ("broken", "Broken")
-    CANCELLED = ("cancelled", "Cancelled")
+    CANCELLED = ("cancelled", "Replaced")  # by a later promise or plan agreed before it fell due
 
 
 # What each reason suggests trying first (DOMAIN.md section 4).

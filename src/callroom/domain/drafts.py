@@ -232,6 +232,8 @@ def build(
         promises.append(Promise(None, cid, made_on=today, due=day, amount=amount, currency=cur, invoices=invoices, method=clean_text(d.method, 200, "method")))
     elif o is Outcome.PAID:
         day = parse_day(d.date or today.isoformat(), "date", today, allow_past=True)
+        if day > today:
+            raise DraftError("date", f"A payment made on the call is dated today or earlier, not {day.isoformat()}; a payment to come is a promise (p).")
         payment = Payment(None, cid, day, amount, cur, invoices, source="call", note="Paid on the call")
     elif o is Outcome.PLAN:
         day = parse_day(d.date, "date", today)

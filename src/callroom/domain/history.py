@@ -53,9 +53,10 @@ def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: 
                         ", ".join(p.invoices), {"id": p.id, "amount": str(p.amount), "currency": p.currency, "due": p.due.isoformat(),
                                                 "status": j.status.value, "paid_by_due": str(j.paid_by_due), "plan_id": p.plan_id}))
     for pl in cf.plans:
-        ev.append(Event("plan", _at(pl.made_on), f"Payment plan: {format_money(pl.total, pl.currency, locale)} in {pl.count} {pl.frequency} instalments from {fd(pl.first)}",
+        ev.append(Event("plan", _at(pl.made_on), f"Payment plan: {format_money(pl.total, pl.currency, locale)} in {pl.count} {pl.frequency} instalments from {fd(pl.first)}"
+                        + (" — replaced" if pl.cancelled else ""),
                         ", ".join(pl.invoices), {"id": pl.id, "total": str(pl.total), "currency": pl.currency, "count": pl.count,
-                                                 "frequency": pl.frequency, "first": pl.first.isoformat()}))
+                                                 "frequency": pl.frequency, "first": pl.first.isoformat(), "cancelled": pl.cancelled}))
     for d in cf.disputes:
         state = f"resolved {fd(d.resolved_on)}" if d.resolved_on else f"get back by {fd(d.get_back)}"
         ev.append(Event("dispute", _at(d.opened), f"Dispute: {d.what} — {state}", ", ".join(d.invoices),

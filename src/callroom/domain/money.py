@@ -22,9 +22,12 @@ def to_decimal(value) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     try:
-        return Decimal(str(value).strip())
+        d = Decimal(str(value).strip())
     except InvalidOperation:
         raise ValueError(f"not an amount: {value!r}") from None
+    if not d.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    return d
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from babel.dates import format_date
 
 from . import phones
 from .aging import days_overdue, stage_for_days
-from .codes import Outcome, Reason, Result, Stage
+from .codes import Outcome, PromiseStatus, Reason, Result, Stage
 from .models import Call, ClientFile, Invoice
 from .money import Totals
 from .policy import Policy
@@ -143,6 +143,15 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     if st.unhandled_broken:
         j = st.unhandled_broken[0]
         return f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
+    if last.outcome in (Outcome.PROMISE, Outcome.PLAN):
+        # Nothing to check when the payments already show the call's promise (or the plan's
+        # instalments so far) kept: the client is judged like any other from here on.
+        ids = set(last.details.get("links", {}).get("promises", []))
+        mine = [j for j in st.judged if j.promise.id in ids]
+        if mine and any(j.status is PromiseStatus.KEPT for j in mine) and all(
+            j.status in (PromiseStatus.KEPT, PromiseStatus.CANCELLED, PromiseStatus.OPEN) for j in mine
+        ):
+            return None
     if last.outcome is Outcome.PROMISE:
         return f"promise check (paid by {short_date(last.next_action - timedelta(days=1), locale)}?)"
     if last.outcome is Outcome.PLAN:
