@@ -161,3 +161,140 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
           f"{mid['tx']} during a big transaction; {len(acked)} acknowledged ids all present")
     # The timing is random, but a campaign that never hits its targets tests nothing.
     assert mid["compact"] >= 5 and mid["tx"] >= 5, mid
+
+
+# -- the same through the public API, with imports and compactions (and their backups) -------------
+
+APP_WRITER = str(Path(__file__).with_name("crash_app_writer.py"))
+APP_KILLS_PER_MODE = 17  # modes: random moment, during an import, during a compaction: 51 kills
+APP_PREFILL_CALLS = 10_000
+
+
+def _app_prefill(path: Path, work: Path) -> tuple[float, float]:
+    """The demo ledger plus enough past calls that a backup copy and a compaction take a while;
+    returns rough timings of one import and one compaction."""
+    import importlib.util
+
+    from callroom import demo
+    from callroom.domain.codes import Result
+    from callroom.domain.models import Call, Client
+    from callroom.importers import parse_file
+    from callroom.importers.reconcile import plan_import
+    from callroom.services import apply_import
+    from callroom.store import open_store
+
+    spec = importlib.util.spec_from_file_location("crash_app_writer", APP_WRITER)
+    writer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(writer)  # type: ignore[union-attr]
+
+    store = open_store(path)
+    demo.load(store, writer.NOW.date())
+    rng = random.Random(11)
+    with store.transaction():
+        for i in range(1000):  # past clients, so that a client's file stays small as in real life
+            store.clients.add(Client(None, f"Past Client {i:04d}", phones=("+1 415 555 0100",)))
+    clients = store.clients.all()
+    with store.transaction():
+        for i in range(APP_PREFILL_CALLS):
+            store.calls.add(Call(None, rng.choice(clients).id, writer.NOW.replace(tzinfo=None), Result.VOICEMAIL,
+                                 note=f"prefill-{i} " + "left a message; " * rng.randrange(4)))
+    csv = work / "prefill.csv"
+    writer.write_csv(csv, "prefill", [c.name for c in clients], rng)
+    plan = plan_import([parse_file(csv)], store.clients.all(), store.ledger.all_invoices(),
+                       as_of=writer.NOW.date(), full=False, default_currency="USD")
+    start = time.perf_counter()
+    apply_import(store, plan)
+    import_s = time.perf_counter() - start
+    start = time.perf_counter()
+    store.db.compact()
+    compact_s = time.perf_counter() - start
+    store.close()
+    return import_s, compact_s
+
+
+def _verify_app(path: Path, acked: dict[int, str], imports: dict[str, int], imported: set[str],
+                checked: set[tuple[str, int]]) -> None:
+    from callroom.store import open_store
+    from callroom.store.backups import KEEP, REASONS, backups_dir, list_backups
+
+    store = open_store(path)  # writable, through the public API: records checked, lock and temp files recovered
+    try:
+        missing = [i for i in acked if store.calls.table.get(doc_id=i) is None]
+        assert not missing, f"{len(missing)} acknowledged calls lost, e.g. {missing[:5]}"
+        wrong = [i for i, key in acked.items() if store.calls.get(i).note != key]
+        assert not wrong, f"acknowledged calls with the wrong note: {wrong[:5]}"
+        per_tag = collections.Counter(inv.number.rsplit("-", 1)[0] for inv in store.ledger.all_invoices() if "-" in inv.number)
+        for tag, size in imports.items():
+            assert per_tag[tag] in (0, size), f"import {tag} is partly there: {per_tag[tag]} of {size}"
+            assert tag not in imported or per_tag[tag] == size, f"acknowledged import {tag} is missing"
+    finally:
+        store.close()
+    assert not list(path.parent.glob(".*.tmp")), "a killed compaction's temp file was not cleaned up"
+    assert not list(backups_dir(path).glob(".*.tmp")), "a killed backup copy's temp file was not cleaned up"
+    kept = list_backups(path)
+    assert len(kept) <= KEEP + len(REASONS)
+    for b in kept:  # a crash never leaves a half backup under a real name (and a kept one never changes)
+        if (b.name, b.size) not in checked:
+            open_store(b.path, read_only=True).close()
+            checked.add((b.name, b.size))
+
+
+@pytest.mark.slow
+def test_calls_logged_through_the_app_survive_sigkill_during_imports_and_compactions(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    work = tmp_path / "csv"
+    work.mkdir()
+    import_s, compact_s = _app_prefill(path, work)
+    acked: dict[int, str] = {}
+    imports: dict[str, int] = {}
+    imported: set[str] = set()
+    checked: set[tuple[str, int]] = set()
+    rng = random.Random(20261123)
+    plan = ["log", "import", "compact"] * APP_KILLS_PER_MODE
+    rng.shuffle(plan)
+    mid: collections.Counter[str] = collections.Counter()
+    started = time.monotonic()
+
+    for run, mode in enumerate(plan):
+        child = subprocess.Popen(
+            [sys.executable, APP_WRITER, str(path), str(run), mode, str(work)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out = Output(child.stdout)
+        try:
+            out.wait_for("ready")
+            if mode == "import":
+                out.wait_for("import-start")
+                time.sleep(rng.uniform(0, import_s * 1.2))
+            elif mode == "compact":
+                out.wait_for("compact-start")
+                time.sleep(rng.uniform(0, compact_s * 1.2))
+            else:
+                time.sleep(rng.uniform(0, 0.25))
+        finally:
+            child.kill()
+            child.wait()
+        lines = out.join()
+        stderr = child.stderr.read() if child.stderr else ""
+        assert child.returncode == -9, f"writer died on its own:\n{stderr}"
+        for line in lines:
+            kind, *rest = line.split()
+            if kind == "ack":
+                acked[int(rest[0])] = rest[1]
+            elif kind == "import-start":
+                imports[rest[0]] = int(rest[1])
+            elif kind == "import-ack":
+                imported.add(rest[0])
+        if "compact-start" in lines and "compact-done" not in lines:
+            mid["compact"] += 1
+        if any(line.startswith("import-start") for line in lines) and not any(line.startswith("import-ack") for line in lines):
+            mid["import"] += 1
+        _verify_app(path, acked, imports, imported, checked)
+
+    elapsed = time.monotonic() - started
+    print(f"\n{len(plan)} kills in {elapsed:.1f}s; {mid['import']} during an import, {mid['compact']} during "
+          f"compaction; {len(acked)} acknowledged calls and {len(imported)} imports all present; "
+          f"{len(checked)} backups all open cleanly")
+    assert mid["import"] >= 5 and mid["compact"] >= 5, mid

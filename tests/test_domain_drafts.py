@@ -156,7 +156,7 @@ def test_a_skip_needs_a_reason(why):
     refused(Draft(result=Result.SKIPPED, skip_reason=why), "skip_reason")
 
 
-@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "abc", "", "  ", "12.345", "NaN", "Infinity", "1e-5", "--3"])
+@pytest.mark.parametrize("amount", ["-5", "0", "0.00", "abc", "", "  ", "12.345", "NaN", "Infinity", "1e-5", "--3", "1e400", "1000000000000"])
 def test_bad_amounts_are_refused(amount):
     refused(reached(Outcome.PROMISE, amount=amount, date="+7"), "amount")
 

@@ -61,3 +61,16 @@ def test_summary(snap_compare, tmp_path, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_empty_ledger(snap_compare, tmp_path, size):
     assert snap_compare(make_app(tmp_path, empty=True), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["qbo_open_invoices.csv", "bad/bad_amount_malformed.csv"], ids=["preview", "refused"])
+def test_import_screen(snap_compare, tmp_path, monkeypatch, size, name):
+    monkeypatch.chdir(Path(__file__).parent / "fixtures" / "csv")  # the path typed is shown on screen
+
+    async def run_before(pilot):
+        await pilot.press("i", *name, "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path, empty=True), run_before=run_before, terminal_size=size)

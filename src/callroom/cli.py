@@ -25,6 +25,7 @@ class Ctx:
         self.db: Path | None = None
         self.as_of: date | None = None
         self.read_only = False
+        self.salvage = False  # --salvage: a damaged ledger opens its readable part, read-only
 
     @property
     def clock(self) -> Clock:
@@ -36,11 +37,15 @@ class Ctx:
         return self.db or default_path()
 
     def open(self, read_only: bool | None = None):
-        from .store import StoreError, open_store
+        from .store import DamagedFileError, StoreError, open_store
 
         ro = self.read_only if read_only is None else read_only
         try:
             return open_store(self.path(), read_only=ro)
+        except DamagedFileError as e:
+            from .cli_data import open_salvaged
+
+            return open_salvaged(self, e)  # names the damage; opens the readable part read-only only if asked
         except StoreError as e:
             raise click.ClickException(str(e)) from None
 
@@ -59,6 +64,13 @@ def _common(f):
     def set_ro(ctx, _p, v):
         if v:
             ctx.ensure_object(Ctx).read_only = True
+
+    def set_salvage(ctx, _p, v):
+        if v:
+            c = ctx.ensure_object(Ctx)
+            c.salvage = c.read_only = True
+
+    f = click.option("--salvage", is_flag=True, expose_value=False, callback=set_salvage, help="If the ledger is damaged, open its readable part (implies --read-only).")(f)
 
     f = click.option("--read-only", is_flag=True, expose_value=False, callback=set_ro, help="Open the ledger for looking only; nothing is written.")(f)
     f = click.option("--as-of", type=DATE, expose_value=False, callback=set_as_of, metavar="YYYY-MM-DD", help="Treat this date as today (prepare tomorrow's session, reproducible runs).")(f)
@@ -380,6 +392,10 @@ def settings(c: Ctx, min_days, hold_days, hours, weekends, business, caller, cur
         click.echo(f"Calling hours {p.call_start:%H:%M}-{p.call_end:%H:%M} client local time, {'weekdays only' if p.weekdays_only else 'weekends too'}")
     finally:
         store.close()
+
+
+from . import cli_reports  # noqa: E402,F401  registers `report` and `export` on main (imported last: it uses Ctx and _common)
+from . import cli_data  # noqa: E402,F401  registers `backups` and `restore` on main (same reason)
 
 
 def run() -> None:  # pragma: no cover

@@ -29,7 +29,17 @@ class DraftError(ValueError):
 
 
 def clean_text(text: str, limit: int = MAX_NOTE, field: str = "note") -> str:
-    """Drop control characters and escape sequences (never echoed raw to a terminal); keep newlines and tabs."""
+    """Drop control characters and escape sequences (never echoed raw to a terminal); keep newlines
+    and tabs; refuse text longer than ``limit``."""
+    cleaned = strip_controls(text).strip()
+    if len(cleaned) > limit:
+        what = "The note" if field == "note" else "This"
+        raise DraftError(field, f"{what} is {len(cleaned):,} characters; keep it under {limit:,}.")
+    return cleaned
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without escape sequences and control characters (newlines and tabs stay)."""
     out = []
     i = 0
     while i < len(text):
@@ -54,11 +64,7 @@ def clean_text(text: str, limit: int = MAX_NOTE, field: str = "note") -> str:
         if ch in "\n\t" or (ord(ch) >= 32 and not (0x7F <= ord(ch) < 0xA0)):
             out.append(ch)
         i += 1
-    cleaned = "".join(out).strip()
-    if len(cleaned) > limit:
-        what = "The note" if field == "note" else "This"
-        raise DraftError(field, f"{what} is {len(cleaned):,} characters; keep it under {limit:,}.")
-    return cleaned
+    return "".join(out)
 
 
 def parse_amount(text: str, field: str = "amount") -> Decimal:
@@ -75,6 +81,8 @@ def parse_amount(text: str, field: str = "amount") -> Decimal:
         raise DraftError(field, "Enter a real amount, for example 1200.00.")
     if value <= 0:
         raise DraftError(field, "The amount must be more than zero.")
+    if value.adjusted() >= 12:
+        raise DraftError(field, f"{text.strip()[:20]!r} is too large for an invoice amount; check the digits.")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise DraftError(field, "Use at most two decimal places.")
     return value

@@ -1,7 +1,9 @@
 """Persistence for callroom: the only layer that talks to TinyDB.
 
 ``open_store(path)`` gives the repository API (``callroom.store.repo.Store``) over one
-journal file (``callroom.store.journal``): durable, crash-safe, single-writer.
+journal file (``callroom.store.journal``): durable, crash-safe, single-writer, with
+the previous file kept before every rewrite, migration and import
+(``callroom.store.backups``).
 """
 
 from __future__ import annotations
@@ -26,17 +28,61 @@ def default_path() -> Path:
     return user_data_path("callroom", appauthor=False) / DEFAULT_NAME
 
 
-def open_store(path: Path | str, *, read_only: bool = False) -> Store:
-    from .journal import open_db
+def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = False, disk=None) -> Store:
+    """Open a ledger. Every record is checked against its model first: a damaged or
+    hand-edited file raises :class:`DamagedFileError` naming the file, the line and
+    the record, and is never written.
+
+    ``salvage=True`` (implies read-only) opens the readable part of a damaged file
+    instead: damaged lines and records are left out, and listed by :func:`problems`.
+    ``disk`` replaces the system calls that write (``callroom.store.journal.Disk``), for fault tests.
+    """
+    from .check import check_records
+    from .journal import Problem, open_db
 
     path = Path(path)
+    read_only = read_only or salvage
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_db(path, schema=SCHEMA, read_only=read_only)
-    return Store(db, path=path, read_only=read_only, transaction=db.storage.transaction)
+    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk)
+    storage = db.storage
+    try:
+        found = check_records(storage.read(), path, storage.locate, salvage=salvage)
+    except BaseException:
+        storage.close()  # not db.close(): that may compact, and a damaged file is never written
+        raise
+    if found:
+        storage.problems.extend(Problem(line, what) for line, what in found)
+        storage.problems.sort(key=lambda p: p.line)
+    return Store(db, path=path, read_only=read_only, transaction=storage.transaction)
+
+
+def problems(store: Store) -> list:
+    """What a salvage open left out (``Problem``: ``.line``, ``.what``); empty otherwise."""
+    return list(getattr(getattr(store.db, "storage", None), "problems", []))
+
+
+def keep_backup(store: Store, reason: str) -> Path | None:
+    """Copy the ledger as it is now into its backups folder (see ``callroom.store.backups``).
+
+    None for a read-only or in-memory store. Raises :class:`StorageWriteError`
+    if the copy cannot be made (the ledger is unchanged: callers stop there).
+    """
+    from .journal import JournalStorage
+
+    storage = getattr(store.db, "storage", None)
+    if store.read_only or not isinstance(storage, JournalStorage) or storage.read_only:
+        return None
+    return storage.backup(reason)
+
+
+def check_file(path: Path | str) -> None:
+    """Raise :class:`DamagedFileError` / :class:`NewerSchemaError` unless ``path`` opens cleanly."""
+    open_store(path, read_only=True).close()
 
 
 __all__ = [
-    "open_store", "default_path", "Store", "NotFound", "Ambiguous", "ReadOnly",
+    "open_store", "default_path", "keep_backup", "problems", "check_file", "SCHEMA",
+    "Store", "NotFound", "Ambiguous", "ReadOnly",
     "StoreError", "DamagedFileError", "LockedError", "NewerSchemaError", "ReadOnlyError", "StorageWriteError",
 ]

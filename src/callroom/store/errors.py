@@ -30,7 +30,8 @@ class DamagedFileError(StoreError):
         self.problem = problem
         super().__init__(
             f"{self.path}: line {line}: {problem}. The file has not been changed. "
-            f"Restore a backup, or open it with --read-only to see what can be read."
+            f"`callroom backups` lists the backups you can restore; "
+            f"--salvage opens the readable part, read-only."
         )
 
 

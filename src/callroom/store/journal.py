@@ -4,7 +4,8 @@ Why not TinyDB's ``JSONStorage``: it truncates and rewrites the whole file on
 every write, so a crash mid-write tears the file and each insert costs time
 proportional to the whole database. Here a write appends one line and fsyncs
 it; the whole file is only rewritten by :meth:`JournalStorage.rewrite`
-(compaction), which goes through a temporary file and an atomic rename.
+(compaction), which goes through a temporary file and an atomic rename; the old
+file is first kept in ``<file>.backups/`` (see :mod:`callroom.store.backups`).
 
 File layout (JSON Lines, one object per line, readable with any text tool)::
 
@@ -44,6 +45,7 @@ from tinydb.queries import QueryLike
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from . import backups as _backups
 from .errors import (
     DamagedFileError,
     NewerSchemaError,
@@ -65,6 +67,7 @@ __all__ = [
     "Put",
     "Record",
     "open_db",
+    "read_file",
 ]
 
 FORMAT = "callroom"
@@ -137,6 +140,9 @@ class Disk:
 
     def replace(self, src: Path, dst: Path) -> None:
         os.replace(src, dst)
+
+    def link(self, src: Path, dst: Path) -> None:
+        os.link(src, dst)
 
 
 def _detach(value: Any) -> Any:
@@ -386,6 +392,38 @@ def _parse(
     )
 
 
+def _locate(raw: bytes, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """For :meth:`JournalStorage.locate`: replay only where the wanted documents were written."""
+    tables = {t for t, _ in wanted}
+    needles = [_encode(t).encode("utf-8") for t in tables]
+    found: dict[tuple[str, int], int] = {}
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not any(n in line for n in needles):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if type(obj) is not dict:
+            continue
+        if obj.get("table") in tables and type(obj.get("docs")) is dict:
+            for key in obj["docs"]:
+                if _is_doc_key(key) and (obj["table"], int(key)) in wanted:
+                    found[(obj["table"], int(key))] = number
+        elif type(obj.get("tx")) is list:
+            for op in obj["tx"]:
+                if type(op) is not dict or op.get("t") not in tables:
+                    continue
+                if type(op.get("put")) is int and (op["t"], op["put"]) in wanted:
+                    found[(op["t"], op["put"])] = number
+                elif type(op.get("del")) is int:
+                    found.pop((op["t"], op["del"]), None)
+                elif op.get("clear") is True:
+                    for k in [k for k in found if k[0] == op["t"]]:
+                        del found[k]
+    return found
+
+
 def _read_fd(fd: int) -> bytes:
     size = os.fstat(fd).st_size
     chunks: list[bytes] = []
@@ -427,6 +465,7 @@ class JournalStorage(Storage):
         program: str | None = None,
         compact_after_ops: int = 5000,
         disk: Disk | None = None,
+        backups: bool = True,
     ) -> None:
         super().__init__()
         if salvage and not read_only:
@@ -435,6 +474,9 @@ class JournalStorage(Storage):
         self.schema = schema
         self.read_only = read_only
         self.compact_after_ops = compact_after_ops
+        #: Keep the previous file in ``<file>.backups/`` before every rewrite
+        #: and on :meth:`backup` (see :mod:`callroom.store.backups`).
+        self.keep_backups = backups and not read_only
         #: What salvage had to skip (empty unless opened with ``salvage=True``).
         self.problems: list[Problem] = []
         self._disk = disk or Disk()
@@ -516,11 +558,12 @@ class JournalStorage(Storage):
         return self.path.with_name(f".{self.path.name}.tmp")
 
     def _remove_stale_temp(self) -> None:
-        """A compaction killed half-way leaves its temp file; we hold the lock, so it is ours."""
+        """A compaction (or backup copy) killed half-way leaves its temp file; we hold the lock, so it is ours."""
         try:
             self._temp_path().unlink()
         except FileNotFoundError:
             pass
+        _backups.remove_stale_temps(self.path)
 
     @classmethod
     def salvage(cls, path: str | os.PathLike[str]) -> tuple[Tables, list[Problem]]:
@@ -533,6 +576,14 @@ class JournalStorage(Storage):
         problems: list[Problem] = []
         loaded = _parse(Path(path).read_bytes(), Path(path), None, problems)
         return loaded.data, problems
+
+    def locate(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """The line number that last wrote each ``(table, doc_id)`` in ``wanted``.
+
+        Rereads the file, so it is for error messages, not for normal reads.
+        """
+        raw = _read_fd(self._fd) if self._fd is not None else self.path.read_bytes()
+        return _locate(raw, wanted)
 
     # -- reading ----------------------------------------------------------------
 
@@ -755,7 +806,7 @@ class JournalStorage(Storage):
         time-stamped copy in), the old file is copied there first. Returns the
         backup's path.
         """
-        return self.rewrite(None, backup_to=backup_to)
+        return self.rewrite(None, backup_to=backup_to, reason="compact")
 
     def maybe_compact(self) -> bool:
         """Compact if the journal has grown enough to be worth it; for quiet moments."""
@@ -770,13 +821,15 @@ class JournalStorage(Storage):
         *,
         schema: int | None = None,
         backup_to: Path | str | None = None,
+        reason: str | None = None,
     ) -> Path | None:
         """Atomically replace the whole file: with ``data`` (or the current data), under ``schema``.
 
         This is also how a migration finishes: new data and the new schema
         number land in one atomic step, so a crash cannot leave migrated data
         under an old schema number. A kill at any moment leaves either the old
-        or the new file.
+        or the new file. The old file is kept in the backups folder first
+        (``reason``: ``migrate`` when the schema changes, else ``rewrite``).
         """
         self._check_writable()
         if self._tx_depth:
@@ -784,8 +837,10 @@ class JournalStorage(Storage):
         if schema is not None and not 1 <= schema <= self.schema:
             raise ValueError(f"schema must be between 1 and {self.schema}, not {schema}")
         target_schema = schema or self.file_schema or self.schema
+        if reason is None:
+            reason = "migrate" if target_schema != self.file_schema else "rewrite"
         if data is None:
-            return self._write_snapshot(self._data, target_schema, backup_to)
+            return self._write_snapshot(self._data, target_schema, backup_to, reason)
         try:
             new: Tables = {}
             for name, docs in data.items():
@@ -796,7 +851,7 @@ class JournalStorage(Storage):
                 if bad is not None:
                     raise ValueError(f"table {name!r}: {bad[1]}")
                 new[name] = normal
-            backup = self._write_snapshot(new, target_schema, backup_to)
+            backup = self._write_snapshot(new, target_schema, backup_to, reason)
         except BaseException:
             # TinyDB edits the dict from read() in place before calling
             # write(); the file is untouched, so reload to match it again.
@@ -812,7 +867,9 @@ class JournalStorage(Storage):
         self._adopt(_parse(_read_fd(self._fd), self.path, self.schema))
         self._tail_dirty = dirty or self.torn_tail_bytes > 0
 
-    def _write_snapshot(self, data: Tables, schema: int, backup_to: Path | str | None) -> Path | None:
+    def _write_snapshot(
+        self, data: Tables, schema: int, backup_to: Path | str | None, reason: str | None = None
+    ) -> Path | None:
         header = {"format": FORMAT, "schema": schema, "created": self.created or _now_iso()}
         parts = [_encode(header).encode("utf-8") + b"\n"]
         for name, docs in data.items():
@@ -821,6 +878,7 @@ class JournalStorage(Storage):
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         size = 0
         backup: Path | None = None
+        kept: Path | None = None
         try:
             for part in parts:
                 view, done = memoryview(part), 0
@@ -833,13 +891,18 @@ class JournalStorage(Storage):
             self._disk.fsync(fd)
             if backup_to is not None:
                 backup = self._backup(Path(backup_to))
+            if reason is not None and self.keep_backups and self._fd is not None and self._size > 0:
+                kept = self._keep_old_file(reason)
             self._disk.replace(tmp, self.path)
         except BaseException as exc:
             os.close(fd)
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+            for leftover in (tmp, kept):
+                # A kept link to a file that stays live would change with it: drop it.
+                try:
+                    if leftover is not None:
+                        leftover.unlink()
+                except OSError:
+                    pass
             if isinstance(exc, OSError):
                 raise StorageWriteError(
                     f"Could not rewrite {self.path}: {exc.strerror or exc}. "
@@ -858,7 +921,47 @@ class JournalStorage(Storage):
         self._journal_bytes = 0
         self._journal_ops = 0
         self._fsync_dir()
+        if kept is not None:
+            self._prune_quietly(kept)
         return backup
+
+    def _keep_old_file(self, reason: str) -> Path:
+        """Hard-link the file about to be replaced into the backups folder."""
+        try:
+            return _backups.keep_link(self.path, reason, self._disk)
+        except OSError as exc:
+            raise StorageWriteError(
+                f"Could not keep a backup of {self.path} in {_backups.backups_dir(self.path)} "
+                f"before rewriting it: {exc.strerror or exc}. The file is unchanged; "
+                f"free some disk space (or fix the disk) and try again."
+            ) from exc
+
+    def _prune_quietly(self, kept: Path) -> None:
+        try:
+            _backups.prune(self.path, protect=[kept])
+        except OSError:
+            pass
+
+    def backup(self, reason: str) -> Path | None:
+        """Copy the file as it is now (every acknowledged write, no torn tail) into
+        the backups folder; before an import, say. None when backups are off.
+
+        Raises :class:`StorageWriteError` if the copy cannot be made; the ledger
+        itself is only read, so it is unchanged either way.
+        """
+        self._check_writable()
+        if not self.keep_backups or self._fd is None:
+            return None
+        try:
+            kept = _backups.keep_copy(self._fd, self._size, self.path, reason, self._disk)
+        except OSError as exc:
+            raise StorageWriteError(
+                f"Could not keep a backup of {self.path} in {_backups.backups_dir(self.path)} "
+                f"({_backups.REASONS.get(reason, reason)}): {exc.strerror or exc}. Nothing was changed; "
+                f"free some disk space (or fix the disk) and try again."
+            ) from exc
+        self._prune_quietly(kept)
+        return kept
 
     def _backup(self, dest: Path) -> Path:
         if dest.is_dir():
@@ -1118,6 +1221,7 @@ class CallroomDB(TinyDB):
         program: str | None = None,
         compact_after_ops: int = 5000,
         disk: Disk | None = None,
+        backups: bool = True,
     ) -> None:
         super().__init__(
             path,
@@ -1128,6 +1232,7 @@ class CallroomDB(TinyDB):
             program=program,
             compact_after_ops=compact_after_ops,
             disk=disk,
+            backups=backups,
         )
 
     @property
@@ -1183,6 +1288,8 @@ def open_db(
     read_only: bool = False,
     salvage: bool = False,
     program: str | None = None,
+    backups: bool = True,
+    disk: Disk | None = None,
 ) -> CallroomDB:
     """Open (creating if needed, unless read-only) a callroom data file.
 
@@ -1191,4 +1298,16 @@ def open_db(
     safely. ``salvage=True`` (read-only only) reads what it can of a damaged
     file instead; see ``db.storage.problems``.
     """
-    return CallroomDB(path, schema=schema, read_only=read_only, salvage=salvage, program=program)
+    return CallroomDB(
+        path, schema=schema, read_only=read_only, salvage=salvage, program=program, backups=backups, disk=disk
+    )
+
+
+def read_file(path: str | os.PathLike[str], schema: int | None = None) -> tuple[Tables, int | None]:
+    """Parse a whole file strictly without opening it as a store: ``(tables, file schema)``.
+
+    Raises :class:`DamagedFileError` (and :class:`NewerSchemaError` above ``schema``).
+    """
+    p = Path(path)
+    loaded = _parse(p.read_bytes(), p, schema)
+    return loaded.data, loaded.file_schema

@@ -6,6 +6,7 @@ import time
 from functools import partial
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..domain.clock import Clock
+from ..domain.drafts import strip_controls
 from ..services import Desk
 from ..store.repo import Store
 from .session import SessionScreen
@@ -35,23 +37,37 @@ class ClientCommands(Provider):
         yield ("End the session", "See the summary; everything is saved", "end")
         yield ("Not today list", "Who is left out of the queue and why", "not_today")
         yield ("Client history", "The current client's whole history", "history")
+        yield ("Payment received…", "Record money from the current client: amount, date, invoices ($)", "payment")
+        yield ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups (R)", "report")
         yield ("Help: keys", "Every key of this screen", "help")
 
+    def _target(self) -> Screen | None:
+        """The screen the commands act on: the session, else the empty-ledger or nothing-today screen."""
+        s = self.app.screen_stack
+        return self._session() or next((x for x in reversed(s) if isinstance(x, (EmptyScreen, NothingTodayScreen))), None)
+
+    def _all(self, target: Screen):
+        if isinstance(target, SessionScreen):
+            yield from self._commands()
+            yield from target.filter_commands()
+        yield ("Import invoices…", "Read CSV exports, preview what changes, then store", "import_invoices")
+
     async def discover(self) -> Hits:
-        sess = self._session()
+        sess = self._target()
         if sess is None:
             return
-        for name, helptext, action in self._commands():
+        for name, helptext, action in self._all(sess):
             yield DiscoveryHit(name, partial(sess.run_action, action), help=helptext)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        sess = self._session()
+        sess = self._target()
         if sess is not None:
-            for name, helptext, action in self._commands():
+            for name, helptext, action in self._all(sess):
                 score = matcher.match(name)
                 if score > 0:
                     yield Hit(score, matcher.highlight(name), partial(sess.run_action, action), help=helptext)
+        if isinstance(sess, SessionScreen):
             for cid, cname in self.clients:
                 label = f"Call {cname}"
                 score = matcher.match(label)
@@ -62,7 +78,10 @@ class ClientCommands(Provider):
 class EmptyScreen(Screen):
     """An empty ledger: say how to get invoices in, not an empty table."""
 
-    BINDINGS = [Binding("q", "app.quit", "Quit", id="empty.quit", tooltip="Leave callroom")]
+    BINDINGS = [
+        Binding("i", "import_invoices", "Import invoices", id="empty.import", tooltip="Import open invoices from CSV exports, with a preview"),
+        Binding("q", "app.quit", "Quit", id="empty.quit", tooltip="Leave callroom"),
+    ]
 
     def __init__(self, path: str):
         super().__init__()
@@ -73,7 +92,10 @@ class EmptyScreen(Screen):
         t.append("No invoices yet\n\n", style="bold")
         t.append("callroom builds today's call queue from your open invoices.\n")
         t.append("Export them from your accounting tool as CSV (QuickBooks, Xero,\n")
-        t.append("FreshBooks, Stripe, Zoho, Wave, Sage, Invoice Ninja…), then run:\n\n")
+        t.append("FreshBooks, Stripe, Zoho, Wave, Sage, Invoice Ninja…), then press\n")
+        t.append("i", style="bold green")
+        t.append(" to import them here: you see what changes before anything is stored.\n")
+        t.append("Or, from a shell:\n\n")
         t.append("    callroom import open-invoices.csv\n\n", style="bold green")
         t.append("Add --dry-run first to see what would be stored.\n")
         t.append("To try callroom on made-up clients: ")
@@ -83,11 +105,19 @@ class EmptyScreen(Screen):
             yield Static(t)
         yield Footer()
 
+    def action_import_invoices(self) -> None:
+        from .importer import open_import
+
+        app = self.app
+        assert isinstance(app, CallroomApp)
+        open_import(self, app.desk, app.after_import)
+
 
 class NothingTodayScreen(Screen):
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="nothing.quit", tooltip="Leave callroom"),
         Binding("z", "not_today", "Not today", id="nothing.not_today", tooltip="Who is left out, and why"),
+        Binding("i", "import_invoices", "Import invoices", id="nothing.import", tooltip="Import open invoices from CSV exports, with a preview"),
     ]
 
     def __init__(self, desk: Desk, queue):
@@ -109,12 +139,19 @@ class NothingTodayScreen(Screen):
 
         self.app.push_screen(NotTodayScreen(self.queue))
 
+    def action_import_invoices(self) -> None:
+        from .importer import open_import
+
+        app = self.app
+        assert isinstance(app, CallroomApp)
+        open_import(self, app.desk, app.after_import)
+
 
 class CallroomApp(App):
     CSS_PATH = "callroom.tcss"
     TITLE = "callroom"
     COMMANDS = App.COMMANDS | {ClientCommands}
-    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Jump to a client, end the session, …", show=True)]
+    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Jump to a client, end the session, …", show=False)]  # the Footer shows the palette key on its right
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, store: Store, *, clock: Clock | None = None, minutes: int = 60, demo: bool = False, ticker=time.monotonic):
@@ -127,6 +164,13 @@ class CallroomApp(App):
         if demo:
             self.sub_title = "demo ledger"
 
+    async def on_event(self, event: events.Event) -> None:
+        # A bracketed paste goes straight to the focused field: strip escape sequences and
+        # control characters first, so pasted text is never echoed raw to the terminal.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            event.text = strip_controls(event.text)
+        await super().on_event(event)
+
     async def client_names(self) -> list[tuple[int, str]]:
         return [(c.id, c.name) for c in self.store.clients.all()]  # type: ignore[misc]
 
@@ -134,8 +178,22 @@ class CallroomApp(App):
         if self.store.is_empty():
             self.push_screen(EmptyScreen(str(self.store.path or "in memory")))
             return
+        self.push_screen(self.queue_screen())
+
+    def queue_screen(self) -> Screen:
+        """Today's session, or the nothing-today screen when nobody is queued."""
         q = self.desk.queue()
         if not q.entries:
-            self.push_screen(NothingTodayScreen(self.desk, q))
+            return NothingTodayScreen(self.desk, q)
+        return SessionScreen(self.desk, q, minutes=self.minutes, demo=self.demo, ticker=self.ticker)
+
+    def after_import(self, counts: dict | None) -> None:
+        """Invoices imported from the empty-ledger or nothing-today screen: open the queue."""
+        from .importer import stored_text
+
+        if counts is None:
             return
-        self.push_screen(SessionScreen(self.desk, q, minutes=self.minutes, demo=self.demo, ticker=self.ticker))
+        self.notify(stored_text(counts), title="Import", timeout=8)
+        if self.store.is_empty():
+            return  # nothing open came in: the empty-ledger screen still says what to do
+        self.switch_screen(self.queue_screen())

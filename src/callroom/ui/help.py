@@ -14,7 +14,7 @@ GROUPS = (("result.", "Call result"), ("reason.", "Reason for not paying"), ("ou
 
 
 def _key_name(key: str) -> str:
-    names = {"left_square_bracket": "[", "question_mark": "?", "enter": "Enter", "escape": "Esc", "slash": "/"}
+    names = {"left_square_bracket": "[", "question_mark": "?", "enter": "Enter", "escape": "Esc", "slash": "/", "dollar_sign": "$"}
     return " / ".join(names.get(k, k) for k in key.split(","))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from textual import on
@@ -15,10 +15,12 @@ from textual.widgets import Footer, Input, Static
 
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
+from ..domain import filters as qfilters
+from ..domain.filters import QueueFilter
 from ..domain.money import Totals
 from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
-from ..store import StoreError
+from ..store import ReadOnly, StoreError
 from .forms import OutcomeForm, PromptForm, draft_with
 from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS
 from .widgets import ClientCard, InvoiceTable, LogPanel, ScriptPanel, StatusBar
@@ -34,26 +36,35 @@ class Slot:
     started: float | None = None
 
 
+RESULTS = Binding.Group("Result", compact=True)
+REASONS = Binding.Group("Reason", compact=True)
+OUTCOMES = Binding.Group("Outcome", compact=True)
+
+
 def _bindings() -> list[Binding]:
+    """Every key of the call screen. The Footer shows the keys grouped (results, reasons,
+    outcomes) and the step keys; the rarer ones are on the help screen (? or F1)."""
     b: list[Binding] = []
     for k, r in RESULT_KEYS.items():
-        b.append(Binding(k, f"result('{r.value}')", r.label, id=f"result.{r.value}", tooltip=f"Call result: {r.label}", show=k == "r"))
+        b.append(Binding(k, f"result('{r.value}')", r.label, id=f"result.{r.value}", tooltip=f"Call result: {r.label}", group=RESULTS))
     for k, r in REASON_KEYS.items():
-        b.append(Binding(k, f"reason('{r.value}')", r.label, id=f"reason.{r.value}", tooltip=f"Reason: {r.label}", show=False))
+        b.append(Binding(k, f"reason('{r.value}')", r.label, id=f"reason.{r.value}", tooltip=f"Reason: {r.label}", group=REASONS))
     for k, o in OUTCOME_KEYS.items():
-        b.append(Binding(k, f"outcome('{o.value}')", o.label, id=f"outcome.{o.value}", tooltip=f"Outcome: {o.label}", show=False))
+        b.append(Binding(k, f"outcome('{o.value}')", o.label, id=f"outcome.{o.value}", tooltip=f"Outcome: {o.label}", group=OUTCOMES))
     b += [
-        Binding("enter", "save", "Save & next", id="session.save", tooltip="Store this call (on disk at once) and go to the next client"),
-        Binding("o", "note", "Note", id="session.note", tooltip="Type a note about the call"),
-        Binding("a", "next_action", "Next date", id="session.next_action", tooltip="Change the next action date"),
-        Binding("s", "stage", "Script", id="session.stage", tooltip="Show the next script stage: Listen, Flex, Escalate"),
+        Binding("enter", "save", "Save", id="session.save", tooltip="Store this call (on disk at once) and go to the next client"),
+        Binding("a", "next_action", "Next date", id="session.next_action", tooltip="Change the next action date", show=False),
+        Binding("s", "stage", "Script", id="session.stage", tooltip="Show the next script stage: Listen, Flex, Escalate", show=False),
+        Binding("question_mark,f1", "help", "Help", id="session.help", tooltip="All keys"),
         Binding("h", "history", "History", id="session.history", tooltip="This client's whole history"),
         Binding("k", "skip", "Skip", id="session.skip", tooltip="Skip this client, with a reason"),
-        Binding("u", "undo", "Undo", id="session.undo", tooltip="Undo the last saved call of this session"),
-        Binding("left_square_bracket", "previous", "Back", id="session.previous", tooltip="Go back to the previous client"),
-        Binding("z", "not_today", "Not today", id="session.not_today", tooltip="Who is left out today, and why"),
+        Binding("u", "undo", "Undo", id="session.undo", tooltip="Undo the last saved call of this session", show=False),
+        Binding("left_square_bracket", "previous", "Back", id="session.previous", tooltip="Go back to the previous client", show=False),
+        Binding("z", "not_today", "Not today", id="session.not_today", tooltip="Who is left out today, and why", show=False),
+        Binding("dollar_sign", "payment", "Payment", id="session.payment", tooltip="Payment received from this client: amount, date, invoices, note", show=False),
+        Binding("R", "report", "Report", id="session.report", tooltip="Report: aging, promises kept, reach and promise rates, collected, follow-ups this week", show=False),
         Binding("q", "end", "End", id="session.end", tooltip="End the session and see its summary"),
-        Binding("question_mark,f1", "help", "Help", id="session.help", tooltip="All keys"),
+        Binding("o", "note", "Note", id="session.note", tooltip="Type a note about the call"),
     ]
     return b
 
@@ -79,6 +90,7 @@ class SessionScreen(Screen):
         self.warning = ""
         self.time_up = False
         self._st: ClientStanding | None = None
+        self.filters = QueueFilter()  # narrows the clients still to call (palette: Filter: …)
 
     # layout
     def compose(self) -> ComposeResult:
@@ -96,7 +108,10 @@ class SessionScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.session = self.desk.start_session(self.minutes, len(self.slots))
+        try:  # a read-only ledger (--read-only, --salvage) records no session; a full disk must not stop the calls
+            self.session = None if self.desk.store.read_only else self.desk.start_session(self.minutes, len(self.slots))
+        except StoreError as e:
+            self.notify(f"The session itself could not be recorded: {e}", severity="error", timeout=8)
         self.query_one("#invoices").can_focus = False
         self.show_client()
         self.set_interval(1.0, self.refresh_status)
@@ -125,6 +140,7 @@ class SessionScreen(Screen):
         self.query_one(StatusBar).show(
             position=min(self.index + 1, len(self.slots)), total=len(self.slots), remaining_s=self.remaining_s(),
             reached=t.reached, calls=t.calls, promised=t.promised.format(sep=", ") if t.promised else "nothing yet", demo=self.demo,
+            filtered=self.filters.label(),
         )
         if self.remaining_s() <= 0 and not self.time_up:
             self.time_up = True
@@ -136,6 +152,9 @@ class SessionScreen(Screen):
             slot.started = self.ticker()
         self._st = st = self.desk.standing(slot.entry.client_id)
         now = self.desk.clock.now()
+        fresh = qfilters.hours_now(slot.entry, now, self.desk.policy)
+        if fresh.out_of_hours != slot.entry.out_of_hours:  # the mark follows the clock, not the queue's start
+            slot.entry = fresh
         self.query_one(ClientCard).show(st, slot.entry, now)
         self.query_one(InvoiceTable).show(st, self.desk.today(), self.desk.policy)
         tot = f"Owed: {st.owed.format(sep=' + ')}"
@@ -162,10 +181,10 @@ class SessionScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if not self.slots:
-            return action in ("end", "help", "not_today")
+            return action in ("end", "help", "not_today", "report")
         d = self.slot.draft
         if action in ("reason", "outcome"):
-            return True if d.result is Result.REACHED else None
+            return d.result is Result.REACHED  # hidden from the Footer until the right person is reached
         if action == "undo":
             return True if self.saved_ids else None
         if action == "previous":
@@ -278,6 +297,16 @@ class SessionScreen(Screen):
 
         self.app.push_screen(NotTodayScreen(self.queue), done)
 
+    def action_payment(self) -> None:
+        from .payment import open_payment
+
+        open_payment(self)
+
+    def action_report(self) -> None:
+        from .report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.desk))
+
     def action_help(self) -> None:
         from .help import HelpScreen
 
@@ -295,26 +324,58 @@ class SessionScreen(Screen):
             self.refresh_log()
             return
         try:
-            if slot.saved_call_id is not None:  # re-logging a client after going back: replace the earlier call
-                self.desk.undo(slot.saved_call_id)
-                self.saved_ids.remove(slot.saved_call_id)
-            call = self.desk.record(logged)
-        except StoreError as e:
-            self.error = f"Not saved: {e}. Nothing typed is lost; press Enter to try again."
+            with self.desk.store.transaction():  # replacing an earlier call: both land, or neither
+                if slot.saved_call_id is not None:  # re-logging a client after going back: replace the earlier call
+                    self.desk.undo(slot.saved_call_id)
+                call = self.desk.record(logged)
+        except (StoreError, ReadOnly) as e:
+            self.error = (f"Not saved: {self.desk.store.path or 'this ledger'} is open read-only; nothing is written to it."
+                          if self.desk.store.read_only else
+                          f"Not saved: {str(e).rstrip('.')}. Nothing typed is lost; press Enter to try again.")
             self.refresh_log()
+            self.notify("Not saved: see the message under the call.", severity="error", timeout=5)
             return
+        if slot.saved_call_id is not None:
+            self.saved_ids.remove(slot.saved_call_id)
         slot.saved_call_id = call.id
         self.saved_ids.append(call.id)  # type: ignore[arg-type]
         self.notify(f"Saved: {slot.entry.name} · {call.result.label}" + (f" · {call.outcome.label}" if call.outcome else ""), timeout=3)
         self.advance()
 
     def advance(self) -> None:
+        if self.filters.callable_now and not self.time_up:
+            self.rebuild_remaining(self.filters)  # "callable now" follows the clock: hours open and close
         nxt = next((i for i in range(self.index + 1, len(self.slots)) if self.slots[i].saved_call_id is None), None)
         if nxt is None or self.time_up:
             self.finish()
             return
+        self._reoffer(nxt)
         self.index = nxt
         self.show_client()
+        entry = self.slot.entry
+        if entry.out_of_hours and entry.local is not None:
+            p = self.desk.policy
+            self.notify(f"{entry.name}: {entry.local.hour}:{entry.local.minute:02d} local, outside calling hours "
+                        f"({p.call_start:%H:%M}-{p.call_end:%H:%M}). You can still call, or skip with k.", title="Calling hours", timeout=6)
+
+    def _reoffer(self, nxt: int) -> None:
+        """Out-of-hours clients wait at the end of the queue; when one's calling hours have
+        opened, it becomes the next client (with a notice). One at a time, in queue order."""
+        now = self.desk.clock.now()
+        for i in range(nxt, len(self.slots)):
+            s = self.slots[i]
+            if s.saved_call_id is not None or not s.entry.out_of_hours or s.draft != Draft():
+                continue
+            fresh = qfilters.hours_now(s.entry, now, self.desk.policy)
+            if fresh.out_of_hours:
+                continue
+            s.entry = fresh
+            if i != nxt:
+                self.slots.insert(nxt, self.slots.pop(i))
+            local = fresh.local
+            when = f": {local.hour}:{local.minute:02d} local" if local is not None else ""
+            self.notify(f"{fresh.name}'s hours have opened{when}. Calling them next.", title="Calling hours", timeout=6)
+            return
 
     def action_skip(self) -> None:
         slot = self.slot
@@ -365,7 +426,10 @@ class SessionScreen(Screen):
         from .summary import SummaryScreen
 
         if self.session is not None:
-            self.session = self.desk.end_session(self.session)
+            try:
+                self.session = self.desk.end_session(self.session)
+            except StoreError:
+                pass  # only the session's end time is lost; every call is already on disk
         self.app.switch_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots)))
 
     def call_client(self, client_id: int) -> None:
@@ -381,4 +445,117 @@ class SessionScreen(Screen):
         pos = self.index + 1 if self.slots else 0
         self.slots.insert(pos, Slot(entry))
         self.index = pos
+        self.show_client()
+
+    # queue filters and imports (the palette's "Filter: …" and "Import invoices…")
+    def filter_commands(self):
+        """Palette entries (name, help, action) for the queue filters."""
+        f = self.filters
+        yield ("Filter: callable now", "Only clients within their calling hours at this moment", "filter('callable')")
+        yield ("Filter: follow-ups and broken promises only", "Only follow-ups due and broken promises (the queue's first two tiers)", "filter('urgent')")
+        curs = qfilters.currencies(self.queue.entries)
+        if len(curs) > 1:
+            for cur in curs:
+                yield (f"Filter: currency {cur}", f"Only clients who owe something in {cur}", f"filter('currency', '{cur}')")
+        yield ("Filter: minimum balance…", "Only clients who owe at least an amount", "filter_min_balance")
+        if f.active:
+            yield ("Filter: clear", f"Back to the whole queue (filter now: {f.label()})", "filter_clear")
+
+    def action_filter(self, kind: str, value: str = "") -> None:
+        f = self.filters
+        if kind == "callable":
+            self.set_filter(replace(f, callable_now=True))
+        elif kind == "urgent":
+            self.set_filter(replace(f, urgent_only=True))
+        elif kind == "currency":
+            self.set_filter(replace(f, currency=value.upper() or None))
+
+    def action_filter_min_balance(self) -> None:
+        f = self.filters
+        current = str(f.min_balance) if f.min_balance is not None else ""
+        where = f"in {f.currency}" if f.currency else "in any one currency"
+        check = lambda v: qfilters.parse_amount(v) if v.strip() else None  # noqa: E731
+
+        def done(v: str | None) -> None:
+            if v is not None:
+                self.set_filter(replace(self.filters, min_balance=check(v)))
+
+        self.app.push_screen(PromptForm(f"Minimum balance owed ({where}); empty = no minimum", current, check), done)
+
+    def action_filter_clear(self) -> None:
+        self.set_filter(QueueFilter())
+
+    def set_filter(self, flt: QueueFilter) -> None:
+        if flt == self.filters:
+            self.notify(f"Filter already on: {flt.label() or 'none'}.", title="Filter", timeout=3)
+            return
+        if not self.rebuild_remaining(flt):
+            self.notify(f"No client still to call matches this filter ({flt.label()}); the queue is unchanged.",
+                        title="Filter", severity="warning", timeout=6)
+            return
+        self.filters = flt
+        left = sum(1 for s in self.slots if s.saved_call_id is None)
+        self.notify(f"{'Filter: ' + flt.label() if flt.active else 'Filter cleared: the whole queue'} · {left} still to call.",
+                    title="Filter", timeout=4)
+        self.show_client()
+
+    def rebuild_remaining(self, flt: QueueFilter) -> bool:
+        """Fill the clients still to call again from the queue (``self.queue``) through ``flt``,
+        in queue order. Nothing typed is lost: calls saved this session, clients with
+        something keyed in, clients added by hand and the current client (unless untouched
+        and filtered out) stay. False, changing nothing, when no client still to call matches."""
+        now = self.desk.clock.now()
+        base = self.queue.entries
+        rank = {e.client_id: n for n, e in enumerate(base)}
+        matching = qfilters.apply(base, flt, now, self.desk.policy)
+        saved = {s.entry.client_id for s in self.slots if s.saved_call_id is not None}
+        if not any(e.client_id not in saved for e in matching):
+            return False
+        match_ids = {e.client_id for e in matching}
+
+        def kept(s: Slot) -> bool:
+            return s.saved_call_id is not None or s.draft != Draft() or s.entry.client_id not in rank
+
+        cur = self.slots[self.index] if self.slots else None
+        head = [s for s in self.slots[: self.index] if kept(s)]
+        cur_kept = cur is not None and (kept(cur) or cur.entry.client_id in match_ids)
+        tail = [s for s in self.slots[self.index + 1:] if kept(s)]
+        present = {s.entry.client_id for s in head + tail} | ({cur.entry.client_id} if cur is not None and cur_kept else set())
+        old = {s.entry.client_id: s for s in self.slots}
+        tail += [old.get(e.client_id) or Slot(e) for e in matching if e.client_id not in present]
+        tail.sort(key=lambda s: rank.get(s.entry.client_id, -1))  # stable: added by hand stays first
+        slots = head + ([cur] if cur is not None and cur_kept else []) + tail
+        if cur_kept:
+            index = len(head)
+        else:
+            todo = [i for i, s in enumerate(slots) if s.saved_call_id is None]
+            index = next((i for i in todo if i >= len(head)), todo[0] if todo else 0)
+        self.slots, self.index = slots, index
+        return True
+
+    def action_import_invoices(self) -> None:
+        from .importer import open_import
+
+        open_import(self, self.desk, self.after_import)
+
+    def after_import(self, counts: dict | None) -> None:
+        """Imported mid-session: newly queued clients join the clients still to call, in
+        queue order; saved calls, drafts and the current client stay as they are."""
+        from .importer import stored_text
+
+        if counts is None:
+            return
+        q = self.desk.queue()
+        fresh = {e.client_id: e for e in q.entries}
+        before = {s.entry.client_id for s in self.slots}
+        for s in self.slots:
+            if s.entry.client_id in fresh:
+                s.entry = fresh[s.entry.client_id]
+        self.queue = q
+        note = ""
+        if not self.rebuild_remaining(self.filters) and self.filters.active and self.rebuild_remaining(QueueFilter()):
+            self.filters = QueueFilter()
+            note = " The queue filter is cleared: nobody still to call matched it."
+        added = len({s.entry.client_id for s in self.slots} - before)
+        self.notify(f"{stored_text(counts)} {added} client{'s' if added != 1 else ''} added to the queue.{note}", title="Import", timeout=8)
         self.show_client()

@@ -26,13 +26,15 @@ def fdate(d: date | None) -> str:
 class StatusBar(Static):
     """Power-hour timer, progress and tallies."""
 
-    def show(self, *, position: int, total: int, remaining_s: int, reached: int, calls: int, promised: str, demo: bool) -> None:
+    def show(self, *, position: int, total: int, remaining_s: int, reached: int, calls: int, promised: str, demo: bool, filtered: str = "") -> None:
         mins, secs = divmod(max(remaining_s, 0), 60)
         t = Text()
         if demo:
             t.append(" DEMO ", style="bold reverse")
             t.append(" ")
         t.append(f"Call {position} of {total}", style="bold")
+        if filtered:  # the queue filter narrows the count just shown
+            t.append(f" (filter: {filtered})", style="bold magenta")
         t.append("  ·  ")
         t.append(f"{mins:02d}:{secs:02d} left", style="bold red" if remaining_s <= 0 else ("yellow" if remaining_s < 300 else ""))
         t.append("  ·  ")
@@ -52,6 +54,10 @@ class ClientCard(Static):
             t.append("\n")
             t.append(f"{entry.tier_name}: ", style="bold " + ("red" if entry.tier <= 2 else "cyan"))
             t.append(entry.why)
+            if entry.out_of_hours:
+                t.append("\n")
+                t.append(" OUTSIDE CALLING HOURS ", style="bold black on yellow")
+                t.append(" at their end now; you can still call", style="yellow")
         t.append("\n")
         if c.contact:
             t.append(c.contact, style="bold")
@@ -61,9 +67,7 @@ class ClientCard(Static):
             t.append(dial.display or raw, style="bold green")
             local = phones.local_time(dial, now)
             if local is not None:
-                t.append(f" ({local:%a %H:%M} local)", style="dim")
-                if entry is not None and entry.out_of_hours:
-                    t.append(" outside calling hours", style="bold yellow")
+                t.append(f" ({local:%a %H:%M} local)", style="bold yellow" if entry is not None and entry.out_of_hours else "dim")
             t.append("  ")
         if c.email:
             t.append("\n")

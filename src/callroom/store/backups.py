@@ -1,0 +1,336 @@
+"""Backups: the previous ledger file, kept before anything rewrites or bulk-changes it.
+
+Taken automatically before a compaction (or any other whole-file rewrite), a
+schema migration, an import and a restore, into a folder next to the ledger::
+
+    ledger.jsonl
+    ledger.jsonl.backups/20261123T150000Z-import.jsonl
+    ledger.jsonl.backups/20261123T151200Z-compact.jsonl
+
+The name says when (UTC) and why. A backup before a rewrite is a hard link to
+the old file, made just before the atomic rename replaces it: it costs no time
+and no copying, and once the rename is done nothing ever writes that inode
+again. Before an import (which appends to the live file) the file is copied.
+A copy goes through a temporary name, is fsync'd, and only then renamed into
+place, so a crash never leaves a half backup under a real name (the temp file
+is removed by the next writer). A backup only ever *reads* the ledger: a crash
+while taking one cannot hurt it.
+
+Only the process holding the writer lock takes, prunes or restores backups.
+The newest :data:`KEEP` are kept, plus the newest of each reason, so a burst
+of compactions never pushes out the backup taken before an import.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from .errors import StorageWriteError
+from .lock import WriterLock
+
+__all__ = [
+    "Backup",
+    "KEEP",
+    "REASONS",
+    "backups_dir",
+    "find_backup",
+    "keep_copy",
+    "keep_link",
+    "list_backups",
+    "prune",
+    "remove_stale_temps",
+    "restore",
+]
+
+#: How many backups to keep (the newest), beside the newest of each reason.
+KEEP = 20
+
+#: Why a backup was taken, as shown by ``callroom backups``.
+REASONS = {
+    "compact": "before a compaction",
+    "migrate": "before a schema migration",
+    "import": "before an import",
+    "before-restore": "before a restore",
+    "rewrite": "before a whole-file rewrite",
+}
+
+_NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z][a-z-]*)\.jsonl$")
+_CHUNK = 1 << 20
+
+
+class _Disk(Protocol):
+    def pwrite(self, fd: int, data: bytes | memoryview, offset: int) -> int: ...
+    def fsync(self, fd: int) -> None: ...
+    def replace(self, src: Path, dst: Path) -> None: ...
+    def link(self, src: Path, dst: Path) -> None: ...
+
+
+def backups_dir(ledger: Path | str) -> Path:
+    """``<ledger>.backups`` next to the ledger."""
+    ledger = Path(ledger)
+    return ledger.with_name(ledger.name + ".backups")
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    when: datetime  # UTC
+    reason: str
+    seq: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    @property
+    def why(self) -> str:
+        return REASONS.get(self.reason, self.reason)
+
+    @classmethod
+    def parse(cls, path: Path) -> Backup | None:
+        m = _NAME.match(path.name)
+        if m is None:
+            return None
+        when = datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return cls(path, when, m.group(3), int(m.group(2) or 1))
+
+
+def list_backups(ledger: Path | str) -> list[Backup]:
+    """The ledger's backups, newest first."""
+    d = backups_dir(ledger)
+    try:
+        entries = list(d.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = [b for b in map(Backup.parse, entries) if b is not None and b.path.is_file()]
+    return sorted(found, key=lambda b: (b.when, b.seq), reverse=True)
+
+
+def find_backup(ledger: Path | str, text: str) -> Backup | Path | None:
+    """A backup by its number in :func:`list_backups` (1 = newest), its name
+    (with or without ``.jsonl``), or a path to any ledger file."""
+    found = list_backups(ledger)
+    t = text.strip()
+    if t.isdigit():
+        n = int(t)
+        return found[n - 1] if 1 <= n <= len(found) else None
+    for b in found:
+        if t in (b.name, b.name[: -len(".jsonl")]):
+            return b
+    p = Path(t).expanduser()
+    if p.is_file():
+        parsed = Backup.parse(p) if p.parent.resolve() == backups_dir(ledger).resolve() else None
+        return parsed or p
+    return None
+
+
+def _fsync_dir(d: Path, disk: _Disk) -> None:
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        disk.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ensure_dir(ledger: Path, disk: _Disk) -> Path:
+    d = backups_dir(ledger)
+    if not d.is_dir():
+        d.mkdir(exist_ok=True)
+        _fsync_dir(d.parent, disk)
+    return d
+
+
+def _candidates(d: Path, reason: str) -> Iterable[Path]:
+    """Names for a new backup: the time, then a sequence number within the second
+    (whatever the reason), so that names always sort in the order they were taken."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown backup reason {reason!r}")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    taken = [b.seq for b in map(Backup.parse, d.glob(f"{stamp}-*.jsonl")) if b is not None]
+    n = max(taken, default=0) + 1
+    while True:
+        yield d / (f"{stamp}-{reason}.jsonl" if n == 1 else f"{stamp}-{n}-{reason}.jsonl")
+        n += 1
+
+
+def keep_link(ledger: Path, reason: str, disk: _Disk) -> Path:
+    """Keep the ledger file as it is now by hard-linking it into the backups folder
+    (copying it where links are not supported). For a file about to be replaced."""
+    d = _ensure_dir(ledger, disk)
+    for dest in _candidates(d, reason):
+        try:
+            disk.link(ledger, dest)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EACCES):
+                raise
+            fd = os.open(ledger, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                return keep_copy(fd, os.fstat(fd).st_size, ledger, reason, disk)
+            finally:
+                os.close(fd)
+        _fsync_dir(d, disk)
+        return dest
+    raise AssertionError("unreachable")
+
+
+def keep_copy(src_fd: int, length: int, ledger: Path, reason: str, disk: _Disk) -> Path:
+    """Copy the first ``length`` bytes of ``src_fd`` (the ledger) into the backups
+    folder: temp file, fsync, rename, fsync the folder."""
+    d = _ensure_dir(ledger, disk)
+    dest = next(p for p in _candidates(d, reason) if not p.exists())
+    tmp = d / f".{dest.name}.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        offset = 0
+        while offset < length:
+            chunk = os.pread(src_fd, min(_CHUNK, length - offset), offset)
+            if not chunk:
+                raise OSError(errno.EIO, "the ledger ended early while being copied")
+            view, done = memoryview(chunk), 0
+            while done < len(chunk):
+                n = disk.pwrite(fd, view[done:], offset + done)
+                if n <= 0:
+                    raise OSError(errno.EIO, "the disk accepted no bytes")
+                done += n
+            offset += len(chunk)
+        disk.fsync(fd)
+        disk.replace(tmp, dest)
+    except BaseException:
+        os.close(fd)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    _fsync_dir(d, disk)
+    return dest
+
+
+def prune(ledger: Path | str, keep: int = KEEP, protect: Iterable[Path] = ()) -> list[Path]:
+    """Delete the oldest backups beyond ``keep``; never the newest of a reason,
+    never one in ``protect``, never the only one. Best effort: returns what went."""
+    found = list_backups(ledger)  # newest first
+    keep_paths = {b.path for b in found[: max(keep, 1)]}
+    seen: set[str] = set()
+    for b in found:
+        if b.reason not in seen:
+            seen.add(b.reason)
+            keep_paths.add(b.path)
+    keep_paths.update(Path(p) for p in protect)
+    gone = []
+    for b in found:
+        if b.path not in keep_paths:
+            try:
+                b.path.unlink()
+                gone.append(b.path)
+            except OSError:
+                pass
+    return gone
+
+
+def remove_stale_temps(ledger: Path | str) -> None:
+    """Half-copied backups of a killed process (call only while holding the writer lock)."""
+    d = backups_dir(ledger)
+    try:
+        stale = list(d.glob(".*.tmp"))
+    except OSError:
+        return
+    for p in stale:
+        try:
+            p.unlink()
+        except OSError:
+            pass
+
+
+def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callroom restore") -> Backup | None:
+    """Put a copy of ``source`` in place of the ledger, atomically, keeping the
+    current ledger first as a ``before-restore`` backup (so this can be undone).
+
+    ``source`` must already be checked (it opens cleanly). Raises
+    :class:`LockedError` while another process has the ledger open for writing,
+    :class:`StorageWriteError` if the disk refuses (the ledger is then unchanged).
+    Returns the ``before-restore`` backup (None if there was no ledger yet).
+    """
+    from .journal import Disk
+
+    ledger = Path(ledger)
+    src = source.path if isinstance(source, Backup) else Path(source)
+    disk = Disk()
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    lock = WriterLock(ledger, program)
+    lock.acquire()  # LockedError names the holder
+    try:
+        remove_stale_temps(ledger)
+        kept: Backup | None = None
+        try:
+            fd = os.open(ledger, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            fd = None
+        try:
+            if fd is not None and os.fstat(fd).st_size > 0:
+                kept = Backup.parse(keep_copy(fd, os.fstat(fd).st_size, ledger, "before-restore", disk))
+        except OSError as exc:
+            raise StorageWriteError(
+                f"Could not keep a backup of {ledger} before the restore: {exc.strerror or exc}. "
+                f"Nothing was changed; free some disk space and try again."
+            ) from exc
+        finally:
+            if fd is not None:
+                os.close(fd)
+        tmp = ledger.with_name(f".{ledger.name}.tmp")  # the journal's own temp name: we hold the lock
+        try:
+            sfd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                size = os.fstat(sfd).st_size
+                out = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+                try:
+                    offset = 0
+                    while offset < size:
+                        chunk = os.pread(sfd, min(_CHUNK, size - offset), offset)
+                        if not chunk:
+                            break
+                        view, done = memoryview(chunk), 0
+                        while done < len(chunk):
+                            n = disk.pwrite(out, view[done:], offset + done)
+                            if n <= 0:
+                                raise OSError(errno.EIO, "the disk accepted no bytes")
+                            done += n
+                        offset += len(chunk)
+                    disk.fsync(out)
+                finally:
+                    os.close(out)
+            finally:
+                os.close(sfd)
+            disk.replace(tmp, ledger)
+            _fsync_dir(ledger.parent, disk)
+        except OSError as exc:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            raise StorageWriteError(
+                f"Could not restore {ledger} from {src}: {exc.strerror or exc}. "
+                f"The ledger is unchanged; free some disk space and try again."
+            ) from exc
+        prune(ledger, protect=[p for p in (src, kept.path if kept else None) if p is not None])
+        return kept
+    finally:
+        lock.release()
+

@@ -1,0 +1,297 @@
+"""Payment received ($ in the session): amount, date, which invoices, note.
+
+The form checks what is typed with :func:`check_payment` (plain Python, the same rules
+the store relies on), shows a refusal under its field, previews which invoices the
+money lowers, and stores through ``Desk.record_payment`` before it closes: the payment
+is on disk when the form is gone. The session then shows the new balances, the history
+has the payment, and promise judgement counts it (a payment that meets a promise in
+time makes it kept).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from ..domain import queue as queue_mod
+from ..domain.codes import PromiseStatus
+from ..domain.drafts import DraftError, clean_text, parse_amount, parse_day
+from ..domain.models import ClientFile, Invoice, Payment
+from ..domain.money import Totals, format_money
+from ..services import Desk
+from ..store import StoreError
+from ..store.repo import ReadOnly
+
+FIELDS = ("amount", "currency", "date", "invoices", "note")
+
+
+@dataclass(frozen=True)
+class PaymentEntry:
+    """A checked payment, ready for ``Desk.record_payment``, with what it will do."""
+
+    amount: Decimal
+    currency: str
+    day: date
+    invoices: tuple[str, ...]  # as named (empty: oldest first)
+    note: str
+    applies: tuple[tuple[str, Decimal, bool], ...]  # (invoice number, amount taken, closes it)
+    unapplied: Decimal  # more than the open balances
+    warnings: tuple[str, ...]
+
+
+def owed_by_currency(cf: ClientFile) -> Totals:
+    t = Totals()
+    for i in cf.open_invoices:
+        if i.balance is not None:
+            t[i.currency] = t.get(i.currency, Decimal(0)) + i.balance
+    return t
+
+
+def currencies(cf: ClientFile, fallback: str = "USD") -> list[str]:
+    """The client's currencies, the one with most owed first."""
+    owed = owed_by_currency(cf)
+    rest = sorted({i.currency for i in cf.invoices} - set(owed))
+    return sorted(owed, key=lambda c: (-owed[c], c)) + rest or [fallback]
+
+
+def defaults(cf: ClientFile, today: date, fallback: str = "USD") -> dict[str, str]:
+    """Amount: everything owed in the client's main currency; date: today; invoices: oldest first."""
+    cur = currencies(cf, fallback)[0]
+    owed = owed_by_currency(cf).get(cur)
+    return {"amount": str(owed) if owed else "", "currency": cur, "date": today.isoformat(), "invoices": "", "note": ""}
+
+
+def _named(text: str, cf: ClientFile, currency: str) -> tuple[str, ...]:
+    wanted = [w.lstrip("#") for w in re.split(r"[\s,;]+", text.strip()) if w.strip("#")]
+    by_number = {i.number.lower(): i for i in cf.invoices}
+    out: list[str] = []
+    open_ = ", ".join(i.number for i in cf.open_invoices if i.currency == currency) or "none"
+    for w in wanted:
+        inv = by_number.get(w.lower())
+        if inv is None:
+            raise DraftError("invoices", f"No invoice {w[:20]!r} for this client. Open in {currency}: {open_}.")
+        if inv.currency != currency:
+            raise DraftError("invoices", f"Invoice {inv.number} is in {inv.currency}, not {currency}.")
+        if not inv.is_open:
+            raise DraftError("invoices", f"Invoice {inv.number} is already {inv.status}. Open in {currency}: {open_}.")
+        if inv.number not in out:
+            out.append(inv.number)
+    return tuple(out)
+
+
+def allocate(amount: Decimal, currency: str, named: tuple[str, ...], invoices: list[Invoice]) -> tuple[list[tuple[str, Decimal, bool]], Decimal]:
+    """What the payment lowers, in the order ``Desk.record_payment`` applies it: the named
+    invoices first, then the oldest due first."""
+    invs = [i for i in invoices if i.is_open and i.currency == currency and i.balance is not None]
+    invs.sort(key=lambda i: (i.number not in named, i.due or date.min, i.number))
+    left = amount
+    out = []
+    for inv in invs:
+        if left <= 0:
+            break
+        take = min(left, inv.balance)  # type: ignore[type-var]
+        left -= take
+        out.append((inv.number, take, take >= inv.balance))  # type: ignore[operator]
+    return out, left
+
+
+def check_payment(values: dict[str, str], cf: ClientFile, today: date) -> PaymentEntry:
+    """Check a typed payment. Raises DraftError naming the field at fault."""
+    currency = (values.get("currency") or "").strip().upper()
+    if currency not in currencies(cf, currency or "USD"):
+        raise DraftError("currency", f"{currency or 'No currency'}: choose one of {', '.join(currencies(cf))}.")
+    amount = parse_amount(values.get("amount", ""))
+    places = get_currency_precision(currency)
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise DraftError("amount", f"{currency} amounts are whole numbers." if places == 0 else f"Use at most {places} decimal places for {currency}.")
+    day = parse_day(values.get("date", "") or today.isoformat(), "date", today, allow_past=True)
+    if day > today:
+        raise DraftError("date", f"{day.isoformat()} is in the future: record a payment once it has arrived (money still to come is a promise, p).")
+    named = _named(values.get("invoices", ""), cf, currency)
+    note = clean_text(values.get("note", ""), 500, "note")
+    applies, left = allocate(amount, currency, named, list(cf.invoices))
+    owed = owed_by_currency(cf).get(currency, Decimal(0))
+    warnings: list[str] = []
+    if owed <= 0:
+        warnings.append(f"Nothing is open in {currency}: the payment is recorded but lowers no balance.")
+    elif left > 0:
+        warnings.append(f"{format_money(amount, currency)} is more than the {format_money(owed, currency)} owed in {currency}: "
+                        f"every open {currency} invoice closes and {format_money(left, currency)} is left over.")
+    return PaymentEntry(amount, currency, day, named, note, tuple(applies), left, tuple(warnings))
+
+
+class PaymentForm(ModalScreen[Payment | None]):
+    """Payment received from one client. Enter stores it (on disk before the form closes); Esc cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="payment.cancel", tooltip="Close without storing anything"),
+        Binding("enter", "submit", "Store", id="payment.submit", tooltip="Check and store the payment"),
+    ]
+
+    def __init__(self, desk: Desk, client_id: int):
+        super().__init__()
+        self.desk = desk
+        self.client_id = client_id
+        self.file = desk.store.client_file(client_id)
+        self.today = desk.today()
+        self.fallback = desk.store.settings.default_currency
+        self.values = defaults(self.file, self.today, self.fallback)
+        self.currency_list = currencies(self.file, self.fallback)
+        self.stored: Payment | None = None
+
+    def compose(self) -> ComposeResult:
+        owed = owed_by_currency(self.file)
+        with VerticalScroll(id="form", classes="payment-form"):
+            yield Label(Text(f"Payment received: {self.file.client.name}", style="bold"), id="form-title")
+            yield Static(Text(f"Owed: {owed.format(sep=' + ')}", style="dim"), id="pay-owed")
+            yield Label("Amount received", classes="form-label")
+            yield Input(value=self.values["amount"], id="f-amount", compact=True)
+            yield Static("", id="err-amount", classes="form-error")
+            if len(self.currency_list) > 1:
+                yield Label("Currency", classes="form-label")
+                yield Select([(c, c) for c in self.currency_list], value=self.values["currency"], allow_blank=False, id="f-currency", compact=True)
+                yield Static("", id="err-currency", classes="form-error")
+            yield Label("Date received (YYYY-MM-DD, today or earlier)", classes="form-label")
+            yield Input(value=self.values["date"], id="f-date", compact=True)
+            yield Static("", id="err-date", classes="form-error")
+            yield Label("For invoices (numbers; empty = oldest first)", classes="form-label")
+            yield Input(value="", placeholder="oldest first", id="f-invoices", compact=True)
+            yield Static("", id="err-invoices", classes="form-error")
+            yield Label("Note", classes="form-label")
+            yield Input(value="", placeholder="cheque 2231, bank ref…", id="f-note", compact=True)
+            yield Static("", id="err-note", classes="form-error")
+            yield Static("", id="pay-preview")
+            yield Static(Text("Enter: store   Esc: cancel   Tab: next field", style="dim"), id="form-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#form").can_focus = False  # Tab moves between the fields only
+        self.query_one("#f-amount", Input).focus()
+        self._preview()
+
+    def collect(self) -> dict[str, str]:
+        out = {}
+        for name in FIELDS:
+            if name == "currency" and len(self.currency_list) == 1:
+                out[name] = self.currency_list[0]
+                continue
+            w = self.query_one(f"#f-{name}")
+            out[name] = str(w.value) if w.value is not None else ""  # type: ignore[attr-defined]
+        return out
+
+    def _preview(self) -> None:
+        box = self.query_one("#pay-preview", Static)
+        try:
+            entry = check_payment(self.collect(), self.file, self.today)
+        except DraftError:
+            box.update("")
+            return
+        t = Text()
+        if entry.applies:
+            t.append("Lowers: ", style="bold")
+            t.append(", ".join(f"{n} by {format_money(a, entry.currency)}" + (" (paid)" if closes else "") for n, a, closes in entry.applies))
+        for w in entry.warnings:
+            t.append(("\n" if t else "") + w, style="bold yellow")
+        box.update(t)
+
+    def _clear_errors(self) -> None:
+        for name in FIELDS:
+            for err in self.query(f"#err-{name}"):
+                err.update("")  # type: ignore[attr-defined]
+                err.remove_class("shown")
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._clear_errors()
+        self._preview()
+
+    @on(Select.Changed, "#f-currency")
+    def _currency(self, event: Select.Changed) -> None:
+        owed = owed_by_currency(self.file)
+        amount = self.query_one("#f-amount", Input)
+        # A default amount follows the currency; a typed one stays.
+        if amount.value.strip() in {"", *(str(v) for v in owed.values())}:
+            amount.value = str(owed.get(str(event.value), "")) if owed.get(str(event.value)) else ""
+        self._clear_errors()
+        self._preview()
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()  # Enter in a field arrives after every character typed before it
+        self.action_submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, field: str, message: str) -> None:
+        target = field if self.query(f"#f-{field}") else "amount"
+        err = self.query_one(f"#err-{target}", Static)
+        err.update(Text(message, style="bold red"))
+        err.add_class("shown")  # an empty error line takes no room: the form fits 24 rows
+        self.query_one(f"#f-{target}").focus()
+
+    def action_submit(self) -> None:
+        if isinstance(self.focused, Select) and self.focused.expanded:
+            return  # the select takes the enter
+        try:
+            entry = check_payment(self.collect(), self.file, self.today)
+        except DraftError as e:
+            self.show_error(e.field, str(e))
+            return
+        try:
+            self.stored = self.desk.record_payment(self.client_id, entry.amount, entry.currency, entry.day, entry.invoices, entry.note)
+        except (StoreError, ReadOnly) as e:
+            self.query_one("#pay-preview", Static).update(Text(f"Not stored: {e}. Nothing typed is lost; press Enter to try again.", style="bold red"))
+            return
+        self.dismiss(self.stored)
+
+
+def open_payment(screen) -> None:
+    """Open the form for the session's current client; afterwards show the new standing."""
+    if not screen.slots:
+        return
+    slot = screen.slot
+    cid = slot.entry.client_id
+    desk: Desk = screen.desk
+    before = {j.promise.id: j.status for j in desk.standing(cid).judged}
+
+    def done(payment: Payment | None) -> None:
+        if payment is None:
+            return
+        st = desk.standing(cid)
+        kept = [j for j in st.judged if j.status is PromiseStatus.KEPT and before.get(j.promise.id) is not PromiseStatus.KEPT]
+        refreshed = queue_mod.build([st.file], desk.clock.now(), desk.policy)
+        if refreshed.entries:
+            e = refreshed.entries[0]
+            slot.entry = replace(slot.entry, why=e.why, owed=e.owed, days=e.days, stage=e.stage)
+        else:
+            held = next((h.why for h in refreshed.not_today), "")
+            slot.entry = replace(slot.entry, why=f"now {held}" if held else "nothing open", owed=st.owed, days=st.days, stage=st.stage)
+        stage = screen.stage
+        screen.show_client()
+        if screen.stage != stage:
+            screen.stage = stage
+            screen.refresh_script()
+        msg = f"Payment of {format_money(payment.amount, payment.currency)} stored for {st.client.name}."
+        for j in kept:
+            label = f"Instalment {j.promise.instalment}" if j.promise.plan_id else "Promise"
+            msg += f" {label} of {format_money(j.promise.amount, j.promise.currency)} due {j.promise.due:%d %b}: kept."
+        stored = desk.store.ledger.payments.get(payment.id) if payment.id is not None else payment  # with what it lowered
+        applied = sum((Decimal(a) for a in stored.applied.values()), Decimal(0))
+        if applied < payment.amount:
+            msg += f" {format_money(payment.amount - applied, payment.currency)} of it is more than was owed."
+        if not st.owed:
+            msg += " Nothing is owed now."
+        screen.notify(msg, title="Payment received", timeout=6)
+
+    screen.app.push_screen(PaymentForm(desk, cid), done)

@@ -1,0 +1,159 @@
+"""The report overlay (R in the session, "Report" in the palette): the figures of
+`callroom report`, with block-character bars. Esc returns to the call as it was."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.dates import format_date
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static
+
+from ..domain import report as report_mod
+from ..domain.aging import BUCKETS
+from ..domain.money import format_money
+from ..domain.report import Report, bar
+from ..services import Desk
+
+BAR = 24
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+def aging_view(r: Report) -> Group:
+    parts: list = [_heading("Open balances by age (days overdue)")]
+    if not r.aging:
+        parts.append(Text("Nothing open.", style="dim"))
+    for row in r.aging:
+        top = max(row.buckets.values())
+        t = Table(box=None, show_header=False, padding=(0, 1))
+        t.add_column(no_wrap=True, width=8)
+        t.add_column(justify="right", no_wrap=True)
+        t.add_column(no_wrap=True)
+        for b in BUCKETS:
+            v = row.buckets[b]
+            t.add_row(b, format_money(v, row.currency), Text(bar(v, top, BAR), style="red" if b in ("61-90", "90+") else "cyan"))
+        dso = r.dso.get(row.currency)
+        head = Text(f"{row.currency}  ", style="bold")
+        head.append(f"{format_money(row.total, row.currency)} in {row.invoices} open invoice{'s' if row.invoices != 1 else ''}")
+        if dso is not None:
+            head.append(f" · DSO {dso} days", style="dim")
+        parts += [head, t]
+    if r.unknown_balances:
+        parts.append(Text(f"{r.unknown_balances} open invoice(s) with an unknown balance are not counted.", style="yellow"))
+    return Group(*parts)
+
+
+def promises_view(r: Report) -> Group:
+    p = r.promises
+    t = Text()
+    t.append(f"Kept {p.kept} of {p.judged}", style="bold")
+    t.append(f"  ({_pct(p.kept_rate)} by count) · partly kept {p.partly_kept} · broken {p.broken}\n")
+    for cur in sorted(p.promised):
+        t.append(f"{cur}: {format_money(p.paid_by_due.get(cur, 0), cur)} arrived of {format_money(p.promised[cur], cur)} promised "
+                 f"({_pct(p.amount_rate(cur))} by amount)\n")
+    t.append(f"Still open (not yet due): {p.still_open}" + (f", {p.paid_early} already paid in full" if p.paid_early else ""), style="dim")
+    trend = Table(box=None, show_header=False, padding=(0, 1))
+    trend.add_column(no_wrap=True)
+    trend.add_column(no_wrap=True)
+    trend.add_column(justify="right", no_wrap=True)
+    trend.add_column(no_wrap=True)
+    top = max([x.kept for x in r.trend] + [x.broken + x.partly_kept for x in r.trend] + [1])
+    for x in r.trend:
+        missed = x.broken + x.partly_kept
+        trend.add_row(x.period, "kept", str(x.kept), Text(bar(x.kept, top, BAR), style="green"))
+        trend.add_row("", "broken", str(missed), Text(bar(missed, top, BAR), style="red"))
+    return Group(_heading("Promises (judged once their date has passed)"), t, Text(""),
+                 Text(f"Kept and broken per {r.trend_by} (t: month/week)", style="bold"), trend)
+
+
+def sessions_view(r: Report) -> Group:
+    t = Table(box=None, padding=(0, 1), header_style="bold")
+    for name, just in (("Session", "left"), ("Calls", "right"), ("Reached", "right"), ("Reach", "right"),
+                       ("Promises", "right"), ("Promise rate", "right"), ("Calls/h", "right"), ("Promised", "left")):
+        t.add_column(name, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    for s in r.sessions + [r.overall]:
+        name = f"#{s.session_id} {s.started:%d %b %H:%M}" if s.session_id is not None and s.started else "All calls"
+        t.add_row(name, str(s.calls), str(s.reached), _pct(s.reach_rate), str(s.promises), _pct(s.promise_rate),
+                  str(s.calls_per_hour) if s.calls_per_hour is not None else "—",
+                  ", ".join(format_money(a, c) for c, a in sorted(s.promised.items())) or "—",
+                  style="bold" if s.session_id is None else "")
+    c = r.collected
+    got = ", ".join(format_money(a, cur) for cur, a in sorted(c.amounts.items())) or "nothing yet"
+    after = Text(f"Collected within {c.window_days} days after reaching the client: ", style="bold")
+    after.append(f"{got} ({c.payments} payment{'s' if c.payments != 1 else ''}, after {c.calls} of {c.reached_calls} reached calls)", style="")
+    extra = [Text(f"{r.empty_sessions} session(s) without calls left out.", style="dim")] if r.empty_sessions else []
+    return Group(_heading("Calls per session"), t, *extra, Text(""), after)
+
+
+def followups_view(r: Report) -> Group:
+    end = r.as_of + timedelta(days=report_mod.WEEK_DAYS - 1)
+    fd = lambda d: format_date(d, "EEE d MMM", locale="en_US")  # noqa: E731
+    t = Table(box=None, padding=(0, 1), show_header=False)
+    t.add_column(no_wrap=True, style="bold")
+    t.add_column(no_wrap=True, style="cyan")
+    t.add_column()
+    for f in r.followups:
+        t.add_row(fd(f.day), f.kind, f.title)
+    body = t if r.followups else Text("None.", style="dim")
+    return Group(_heading(f"Follow-ups due {fd(r.as_of)} to {fd(end)}"), body)
+
+
+class ReportScreen(ModalScreen[None]):
+    """The collector's figures as of the session's day. Read only: nothing here writes."""
+
+    BINDINGS = [
+        Binding("escape,q,R", "close", "Back", id="report.close", tooltip="Return to where you were; nothing is lost"),
+        Binding("t", "trend", "Month/week", id="report.trend", tooltip="Promises kept chart: per month or per week"),
+    ]
+
+    def __init__(self, desk: Desk, trend_by: str = "month"):
+        super().__init__()
+        self.desk = desk
+        self.trend_by = trend_by
+        self.report = self.build()
+
+    def build(self) -> Report:
+        s = self.desk.store
+        return report_mod.build(s.client_files(), s.sessions.all(), self.desk.today(), self.desk.policy, trend_by=self.trend_by)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="report"):
+            yield Label(Text(f"Report as of {format_date(self.report.as_of, 'EEE d MMM yyyy', locale='en_US')}", style="bold"), id="report-title")
+            with VerticalScroll(id="report-scroll"):
+                yield Static(id="report-aging", classes="report-part")
+                yield Static(id="report-promises", classes="report-part")
+                yield Static(id="report-sessions", classes="report-part")
+                yield Static(id="report-followups", classes="report-part")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fill()
+        self.query_one("#report-scroll").focus()
+
+    def fill(self) -> None:
+        r = self.report
+        self.query_one("#report-aging", Static).update(aging_view(r))
+        self.query_one("#report-promises", Static).update(promises_view(r))
+        self.query_one("#report-sessions", Static).update(sessions_view(r))
+        self.query_one("#report-followups", Static).update(followups_view(r))
+
+    def action_trend(self) -> None:
+        self.trend_by = "week" if self.trend_by == "month" else "month"
+        self.report = self.build()
+        self.fill()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,239 @@
+"""Importing invoices from inside the app (Textual Pilot): files typed, a preview, then a
+confirmed write; cancelled, refused and ambiguous files store nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callroom.domain.codes import Result
+from callroom.store import open_store
+from callroom.ui.app import CallroomApp, EmptyScreen
+from callroom.ui.importer import ImportScreen, resolve_paths, split_paths
+from callroom.ui.session import SessionScreen
+
+FIX = Path(__file__).parent / "fixtures" / "csv"
+QBO = FIX / "qbo_open_invoices.csv"
+
+
+def app_for(store, clock):
+    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
+
+
+def text_of(screen, selector: str) -> str:
+    return str(screen.query_one(selector).content)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def invoices_on_disk(store) -> int:
+    ro = open_store(store.path, read_only=True)
+    try:
+        return len(ro.ledger.all_invoices())
+    finally:
+        ro.close()
+
+
+async def read_files(pilot, path: str) -> ImportScreen:
+    """On the import screen: type the path, press Enter, wait for the worker's answer."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ImportScreen)
+    await pilot.press(*path, "enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+# ---------------------------------------------------------------- paths
+
+def test_paths_by_commas_quotes_or_spaces(tmp_path):
+    assert split_paths(" a.csv, ~/b c.csv ,") == ["a.csv", "~/b c.csv"]
+    assert split_paths('"my export.csv" other.csv') == ["my export.csv", "other.csv"]
+    assert split_paths("~/Open Invoices.csv") == ["~/Open Invoices.csv"]
+    assert split_paths("  ") == []
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("x")
+    b.write_text("x")
+    assert resolve_paths(f"{a} {b}") == [a, b]  # words that are each a file
+    assert resolve_paths("~/x.csv") == [Path.home() / "x.csv"]
+
+
+# ---------------------------------------------------------------- from the empty ledger
+
+async def test_import_from_the_empty_ledger_by_keys(empty_store, clock):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, EmptyScreen)
+        await pilot.press("i")
+        screen = await read_files(pilot, str(QBO))
+        preview = text_of(screen, "#import-preview")
+        assert "Read 1 file: qbo_open_invoices.csv (QuickBooks Online Open Invoices)." in preview
+        assert "New clients: 7." in preview and "New invoices: 9, $28,226.50 owed." in preview
+        assert "Skipped: 10" in preview and "credit note" in preview
+        assert "nothing is stored until you press y or Enter" in text_of(screen, "#import-status")
+        assert empty_store.is_empty() and invoices_on_disk(empty_store) == 0  # a preview stores nothing
+        await pilot.press("y")
+        await pilot.pause()
+        assert invoices_on_disk(empty_store) == 9
+        s = app.screen
+        assert isinstance(s, SessionScreen)
+        assert len(s.slots) == 7
+        assert s.slot.entry.name in text_of(s, "#card")
+        assert any(n.startswith("Imported: 7 new clients, 9 new invoices") for n in notes(app))
+
+
+async def test_the_palette_offers_the_import_on_the_empty_ledger(empty_store, clock):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"import")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EmptyScreen)
+
+
+async def test_a_cancelled_preview_stores_nothing(empty_store, clock):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        screen = await read_files(pilot, str(QBO))
+        assert "New invoices: 9" in text_of(screen, "#import-preview")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EmptyScreen)
+        assert empty_store.is_empty() and invoices_on_disk(empty_store) == 0
+
+
+async def test_a_broken_file_is_shown_in_place_and_nothing_is_stored(empty_store, clock):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        screen = await read_files(pilot, str(FIX / "bad" / "bad_amount_malformed.csv"))
+        assert app.screen is screen and screen.state == "error"
+        msg = text_of(screen, "#import-status")
+        assert "bad_amount_malformed.csv, line 4" in msg and "Invoice Balance" in msg and "12,34.5x" in msg
+        assert "Nothing from this file was imported." in msg
+        await pilot.press("y", "enter")  # no preview: nothing to confirm (the keys go to the path box)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen
+        assert empty_store.is_empty() and invoices_on_disk(empty_store) == 0
+
+
+async def test_a_missing_file_is_named(empty_store, clock, tmp_path):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        screen = await read_files(pilot, str(tmp_path / "nope.csv"))
+        assert "nope.csv: no such file" in text_of(screen, "#import-status")
+        assert empty_store.is_empty()
+
+
+async def test_ambiguous_dates_ask_for_the_order(empty_store, clock, tmp_path):
+    amb = tmp_path / "amb.csv"
+    amb.write_text("Customer,Invoice,Date,Due Date,Balance\nAcme,1,03/04/2026,05/04/2026,10.00\nBeta,2,01/02/2026,,5\n")
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        screen = await read_files(pilot, str(amb))
+        msg = text_of(screen, "#import-status")
+        assert "amb.csv, line 2" in msg and "day-first or a month-first" in msg
+        assert "Choose the date order with ctrl+o" in msg
+        await pilot.press("ctrl+o")  # dmy: read again at once
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.order == "dmy" and screen.state == "preview"
+        assert "dmy: day/month/year" in text_of(screen, "#import-options")
+        assert "New invoices: 2" in text_of(screen, "#import-preview")
+        await pilot.press("enter")
+        await pilot.pause()
+        acme = [i for i in empty_store.ledger.all_invoices() if i.number == "1"][0]
+        assert acme.issued.isoformat() == "2026-04-03"
+
+
+async def test_full_import_option_previews_closures(demo_store, clock):
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        s = app.screen
+        await s.run_action("import_invoices")
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        screen = await read_files(pilot, str(QBO))
+        assert screen.full and "ON: open invoices not in these files close as paid" in text_of(screen, "#import-options")
+        assert "Closed as paid because they are not in the files (full import):" in text_of(screen, "#import-preview")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is s
+
+
+# ---------------------------------------------------------------- from a session
+
+async def test_import_mid_session_adds_new_clients_and_keeps_work(demo_store, clock, tmp_path):
+    new = tmp_path / "tanaka.csv"
+    new.write_text("Customer,Invoice,Due Date,Balance,Phone\nTanaka Ceramics,T-1,2026-09-01,4200.00,+1 212 555 0100\n")
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        s: SessionScreen = app.screen
+        first = s.slot.entry.client_id
+        await pilot.press("v", "enter")
+        saved = list(s.saved_ids)
+        current = s.slot.entry.client_id
+        await pilot.press("r", "o", *"half typed", "escape")
+        n = len(s.slots)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"import invoices")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = await read_files(pilot, str(new))
+        assert "New clients: 1." in text_of(screen, "#import-preview")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is s
+        assert s.saved_ids == saved and s.slots[0].entry.client_id == first and s.slots[0].saved_call_id is not None
+        assert s.slot.entry.client_id == current
+        assert s.slot.draft.result is Result.REACHED and s.query_one("#note").value == "half typed"
+        names = [x.entry.name for x in s.slots]
+        assert "Tanaka Ceramics" in names and len(names) == n + 1
+        assert names.index("Tanaka Ceramics") > s.index  # still to call
+        assert any("1 client added to the queue" in m for m in notes(app))
+
+
+async def test_a_read_only_ledger_refuses_the_import(tmp_path, clock):
+    path = tmp_path / "ledger.jsonl"
+    open_store(path).close()
+    ro = open_store(path, read_only=True)
+    app = app_for(ro, clock)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, EmptyScreen)
+            await pilot.press("i")
+            await pilot.pause()
+            assert isinstance(app.screen, EmptyScreen)
+            assert any("open read-only: nothing can be imported" in m for m in notes(app))
+    finally:
+        ro.close()
+
+
+async def test_empty_ledger_offers_the_import_key(empty_store, clock):
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "i to import them here" in text and "callroom import" in text
