@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -27,13 +28,18 @@ class Event:
         return {"kind": self.kind, "when": self.when.isoformat(), "title": self.title, "detail": self.detail, **self.data}
 
 
+@lru_cache(maxsize=4096)
+def _fmt_date(d: date, locale: str) -> str:
+    return format_date(d, "d MMM yyyy", locale=locale)
+
+
 def _at(d: date) -> datetime:
     return datetime.combine(d, time(0, 0))
 
 
 def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: str = "en_US") -> list[Event]:
     ev: list[Event] = []
-    fd = lambda d: format_date(d, "d MMM yyyy", locale=locale)  # noqa: E731
+    fd = lambda d: _fmt_date(d, locale)  # noqa: E731
     for c in cf.calls:
         bits = [c.result.label]
         if c.reason:

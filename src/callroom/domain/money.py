@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Mapping
 
@@ -81,8 +82,10 @@ class Money:
         return self.format()
 
 
+@lru_cache(maxsize=8192)
 def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
-    """'$4,200.00', '€1,200.00', '¥48,000', 'NZ$1,104.00' via babel."""
+    """'$4,200.00', '€1,200.00', '¥48,000', 'NZ$1,104.00' via babel (cached: equal amounts
+    format alike, and a history or a report formats the same few amounts many times)."""
     return format_currency(amount, currency, locale=locale)
 
 

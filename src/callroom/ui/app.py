@@ -118,6 +118,7 @@ class NothingTodayScreen(Screen):
         Binding("q", "app.quit", "Quit", id="nothing.quit", tooltip="Leave callroom"),
         Binding("z", "not_today", "Not today", id="nothing.not_today", tooltip="Who is left out, and why"),
         Binding("i", "import_invoices", "Import invoices", id="nothing.import", tooltip="Import open invoices from CSV exports, with a preview"),
+        Binding("R", "report", "Report", id="nothing.report", tooltip="Aging, promises kept, reach and promise rates, follow-ups this week"),
     ]
 
     def __init__(self, desk: Desk, queue):
@@ -128,8 +129,11 @@ class NothingTodayScreen(Screen):
     def compose(self) -> ComposeResult:
         t = Text()
         t.append("Nobody to call today\n\n", style="bold")
-        t.append(f"{len(self.queue.not_today)} clients are waiting on a date (a promise, a plan, a dispute, a hold).\n")
-        t.append("Press z to see who and why.")
+        n = sum(1 for h in self.queue.not_today if h.until is not None)
+        rest = len(self.queue.not_today) - n
+        t.append(f"{n} client{' is' if n == 1 else 's are'} waiting on a date (a promise, a plan, a dispute, a hold)")
+        t.append(f"; {rest} {'has' if rest == 1 else 'have'} nothing overdue enough to call.\n" if rest else ".\n")
+        t.append("Press z to see who and why, R for the report, i to import newer invoices.")
         with Vertical(id="empty"):
             yield Static(t)
         yield Footer()
@@ -145,6 +149,11 @@ class NothingTodayScreen(Screen):
         app = self.app
         assert isinstance(app, CallroomApp)
         open_import(self, app.desk, app.after_import)
+
+    def action_report(self) -> None:
+        from .report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.desk))
 
 
 class CallroomApp(App):

@@ -61,7 +61,8 @@ class HistoryScreen(ModalScreen[None]):
         t.clear()
         rows = self.visible()
         for n, e in enumerate(rows):
-            t.add_row(f"{e.when:%Y-%m-%d}", e.kind, e.title, key=str(n))
+            # Text cells: a note with "[" in it is never read as markup, and nothing is parsed.
+            t.add_row(Text(f"{e.when:%Y-%m-%d}"), Text(e.kind), Text(e.title), key=str(n))
         label = f"Showing {len(rows)} of {len(self.events)} · kind: {self.kind or 'all'}"
         if self.text:
             label += f" · search: {self.text!r}"

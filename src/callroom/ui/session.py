@@ -362,11 +362,20 @@ class SessionScreen(Screen):
         """Out-of-hours clients wait at the end of the queue; when one's calling hours have
         opened, it becomes the next client (with a notice). One at a time, in queue order."""
         now = self.desk.clock.now()
+        policy = self.desk.policy
+        blank = Draft()
+        opened: dict = {}  # per time zone: are its hours open now? (thousands of clients share a few zones)
         for i in range(nxt, len(self.slots)):
             s = self.slots[i]
-            if s.saved_call_id is not None or not s.entry.out_of_hours or s.draft != Draft():
+            local = s.entry.local
+            if s.saved_call_id is not None or not s.entry.out_of_hours or local is None or local.tzinfo is None:
                 continue
-            fresh = qfilters.hours_now(s.entry, now, self.desk.policy)
+            tz = local.tzinfo
+            if tz not in opened:
+                opened[tz] = not qfilters.hours_now(s.entry, now, policy).out_of_hours
+            if not opened[tz] or s.draft != blank:
+                continue
+            fresh = qfilters.hours_now(s.entry, now, policy)
             if fresh.out_of_hours:
                 continue
             s.entry = fresh
