@@ -152,3 +152,15 @@ def test_settings_change_the_queue_policy(ledger):
     assert any("only" in h["why"] and "days overdue" in h["why"] for h in data["not_today"])
     r = run(ledger, "settings", "--hours", "5pm")
     assert r.exit_code != 0 and "HH:MM-HH:MM" in r.output
+
+
+@pytest.mark.parametrize("args", [["clients"], ["queue"], ["history", "Acme"], ["--read-only"]])
+def test_reading_commands_on_a_missing_ledger_say_so_and_create_nothing(tmp_path, args):
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    path = tmp_path / "nowhere.jsonl"
+    r = CliRunner().invoke(main, ["--db", str(path), *args])
+    assert r.exit_code == 1 and "No ledger at" in r.output and "callroom import" in r.output
+    assert not path.exists() and r.exception is None or isinstance(r.exception, SystemExit)

@@ -75,3 +75,17 @@ def test_reimport_with_lower_balance_records_a_payment(tmp_path):
     pays = store.ledger.payments.for_client(cedar.id)
     assert [p.amount for p in pays] == [Decimal("450.00")]
     store.close()
+
+
+def test_a_dry_run_before_the_first_import_works_and_creates_nothing(tmp_path):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    path = tmp_path / "new.jsonl"
+    csv = Path(__file__).parent / "fixtures" / "csv" / "qbo_open_invoices.csv"
+    r = CliRunner().invoke(main, ["--db", str(path), "import", "--dry-run", str(csv)])
+    assert r.exit_code == 0, r.output
+    assert "New invoices: 9" in r.output and not path.exists()

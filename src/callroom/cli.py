@@ -40,6 +40,10 @@ class Ctx:
         from .store import DamagedFileError, StoreError, open_store
 
         ro = self.read_only if read_only is None else read_only
+        if ro and not self.path().exists():
+            raise click.ClickException(
+                f"No ledger at {self.path()} yet. Import your open invoices first (callroom import FILE.csv), or try callroom demo."
+            )
         try:
             return open_store(self.path(), read_only=ro)
         except DamagedFileError as e:
@@ -330,6 +334,20 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency) -
         for p in parsed:
             out.extend(to_expected_json(p))
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    if dry_run and not c.path().exists():  # a dry run before the first import: compare with an empty ledger
+        with tempfile.TemporaryDirectory() as tmp:
+            from .store import open_store
+
+            empty = open_store(Path(tmp) / "empty.jsonl")
+            try:
+                cur = (currency or empty.settings.default_currency).upper()
+                plan = plan_import(parsed, [], [], as_of=c.clock.today(), full=full, default_currency=cur)
+            finally:
+                empty.close()
+        for line in plan.summary_lines():
+            click.echo(line)
+        click.echo(f"Dry run: nothing was stored (there is no ledger at {c.path()} yet).")
         return
     store = c.open(read_only=True if dry_run else None)
     try:
