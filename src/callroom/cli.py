@@ -296,6 +296,21 @@ def clients(c: Ctx, as_json: bool) -> None:
         store.close()
 
 
+def _gc_paused(command):
+    """Run ``command`` with the garbage collector paused: an import builds hundreds of thousands of
+    objects and no cycles, and each collection would walk the whole loaded ledger for nothing."""
+    from functools import wraps
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        from .importers import gc_paused
+
+        with gc_paused():
+            return command(*args, **kwargs)
+
+    return run
+
+
 @main.command("import")
 @_common
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
@@ -306,6 +321,7 @@ def clients(c: Ctx, as_json: bool) -> None:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help="Read FIELD (client, invoice, issued, due, currency, balance, amount, email, phone) from the column HEADER.")
 @click.option("--currency", default=None, help="Currency for files that do not state one (default: the ledger's, USD to start).")
 @click.pass_obj
+@_gc_paused
 def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency) -> None:
     """Import open invoices from CSV exports (QuickBooks, Xero, FreshBooks, Stripe, Zoho,
     Wave, Sage, Invoice Ninja, or any CSV with recognisable headers).

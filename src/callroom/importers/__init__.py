@@ -11,6 +11,7 @@ message names the file, line, column and value and says what to do.
 No Textual and no TinyDB here.
 """
 
+from ._speed import gc_paused
 from .amounts import AmountError, detect_decimal_mark, parse_amount, parse_money
 from .columns import MAPPABLE
 from .dates import DateError, detect_date_order, parse_date
@@ -26,5 +27,5 @@ __all__ = [
     "plan_import", "ImportPlan", "ClientImport", "ImportCounts",
     "ImportError_", "ImportFileError", "AmbiguousDateOrder",
     "parse_amount", "parse_money", "detect_decimal_mark", "AmountError", "parse_date", "detect_date_order", "DateError",
-    "MAPPABLE_FIELDS",
+    "MAPPABLE_FIELDS", "gc_paused",
 ]

@@ -107,9 +107,25 @@ def _valid_integer(part: str, thousands: set[str]) -> bool:
     return sep == "," and bool(_INDIAN.match(part))
 
 
-@lru_cache(maxsize=65536)
+# Plain numbers ('3879.00', '-12.50', '1234'): most of a file's amounts, read without the general rules
+# below (which give the same value for them).
+_PLAIN = {mark: re.compile(r"(-?)([0-9]+)(?:" + re.escape(mark) + r"([0-9]+))?").fullmatch for mark in ".,"}
+
+
 def parse_money(text: str, decimal_mark: str = ".") -> tuple[Decimal, str | None]:
     """``(amount, ISO code printed with it or None)``; raises AmountError."""
+    plain = _PLAIN.get(decimal_mark)
+    if plain is not None and text.__class__ is str:
+        m = plain(text)
+        if m is not None:
+            sign, whole, fraction = m.groups()
+            value = Decimal(whole if fraction is None else f"{whole}.{fraction}")
+            return (-value if sign else value), None
+    return _parse_money(text, decimal_mark)
+
+
+@lru_cache(maxsize=65536)
+def _parse_money(text: str, decimal_mark: str = ".") -> tuple[Decimal, str | None]:
     if decimal_mark not in (".", ","):
         raise ValueError("decimal_mark must be '.' or ','")
     raw = (text or "").translate(_TRANS).strip()
@@ -148,12 +164,18 @@ def parse_amount(text: str, decimal_mark: str = ".") -> Decimal:
     return parse_money(text, decimal_mark)[0]
 
 
+_NOT_NUMBER = re.compile(r"[^0-9.,]+").sub  # in ASCII text, isdigit() is exactly 0-9
+
+
 def decimal_mark_evidence(text: str) -> str | None:
     """'.' or ',' when this one value shows which mark is the decimal point, else None.
 
     '1,234.5' and '12.50' say '.', '1.234,56' and '12,5' say ','; '1,234' says nothing.
     """
-    core = "".join(c for c in text if c.isdigit() or c in ".,")
+    if text.isascii():
+        core = _NOT_NUMBER("", text)
+    else:
+        core = "".join(c for c in text if c.isdigit() or c in ".,")
     last = max(core.rfind("."), core.rfind(","))
     if last < 0:
         return None
@@ -169,10 +191,23 @@ def decimal_mark_evidence(text: str) -> str | None:
     return None
 
 
+# One mark, not followed by exactly three digits: that mark is the decimal point.
+_SAYS_DOT = re.compile(r"-?[0-9]*\.(?:[0-9]{1,2}|[0-9]{4,})").fullmatch
+_SAYS_COMMA = re.compile(r"-?[0-9]*,(?:[0-9]{1,2}|[0-9]{4,})").fullmatch
+
+
 def detect_decimal_mark(values) -> str:
     """The decimal mark a file uses, from all its amounts: '.' unless the evidence says ','."""
     dot = comma = 0
+    says_dot, says_comma = _SAYS_DOT, _SAYS_COMMA
     for v in values:
+        # The usual shapes ('3879.00', '-12,5') first; decimal_mark_evidence gives the same answer for them.
+        if says_dot(v) is not None:
+            dot += 1
+            continue
+        if says_comma(v) is not None:
+            comma += 1
+            continue
         ev = decimal_mark_evidence(v)
         if ev == ".":
             dot += 1

@@ -24,9 +24,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
-from ..domain.models import normalise_name
+from ._speed import gc_paused, name_keys
 from .amounts import ISO_CURRENCIES, AmountError, detect_decimal_mark, parse_money
 from .columns import MAPPABLE, build_layout, detect_format, find_header_index, title_currency
 from .dates import ORDERS, DateError, detect_date_order, parse_date
@@ -89,11 +90,16 @@ class ParsedFile:
 
     @property
     def name(self) -> str:
-        return Path(self.path).name
+        return _file_name(self.path)
 
     @property
     def format(self) -> str:
         return self.format_name
+
+
+@lru_cache(maxsize=256)
+def _file_name(path) -> str:
+    return Path(path).name
 
 
 # ---------------------------------------------------------------- kinds of rows
@@ -151,6 +157,33 @@ _TOTAL_START = re.compile(r"^(?:grand\s+|sub-?)?totals?\b(?:\s+for)?\s*:?\s*", r
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _EMAIL_ANY = re.compile(r"[^@\s,;<>()\"']+@[^@\s,;<>()\"']+\.[A-Za-z]{2,}")
 _DATEISH = ("date", "utc")
+_UNSEEN = object()
+
+
+def _values(cells: list[str], n: int, width: int, excel: bool) -> list[str]:
+    """A row's cells stripped, Excel's ="0042" unwrapped, padded with "" up to ``width`` columns, and
+    one "" more at the end: ``vals[j]`` is cell j as read, "" where the row is short, and
+    ``vals[-1]`` is "" (what a column the file does not have reads as; see ``_at``).
+    ``excel``: whether the file's text has '="' anywhere (when not, no cell needs unwrapping)."""
+    vals = list(map(str.strip, cells))
+    if excel:
+        vals = [v[2:-1] if v[:2] == '="' and v[-1:] == '"' else v for v in vals]
+    if n < width:
+        vals += [""] * (width - n)
+    vals.append("")
+    return vals
+
+
+def _reader(vals: list[str], n: int):
+    """``g(j)``: cell ``j`` of a row from ``_values``, "" for None or a column past the row's end."""
+    def g(j: int | None) -> str:
+        return "" if j is None or j >= n else vals[j]
+    return g
+
+
+def _at(j: int | None) -> int:
+    """Where column ``j`` is read in ``_values``: -1 (always "") for a column the file does not have."""
+    return -1 if j is None else j
 
 
 @dataclass
@@ -165,7 +198,8 @@ class _Heading:
 
 def parse_file(path, *, date_order: str | None = None, mapping: dict[str, str] | None = None) -> ParsedFile:
     """Read one export; raises ImportFileError (nothing imported) when it is refused."""
-    return _Parser(Path(path), date_order, mapping).run()
+    with gc_paused():
+        return _Parser(Path(path), date_order, mapping).run()
 
 
 class _Parser:
@@ -179,6 +213,7 @@ class _Parser:
                                       value=date_order, hint="Use dmy for 31/03/2026, mdy for 03/31/2026, ymd for 2026/03/31.")
         self.date_order = date_order
         self.mapping = self._check_mapping(mapping)
+        self._key = name_keys()
 
     # ------------------------------------------------------------ setup
 
@@ -206,6 +241,7 @@ class _Parser:
         if not text.strip().strip("\ufeff").strip():
             self._empty()
         delimiter = sniff_delimiter(text)
+        self.excel = '="' in text  # a cell can only read ="0042" if the text has '="' somewhere
         rows = read_rows(text, delimiter, self.name)
         if not any(any(c.strip() for c in cells) for _, cells in rows):
             self._empty()
@@ -224,7 +260,7 @@ class _Parser:
         self.title = [" ".join(c.strip() for c in cells if c.strip()) for _, cells in rows[:idx]
                       if any(c.strip() for c in cells)]
         self.format = detect_format(self.title, layout)
-        self.body = [(ln, cells) for ln, cells in rows[idx + 1:] if any(c.strip() for c in cells)]
+        self.body = [(ln, cells) for ln, cells in rows[idx + 1:] if any(map(str.strip, cells))]
         if not self.body:
             raise ImportFileError(
                 self.name, f"the file has column headings on line {layout.line} but no rows under them",
@@ -381,19 +417,21 @@ class _Parser:
         groups: dict = {}
         order: list = []
         skipped: list[Skipped] = []
-        self._dates: dict[tuple[int, str], date] = {}
+        self._dates: dict[int, dict[str, date]] = {}  # column -> cell text -> date
+        self._prepare_record()
         total_words = ("total", "grand total", "sub-total", "subtotal", "report total")
+        # Each row's cells are cleaned once into ``vals`` (see ``_values``): vals[at(j)] is what g(j) gives.
+        width = max((*cols.values(), *L.buckets), default=-1) + 1
+        at = _at
+        x_inv, x_client, x_email, x_phone = at(g_inv), at(g_client), at(g_email), at(g_phone)
+        x_type, x_status = at(g_type), at(g_status)
+        x_money = [at(j) for j in money_cols]
+        excel = self.excel
 
         for ln, cells in self.body:
             n = len(cells)
-
-            def g(j, cells=cells, n=n):
-                if j is None or j >= n:
-                    return ""
-                v = cells[j].strip()
-                return v[2:-1] if v[:2] == '="' and v[-1:] == '"' else v
-
-            inv = g(g_inv)
+            vals = _values(cells, n, width, excel)
+            inv = vals[x_inv]
             if inv and inv[0] in "Tt" or not inv:
                 first_j, first = next(((j, c.strip()) for j, c in enumerate(cells) if c and not c.isspace()), (0, ""))
                 if first and (first.lower().startswith(total_words) and (not inv or inv == first)) \
@@ -403,16 +441,16 @@ class _Parser:
                     continue
             if cells == header_raw:
                 continue  # the header repeated (page breaks in printed-style exports)
-            if not inv and not any(g(j) for j in money_cols):
+            if not inv and not any(vals[x] for x in x_money):
                 # A heading (customer group), a note or a footer: it only matters if detail rows follow.
-                email = g(g_email) or next((m.group(0) for c in cells for m in [_EMAIL_ANY.search(c)] if m), "")
+                email = vals[x_email] or next((m.group(0) for c in cells for m in [_EMAIL_ANY.search(c)] if m), "")
                 while stack and stack[-1].col >= first_j:
                     stack.pop()
-                stack.append(_Heading(first_j, first, email, g(g_phone)))
+                stack.append(_Heading(first_j, first, email, vals[x_phone]))
                 continue
 
             # ---- a detail row
-            client = g(g_client)
+            client = vals[x_client]
             if not client:
                 client = next((cells[j].strip() for j in L.label_cols if j < n and cells[j].strip()), "")
             heading = stack[0] if stack else None
@@ -420,18 +458,18 @@ class _Parser:
                 client = heading.text
             if split_jobs and ":" in client:
                 client = client.split(":", 1)[0].strip() or client
-            email = g(g_email)
-            phone = g(g_phone)
-            if heading is not None and not g(g_client):
+            email = vals[x_email]
+            phone = vals[x_phone]
+            if heading is not None and not vals[x_client]:
                 email = email or heading.email
                 phone = phone or heading.phone
             email = email if email and _EMAIL.match(email) else None
             if not client:
                 client = email or ""
             if self.ledger:
-                self._ledger_row(ln, cells, g, client, inv, groups, order, skipped)
+                self._ledger_row(ln, cells, _reader(vals, n), client, inv, groups, order, skipped)
                 continue
-            rec = self._record(ln, cells, g, client, inv, email, phone)
+            rec = self._record(ln, vals, client, inv, email, phone)
             if not client:
                 if g_client is None and not L.label_cols and g_email is None:
                     self._missing("the customer's name", "client")
@@ -439,9 +477,9 @@ class _Parser:
                     self.name, "this row has no customer name" + (" or email" if g_email is not None else ""),
                     line=ln, column=L.heading(g_client) if g_client is not None else None,
                     value=None, hint="Fill in the customer for this row (or remove the row), export again and import it.")
-            tk = type_kind(g(g_type)) if g_type is not None else None
+            tk = type_kind(vals[x_type]) if g_type is not None else None
             if tk is None and rec["balance"] is not None and rec["balance"] < 0 and g_type is None \
-                    and "credit" in (g(g_status) or "").lower():
+                    and "credit" in (vals[x_status] or "").lower():
                 tk = ("credit", "credit note")
             if tk is not None:
                 skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
@@ -453,7 +491,7 @@ class _Parser:
                 else:
                     skipped.append(Skipped(ln, None, "no invoice number", "other", client, email, self.name))
                 continue
-            key = inv if g_inv is not None else (normalise_name(client) or client.lower(), rec["currency"])
+            key = inv if g_inv is not None else (self._key(client) or client.lower(), rec["currency"])
             prev = groups.get(key)
             if prev is None:
                 groups[key] = rec
@@ -517,8 +555,10 @@ class _Parser:
             ) from None
 
     def _date(self, j: int, raw: str, ln: int) -> date:
-        key = (j, raw)
-        d = self._dates.get(key)
+        seen = self._dates.get(j)
+        if seen is None:
+            seen = self._dates[j] = {}
+        d = seen.get(raw)
         if d is not None:
             return d
         try:
@@ -533,7 +573,7 @@ class _Parser:
                 hint = "Dates should look like 2026-03-31, 31/03/2026, 03/31/2026 or 31 Mar 2026; correct it and import again."
             raise ImportFileError(self.name, problem, line=ln, column=self.layout.heading(j), value=raw,
                                   hint=hint) from None
-        self._dates[key] = d
+        seen[raw] = d
         return d
 
     def _currency(self, j: int, raw: str, ln: int) -> str | None:
@@ -549,38 +589,61 @@ class _Parser:
                               column=self.layout.heading(j), value=raw,
                               hint="Put the three-letter currency code in that column, or leave it empty, and import again.")
 
-    def _record(self, ln, cells, g, client, inv, email, phone) -> dict:
+    def _prepare_record(self) -> None:
+        """What ``_record`` looks up for every row, worked out once (the columns are settled by now)."""
         L = self.layout
         cols = L.cols
+        self._terms_at, self._status_at = _at(cols.get("terms")), _at(cols.get("status"))
+        self._currency_col = cols.get("currency")
+        self._money_cols = [(f, cols[f]) for f in ("balance", "amount", "paid", "line_total") if f in cols]
+        self._date_cols = [(f, cols[f]) for f in ("issued", "due") if f in cols]
+        self._amounts: dict[str, tuple[Decimal, str | None]] = {}  # cell text -> parse_money (one decimal mark per file)
+        self._currencies: dict[str, str | None] = {}  # cell text -> _currency
+
+    def _record(self, ln, vals, client, inv, email, phone) -> dict:
+        """One detail row's values; ``vals`` is the row from ``_values`` (a column index reads its cleaned cell)."""
         rec = {"line": ln, "client": client, "invoice": inv or None, "email": email, "phone": phone or None,
                "balance": None, "amount": None, "paid": None, "line_total": None, "buckets": None,
-               "issued": None, "due": None, "currency": None, "terms": g(cols.get("terms")) or None,
-               "status": g(cols.get("status")) or None}
+               "issued": None, "due": None, "currency": None, "terms": vals[self._terms_at] or None,
+               "status": vals[self._status_at] or None}
         code = None
-        for f in ("balance", "amount", "paid", "line_total"):
-            j = cols.get(f)
-            if j is not None:
-                raw = g(j)
-                if raw:
-                    rec[f], c = self._money(f, j, raw, ln)
-                    code = code or c
-        if L.buckets:
+        amounts = self._amounts
+        for f, j in self._money_cols:
+            raw = vals[j]
+            if raw:
+                got = amounts.get(raw)
+                if got is None:
+                    got = amounts[raw] = self._money(f, j, raw, ln)
+                rec[f] = got[0]
+                code = code or got[1]
+        buckets = self.layout.buckets
+        if buckets:
             total = None
-            for j in L.buckets:
-                raw = g(j)
+            for j in buckets:
+                raw = vals[j]
                 if raw:
-                    v, c = self._money("balance", j, raw, ln)
+                    got = amounts.get(raw)
+                    if got is None:
+                        got = amounts[raw] = self._money("balance", j, raw, ln)
+                    v = got[0]
                     total = v if total is None else total + v
-                    code = code or c
+                    code = code or got[1]
             rec["buckets"] = total
-        for f in ("issued", "due"):
-            j = cols.get(f)
-            if j is not None:
-                raw = g(j)
-                if raw:
-                    rec[f] = self._date(j, raw, ln)
-        j = cols.get("currency")
-        cur = self._currency(j, g(j), ln) if j is not None else None
+        dates = self._dates
+        for f, j in self._date_cols:
+            raw = vals[j]
+            if raw:
+                seen = dates.get(j)
+                d = seen.get(raw) if seen is not None else None
+                rec[f] = d if d is not None else self._date(j, raw, ln)
+        j = self._currency_col
+        if j is not None:
+            raw = vals[j]
+            cur = self._currencies.get(raw, _UNSEEN)
+            if cur is _UNSEEN:
+                cur = self._currencies[raw] = self._currency(j, raw, ln)
+        else:
+            cur = None
         rec["currency"] = cur or self.file_currency or code
         return rec
 
@@ -598,7 +661,7 @@ class _Parser:
                 continue
             if a == b:
                 continue
-            same = (normalise_name(a) == normalise_name(b)) if f == "client" else (
+            same = (self._key(a) == self._key(b)) if f == "client" else (
                 a.strip().lower() == b.strip().lower() if f == "status" else False)
             if not same:
                 j = cols.get(f)

@@ -24,8 +24,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from ..domain.models import Client, Invoice, Payment, normalise_name
+from ..domain.models import Client, Invoice, Payment
 from ..domain.money import format_money
+from ._speed import gc_paused, name_keys
 from .errors import ImportFileError
 from .parse import ImportedInvoice, ParsedFile, Skipped
 
@@ -105,45 +106,39 @@ class ImportPlan:
             total = _totals(i for _, i in new_invs)
             extra = f"; {unknown} with a balance the file could not tell" if unknown else ""
             out.append(f"New invoices: {len(new_invs)}, {total} owed{extra}.")
-            out += _details([f"{c.client.name} #{i.number or '(balance)'}: "
-                             f"{_money(i.balance, i.currency) if i.balance is not None else 'balance unknown'}"
-                             for c, i in new_invs])
+            out += _details(new_invs, _new_text)
+        # Only the first LIST_MAX lines of each list are shown: the rest are counted, not formatted.
         down, up, other, settled = [], [], [], []
         for c in self.clients:
             for inv in c.updated_invoices:
                 old = c.before.get(inv.number)
-                label = f"{c.client.name} #{inv.number or '(balance)'}"
                 if inv.status == "void" and not inv.number:
-                    other.append(f"{c.client.name}: the single balance line is replaced by the invoices listed")
+                    other.append((c, inv, None))
                 elif inv.status in ("paid", "void") and (old is None or old.status == "open"):
-                    settled.append(f"{label}: shown as {inv.status} in the file" + (
-                        f" (was {_money(old.balance, old.currency)})" if old and old.balance is not None else ""))
+                    settled.append((c, inv, old))
                 elif old is not None and old.balance is not None and inv.balance is not None and inv.balance < old.balance:
-                    down.append(f"{label}: {_money(old.balance, old.currency)} -> {_money(inv.balance, inv.currency)} "
-                                f"(payment of {_money(old.balance - inv.balance, inv.currency)})")
+                    down.append((c, inv, old))
                 elif old is not None and old.balance is not None and inv.balance is not None and inv.balance > old.balance:
-                    up.append(f"{label}: {_money(old.balance, old.currency)} -> {_money(inv.balance, inv.currency)}")
+                    up.append((c, inv, old))
                 else:
-                    other.append(f"{label}: " + (", ".join(_changed(old, inv)) or "details updated"))
+                    other.append((c, inv, old))
         payments = [p for c in self.clients for p in c.payments]
         if down:
             out.append(f"Balances that went down, recorded as payments: {len(down)}.")
-            out += _details(down)
+            out += _details(down, _down_text)
         if settled:
             out.append(f"Invoices the files show as paid or void: {len(settled)}.")
-            out += _details(settled)
+            out += _details(settled, _settled_text)
         if up:
             out.append(f"Balances that went up (updated, no payment recorded): {len(up)}.")
-            out += _details(up)
+            out += _details(up, _up_text)
         if other:
             out.append(f"Invoices with other changes: {len(other)}.")
-            out += _details(other)
+            out += _details(other, _other_text)
         closed = [(c, i) for c in self.clients for i in c.closed_invoices]
         if closed:
             out.append(f"Closed as paid because they are not in the files (full import): {len(closed)}.")
-            out += _details([f"{c.client.name} #{i.number or '(balance)'}" + (
-                f" ({_money(c.before[i.number].balance, i.currency)})"
-                if i.number in c.before and c.before[i.number].balance is not None else "") for c, i in closed])
+            out += _details(closed, _closed_text)
         elif not self.full and self.clients:
             out.append("Invoices missing from the files were left open (use a full import to close them as paid).")
         if payments:
@@ -157,9 +152,7 @@ class ImportPlan:
             parts = [f"{n} {_reason_label(r, n)}" for r, n in reasons.most_common()]
             out.append(f"Skipped: {len(self.skipped)} ({'; '.join(parts)}).")
             shown = [s for s in self.skipped if s.kind != "total"]
-            out += _details([f"{Path(s.file).name or 'file'} line {s.line}: "
-                             + (f"{s.client} " if s.client else "") + (f"#{s.invoice} " if s.invoice else "")
-                             + f"- {s.reason}" for s in shown])
+            out += _details([(s,) for s in shown], _skipped_text)
         if not self.has_changes:
             out.append("Nothing to change: callroom already has all of this.")
         return out
@@ -171,7 +164,8 @@ def plan_import(parsed_files: list[ParsedFile], existing_clients: list[Client], 
                 as_of: date, full: bool, default_currency: str) -> ImportPlan:
     """The plan for importing ``parsed_files`` (a list, or one ParsedFile); pure, no I/O."""
     files = [parsed_files] if isinstance(parsed_files, ParsedFile) else list(parsed_files)
-    return _Planner(existing_clients, existing_invoices, as_of, full, default_currency).plan(files)
+    with gc_paused():
+        return _Planner(existing_clients, existing_invoices, as_of, full, default_currency).plan(files)
 
 
 class _Planner:
@@ -179,6 +173,7 @@ class _Planner:
         self.as_of = as_of
         self.full = full
         self.default = (default_currency or "").strip().upper()
+        self._key = key_of = name_keys()
         self.clients_by_id: dict[int, Client] = {}
         self.by_key: dict[str, Client] = {}
         self.by_email: dict[str, Client] = {}
@@ -186,7 +181,7 @@ class _Planner:
             if c.id is None:
                 continue
             self.clients_by_id.setdefault(c.id, c)
-            self.by_key.setdefault(c.key or normalise_name(c.name), c)
+            self.by_key.setdefault(c.key or key_of(c.name), c)
             if c.email:
                 self.by_email.setdefault(c.email.strip().lower(), c)
         self.invoices_by: dict[tuple[int, str], list[Invoice]] = {}
@@ -211,7 +206,7 @@ class _Planner:
         return e
 
     def _existing(self, name: str, email: str | None) -> Client | None:
-        key = normalise_name(name) if name else ""
+        key = self._key(name) if name else ""
         c = self.by_key.get(key) if key else None
         if c is None and email:
             c = self.by_email.get(email.strip().lower())
@@ -219,12 +214,17 @@ class _Planner:
 
     def _resolve(self, ii: ImportedInvoice) -> ClientImport:
         name, email = ii.client.strip(), (ii.email or "").strip() or None
-        c = self._existing(name, email)
+        key = self._key(name) if name else ""  # what _existing works out, inlined: this runs for every invoice
+        c = self.by_key.get(key) if key else None
+        if c is None and email:
+            c = self.by_email.get(email.strip().lower())
         if c is not None:
-            e = self._entry_for(c)
-            self._fill(e, email, ii.phone)
+            e = self.entry_of_id.get(c.id)
+            if e is None:
+                e = self._entry_for(c)
+            if email or ii.phone:
+                self._fill(e, email, ii.phone)
             return e
-        key = normalise_name(name)
         e = self.new_by_key.get(key) if key else None
         if e is None and email:
             e = self.new_by_email.get(email.lower())
@@ -266,10 +266,13 @@ class _Planner:
 
     def plan(self, files: list[ParsedFile]) -> ImportPlan:
         skipped: list[Skipped] = []
+        found_of = self.found
         for pf in files:
             for ii in pf.invoices:
                 e = self._resolve(ii)
-                bucket = self.found.setdefault(id(e), {})
+                bucket = found_of.get(id(e))
+                if bucket is None:
+                    bucket = found_of[id(e)] = {}
                 key = (ii.invoice, None) if ii.invoice else ("", ii.currency or self.default)
                 prev = bucket.get(key)
                 if prev is None:
@@ -446,11 +449,53 @@ def _totals_payments(payments) -> str:
     return " + ".join(_money(a, c) for c, a in sorted(sums.items()))
 
 
-def _details(items: list[str]) -> list[str]:
-    lines = [f"  - {x}" for x in items[:LIST_MAX]]
+def _details(items: list, text=None) -> list[str]:
+    """The first LIST_MAX items as detail lines (``text`` makes each one's line: only those shown are made)."""
+    shown = items[:LIST_MAX]
+    if text is not None:
+        shown = [text(*x) for x in shown]
+    lines = [f"  - {x}" for x in shown]
     if len(items) > LIST_MAX:
         lines.append(f"  … and {len(items) - LIST_MAX} more")
     return lines
+
+
+def _label(c: ClientImport, inv: Invoice) -> str:
+    return f"{c.client.name} #{inv.number or '(balance)'}"
+
+
+def _new_text(c: ClientImport, i: Invoice) -> str:
+    return f"{_label(c, i)}: {_money(i.balance, i.currency) if i.balance is not None else 'balance unknown'}"
+
+
+def _settled_text(c: ClientImport, inv: Invoice, old: Invoice | None) -> str:
+    return f"{_label(c, inv)}: shown as {inv.status} in the file" + (
+        f" (was {_money(old.balance, old.currency)})" if old and old.balance is not None else "")
+
+
+def _down_text(c: ClientImport, inv: Invoice, old: Invoice) -> str:
+    return (f"{_label(c, inv)}: {_money(old.balance, old.currency)} -> {_money(inv.balance, inv.currency)} "
+            f"(payment of {_money(old.balance - inv.balance, inv.currency)})")
+
+
+def _up_text(c: ClientImport, inv: Invoice, old: Invoice) -> str:
+    return f"{_label(c, inv)}: {_money(old.balance, old.currency)} -> {_money(inv.balance, inv.currency)}"
+
+
+def _other_text(c: ClientImport, inv: Invoice, old: Invoice | None) -> str:
+    if inv.status == "void" and not inv.number:
+        return f"{c.client.name}: the single balance line is replaced by the invoices listed"
+    return f"{_label(c, inv)}: " + (", ".join(_changed(old, inv)) or "details updated")
+
+
+def _closed_text(c: ClientImport, i: Invoice) -> str:
+    return _label(c, i) + (f" ({_money(c.before[i.number].balance, i.currency)})"
+                           if i.number in c.before and c.before[i.number].balance is not None else "")
+
+
+def _skipped_text(s: Skipped) -> str:
+    return (f"{Path(s.file).name or 'file'} line {s.line}: " + (f"{s.client} " if s.client else "")
+            + (f"#{s.invoice} " if s.invoice else "") + f"- {s.reason}")
 
 
 def _changed(old: Invoice | None, new: Invoice) -> list[str]:

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from ..importers import AmbiguousDateOrder, ImportError_, parse_file
+from ..importers import AmbiguousDateOrder, ImportError_, gc_paused, parse_file
 from ..importers.reconcile import ImportPlan, plan_import
 from ..services import Desk, apply_import
 from ..store import ReadOnly, StoreError
@@ -89,8 +89,9 @@ def read_and_plan(req: Request) -> ImportPlan:
             raise ValueError(f"{p} is a folder; type the path of a CSV file in it. Nothing was imported.")
         if not p.exists():
             raise ValueError(f"{p}: no such file. Check the name and folder (~ is your home folder). Nothing was imported.")
-    parsed = [parse_file(p, date_order=req.order) for p in paths]
-    return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
+    with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
+        parsed = [parse_file(p, date_order=req.order) for p in paths]
+        return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
 
 
 class ImportScreen(ModalScreen[dict | None]):
@@ -203,8 +204,9 @@ class ImportScreen(ModalScreen[dict | None]):
             self._show()
             return
         store = self.desk.store
-        req = Request(text, self.full, self.order, list(store.clients.all()), list(store.ledger.all_invoices()),
-                      self.desk.today(), store.settings.default_currency.upper())
+        with gc_paused():
+            req = Request(text, self.full, self.order, list(store.clients.all()), list(store.ledger.all_invoices()),
+                          self.desk.today(), store.settings.default_currency.upper())
         self.generation += 1
         self.read_text = text
         self.state = "reading"
@@ -289,7 +291,8 @@ class ImportScreen(ModalScreen[dict | None]):
         if self.state != "preview" or self.plan is None or not self.plan.has_changes:
             return
         try:
-            counts = apply_import(self.desk.store, self.plan)
+            with gc_paused():
+                counts = apply_import(self.desk.store, self.plan)
         except (StoreError, ReadOnly, OSError) as e:
             self._status(Text(f"Not stored: {e}. Nothing from the files was stored.", style="bold red"))
             return
