@@ -11,6 +11,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,169 @@ def test_policy_read_once_follows_every_change(demo_store):
     stored = s.get("policy")
     stored["hold_days"] = 99  # a copy: changing it changes nothing stored
     assert s.get("policy")["hold_days"] == 9 and s.policy.hold_days == 9
+
+
+# --- the queue rebuilt from what changed, the files read in passes, the zone alone -------------
+
+def _fresh(store, now, policy):
+    """The queue built from scratch, from the full files (no memo, no shortcut)."""
+    return queue_mod.build(store.client_files(), now, policy)
+
+
+def test_queue_files_read_in_passes_are_the_files_read_client_by_client(generated, tmp_path):
+    from callroom.store.repo import Store
+
+    store = open_store(_copy(generated[0], tmp_path))
+    demo.load(store, TODAY)  # disputes, plans and payments too
+    try:
+        cold = Store(store.db, path=store.path).queue_files()  # no index yet: one pass a table
+        for r in (store.clients, store.ledger.invoices, store.ledger.payments, store.calls, store.promises, store.disputes):
+            r._index()
+        assert store.queue_files() == cold  # the indexes built: client by client
+        assert [f.client.id for f in cold] == [c.id for c in store.clients.all()]
+        by_id = {f.client.id: f for f in cold}
+        for c in store.clients.all():
+            assert store._queue_file(c) == by_id[c.id]
+    finally:
+        store.close()
+
+
+def _writes(desk, store):
+    """One write after another through the repositories and the desk, as a session makes them."""
+    from callroom.domain.codes import Outcome, Reason
+    from callroom.domain.models import Client, Invoice
+
+    q = desk.queue()
+    ids = q.ids()
+    held = [h.client_id for h in q.not_today]
+    desk.log(Draft(result=Result.NO_ANSWER), ids[0])
+    yield "no answer"
+    desk.log(Draft(result=Result.REACHED, reason=Reason.CASH_FLOW, outcome=Outcome.PROMISE, amount="100.00",
+                   date=(TODAY + timedelta(days=5)).isoformat()), ids[1])
+    yield "promise"
+    desk.log(Draft(result=Result.REACHED, outcome=Outcome.CALLBACK, date=(TODAY + timedelta(days=1)).isoformat()), ids[2])
+    desk.log(Draft(result=Result.SKIPPED, skip_reason="away"), ids[3])
+    yield "callback and skip"
+    st = desk.standing(ids[4])
+    big = max(st.chase, key=lambda i: i.balance or 0)
+    desk.record_payment(ids[4], big.balance, big.currency, TODAY, (big.number,))
+    yield "payment"
+    call, _ = desk.log(Draft(result=Result.REACHED, reason=Reason.CASH_FLOW, outcome=Outcome.PROMISE, amount="50.00",
+                             date=(TODAY + timedelta(days=3)).isoformat()), ids[5])
+    desk.undo(call.id)
+    yield "undo"
+    c = store.clients.get(ids[6])
+    store.clients.save(c.with_(name="Zz " + c.name, phones=("+64 9 555 0147",), region="NZ"))
+    yield "renamed, another number"
+    new = store.clients.add(Client(None, "Newcomer Ltd", phones=("+44 20 7946 0000",), region="GB"))
+    store.ledger.invoices.add(Invoice(None, new.id, "NEW-1", "GBP", Decimal("900.00"), TODAY - timedelta(days=80),
+                                      TODAY - timedelta(days=50), Decimal("900.00")))
+    yield "new client"
+    inv = store.ledger.invoices.for_client(ids[7])[0]
+    store.ledger.invoices.save(replace(inv, client_id=held[0]))  # an invoice moved to another client
+    yield "invoice moved"
+    for p in store.promises.for_client(ids[1]):
+        store.promises.remove(p.id)
+    yield "promise removed"
+    store.clients.remove(ids[8])
+    yield "client removed"
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            desk.log(Draft(result=Result.NO_ANSWER), ids[9])
+            raise RuntimeError("rolled back")
+    yield "rolled back"
+    other = type(store)(store.db, path=store.path, transaction=store._transaction)  # another Store, same data
+    other.calls.add(replace(store.calls.for_client(ids[10])[0], id=None, at=NOW.replace(tzinfo=None)))
+    yield "written behind the repositories' back"
+
+
+
+def test_a_queue_rebuilt_after_each_write_is_the_queue_built_afresh(generated, tmp_path):
+    store = open_store(_copy(generated[0], tmp_path))
+    demo.load(store, TODAY)
+    try:
+        from callroom.domain.clock import Clock
+
+        desk = Desk(store, Clock.at(NOW))
+        full = []
+        read_all = store.queue_files
+        store.queue_files = lambda: full.append(what) or read_all()  # type: ignore[method-assign]
+        what = "first"
+        for what in _writes(desk, store):
+            assert desk.queue() == _fresh(store, NOW, desk.policy), what
+        # read whole only at first and after changes the repositories did not see
+        assert full == ["first", "rolled back", "written behind the repositories' back"]
+        desk.clock = Clock.at(NOW + timedelta(hours=3))  # the local times move, the rest stays
+        assert desk.queue() == _fresh(store, desk.clock.now(), desk.policy)
+        desk.clock = Clock.at(NOW + timedelta(days=1))  # another day: everything again
+        assert desk.queue() == _fresh(store, desk.clock.now(), desk.policy)
+        store.settings.set_policy(replace(desk.policy, hold_days=0, min_days_overdue=0))
+        assert desk.queue() == _fresh(store, desk.clock.now(), desk.policy)
+    finally:
+        store.close()
+
+
+def test_a_queue_rebuilt_with_nothing_written_reads_nobody(demo_store, clock, monkeypatch):
+    desk = Desk(demo_store, clock)
+    first = desk.queue()
+    read = []
+    monkeypatch.setattr(demo_store, "_queue_file", lambda c: read.append(c.id))
+    monkeypatch.setattr(demo_store, "queue_files", lambda: read.append("all"))
+    assert desk.queue() == first
+    assert read == []
+
+
+def test_a_rebuild_after_one_call_reads_that_client_alone(demo_store, clock):
+    desk = Desk(demo_store, clock)
+    cid = desk.queue().ids()[0]
+    mark = demo_store.queue_mark()
+    desk.log(Draft(result=Result.NO_ANSWER), cid)
+    changed = demo_store.queue_changes(mark)
+    assert list(changed) == [cid]
+    assert changed[cid] == demo_store._queue_file(demo_store.clients.get(cid))
+
+
+def test_the_zone_alone_is_the_zone_of_the_whole_parse(generated):
+    from callroom.domain import phones
+
+    store = open_store(generated[0], read_only=True)
+    try:
+        numbers = [(c.phone, c.region) for c in store.clients.all()]
+    finally:
+        store.close()
+    numbers += [("", "US"), ("call reception", "US"), ("09 555 0147", "NZ"), ("(212) 555-0100", ""),
+                ("+44 1481 123456", "GB"), ("+1 876 555 0100", "US"), ("+64 3 305 0000", "NZ"), ("+800 1234 5678", ""),
+                ("12", "DE"), ("+999 123", ""), ("+44 20 7946 0000", "XX"), ("555", ""), ("+1 555 555 5555", "CA"),
+                ("+262 262 12 34 56", "FR"), ("+7 700 123 4567", "")]
+    for raw, region in numbers:
+        assert phones.zone_of(raw, region) == phones.parse(raw, region).zone, (raw, region)
+
+
+def test_models_made_without_their_init_are_the_models_init_makes():
+    from callroom.domain.models import Call, Client
+    from callroom.store.repo import converter
+
+    doc = {"name": "O'Brien & Sons LLC", "phones": ["+1 415 555 0100"], "not a field": 1}
+    made = converter(Client)(doc, 7)
+    assert made == Client.from_record(dict(doc), 7) and made.key == "obrien and sons"
+    assert list(vars(made)) == list(vars(Client.from_record(dict(doc), 7)))
+    with pytest.raises(TypeError):
+        converter(Client)({"contact": "no name"}, 1)
+    a, b = (converter(Call)({"client_id": 1, "at": "2026-11-20T10:00:00", "result": "reached"}, i) for i in (1, 2))
+    assert a.details == {} and a.details is not b.details  # a fresh default each time, as __init__ gives
+
+
+def test_a_build_that_fails_leaves_no_stale_queue_behind(demo_store, clock, monkeypatch):
+    desk = Desk(demo_store, clock)
+    cid = desk.queue().ids()[0]
+    other = type(demo_store)(demo_store.db, path=demo_store.path, transaction=demo_store._transaction)
+    for inv in other.ledger.open_invoices(cid):  # paid, unseen by demo_store: everything is read again
+        other.ledger.invoices.save(replace(inv, balance=Decimal(0), status="paid", closed_on=TODAY))
+    read_all = demo_store.queue_files
+    monkeypatch.setattr(demo_store, "queue_files", lambda: (_ for _ in ()).throw(OSError("disk")))
+    with pytest.raises(OSError):
+        desk.queue()
+    monkeypatch.setattr(demo_store, "queue_files", read_all)
+    q = desk.queue()
+    assert q == _fresh(demo_store, NOW, desk.policy)
+    assert cid not in q.ids()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -38,22 +39,50 @@ def parse(raw: str, default_region: str = "") -> Dial:
     return Dial(raw, display, e164, region, zones[0] if zones else None, valid)
 
 
-def _region_zones(region: str) -> list[str]:
-    """Zones of a country when the number itself does not say (fictional or unassigned ranges)."""
+def zone_of(raw: str, default_region: str = "") -> str | None:
+    """``parse(raw, default_region).zone``, without the rest of the parse (the formatting and
+    the checks the zone does not need): what the queue reads of every queued client's number."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        num = phonenumbers.parse(text, (default_region or "US").upper())
+    except phonenumbers.NumberParseException:
+        return None
+    zones = [z for z in pn_timezone.time_zones_for_number(num) if z and z != "Etc/Unknown"]
+    if not zones:
+        region = phonenumbers.region_code_for_number(num) or (default_region.upper() or None)
+        if region:
+            zones = _region_zones(region)
+    return zones[0] if zones else None
+
+
+@lru_cache(maxsize=None)
+def _zones_of_region(region: str) -> tuple[str, ...]:
     example = phonenumbers.example_number(region)
     if example is None:
-        return []
-    return [z for z in pn_timezone.time_zones_for_number(example) if z and z != "Etc/Unknown"]
+        return ()
+    return tuple(z for z in pn_timezone.time_zones_for_number(example) if z and z != "Etc/Unknown")
+
+
+def _region_zones(region: str) -> list[str]:
+    """Zones of a country when the number itself does not say (fictional or unassigned ranges)."""
+    return list(_zones_of_region(region))
 
 
 def local_time(dial: Dial, now: datetime) -> datetime | None:
     """The time at the client's end, or None when the number does not tell."""
-    if not dial.zone:
+    return local_time_in(dial.zone, now)
+
+
+def local_time_in(zone: str | None, now: datetime) -> datetime | None:
+    """The time in an IANA ``zone`` (a :class:`Dial`'s), or None without one."""
+    if not zone:
         return None
     if now.tzinfo is None:
         now = now.astimezone()
     try:
-        return now.astimezone(ZoneInfo(dial.zone))
+        return now.astimezone(ZoneInfo(zone))
     except Exception:
         return None
 

@@ -40,40 +40,39 @@ def _applies(payment: Payment, promise: Promise) -> bool:
 
 def judge(promises: Iterable[Promise], payments: Iterable[Payment], today: date) -> list[Judged]:
     """Judge every promise of one client. Deterministic; never mutates its inputs."""
-    plist = sorted(promises, key=lambda p: (p.due, p.made_on, p.id or 0))
+    plist = sorted(promises, key=_promise_order)
     # One pass over ``payments`` (it may be a one-shot iterator); money left is tracked by
-    # position, so two equal payment records stay two payments.
-    pays = sorted(payments, key=lambda x: (x.date, x.id or 0))
-    remaining = [p.amount for p in pays]
-    by_due: dict[int, Decimal] = {}
-    late: dict[int, Decimal] = {}
-    live = [(k, pr) for k, pr in enumerate(plist) if not pr.cancelled]
-
-    def allocate(on_time: bool) -> None:
-        for k, pr in live:
-            need = pr.amount - by_due.get(k, Decimal(0)) - late.get(k, Decimal(0))
-            for n, pay in enumerate(pays):
-                if need <= 0:
-                    break
-                if remaining[n] <= 0 or not _applies(pay, pr) or pay.date > today or (pay.date <= pr.due) != on_time:
+    # position, so two equal payment records stay two payments. One dated after ``today``
+    # never counts: it is left out from the start.
+    pays = [x for x in sorted(payments, key=_payment_order) if not x.date > today]
+    by_due = [_ZERO] * len(plist)  # what each promise got in time, and late
+    late = [_ZERO] * len(plist)
+    if pays and plist:
+        remaining = [p.amount for p in pays]
+        # Money that arrived in time for a promise goes to it first; only what is left counts as
+        # paid late. So a payment that keeps a new promise is never swallowed by an older broken
+        # one for the same debt (which would break both).
+        for on_time, book in ((True, by_due), (False, late)):
+            for k, pr in enumerate(plist):
+                if pr.cancelled:
                     continue
-                take = min(remaining[n], need)
-                remaining[n] -= take
-                need -= take
-                book = by_due if on_time else late
-                book[k] = book.get(k, Decimal(0)) + take
-
-    # Money that arrived in time for a promise goes to it first; only what is left counts as
-    # paid late. So a payment that keeps a new promise is never swallowed by an older broken
-    # one for the same debt (which would break both).
-    allocate(on_time=True)
-    allocate(on_time=False)
+                need = pr.amount - by_due[k] - late[k]
+                due = pr.due
+                for n, pay in enumerate(pays):
+                    if need <= _ZERO:
+                        break
+                    if remaining[n] <= _ZERO or (pay.date <= due) is not on_time or not _applies(pay, pr):
+                        continue
+                    take = min(remaining[n], need)
+                    remaining[n] -= take
+                    need -= take
+                    book[k] = book[k] + take
     out: list[Judged] = []
     for k, pr in enumerate(plist):
         if pr.cancelled:
-            out.append(Judged(pr, PromiseStatus.CANCELLED, Decimal(0), Decimal(0)))
+            out.append(Judged(pr, PromiseStatus.CANCELLED, _ZERO, _ZERO))
             continue
-        paid, after = by_due.get(k, Decimal(0)), late.get(k, Decimal(0))
+        paid, after = by_due[k], late[k]
         if paid >= pr.amount:
             status = PromiseStatus.KEPT
         elif today <= pr.due:
@@ -84,6 +83,17 @@ def judge(promises: Iterable[Promise], payments: Iterable[Payment], today: date)
             status = PromiseStatus.BROKEN
         out.append(Judged(pr, status, paid, after))
     return out
+
+
+_ZERO = Decimal(0)  # immutable: the same "nothing" for every promise
+
+
+def _promise_order(p: Promise) -> tuple:
+    return (p.due, p.made_on, p.id or 0)
+
+
+def _payment_order(p: Payment) -> tuple:
+    return (p.date, p.id or 0)
 
 
 def broken(judged: Iterable[Judged]) -> list[Judged]:

@@ -11,11 +11,11 @@ moved after those who can be called now.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from babel.dates import format_date
 
@@ -37,11 +37,38 @@ def short_date(d: date, locale: str = "en_US") -> str:
     return format_date(d, "d MMM", locale=locale)
 
 
-# A client's number read once per process, not on every queue build (phonenumbers
-# takes ~80 microseconds a number). A Dial is immutable, so sharing it is safe.
-_dial = lru_cache(maxsize=65536)(phones.parse)
+# The time zone of a client's number, worked out once per process, not on every queue
+# build (phonenumbers takes ~50 microseconds a number even for the zone alone).
+_zone = lru_cache(maxsize=65536)(phones.zone_of)
 
 
+def _quick_init(cls):
+    """Give a frozen dataclass an ``__init__`` that fills the instance's ``__dict__`` directly:
+    what the generated one does with one ``object.__setattr__`` call a field, at a fraction of
+    the cost (the queue makes tens of thousands of these). Only for plain fields (positional
+    or with a default, no factories, no ``__post_init__``); any other class is left as it is."""
+    flds = fields(cls)
+    if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__") or any(
+        not f.init or f.kw_only or f.default_factory is not MISSING for f in flds  # type: ignore[misc]
+    ):
+        return cls
+    env: dict = {}
+    params, body = [], ["    d = self.__dict__"]
+    for f in flds:
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            env[f"_d_{f.name}"] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+        body.append(f"    d[{f.name!r}] = {f.name}")
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), env)  # noqa: S102 - field names only
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    return cls
+
+
+@_quick_init
 @dataclass(frozen=True)
 class ClientStanding:
     """What the queue, the script and the client card agree on about one client today."""
@@ -62,41 +89,68 @@ class ClientStanding:
         return self.file.client
 
 
+_ZERO = Decimal(0)
+_SKIPPED, _REACHED = Result.SKIPPED, Result.REACHED
+
+
 def standing(cf: ClientFile, today: date, policy: Policy = Policy()) -> ClientStanding:
-    judged = tuple(judge(cf.promises, cf.payments, today))
-    open_inv = cf.open_invoices
+    return _standing(cf, today, policy, cf.open_invoices)
+
+
+def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoice, ...]) -> ClientStanding:
+    # Worked out for every client with anything open on every queue build: one pass over
+    # the open invoices, and no promise judgement or call scan for a client without promises.
+    judged = tuple(judge(cf.promises, cf.payments, today)) if cf.promises else ()
     held: set[str] = set()
     for d in cf.disputes:
         if d.is_open and d.get_back > today:
             held.update(d.invoices or [i.number for i in open_inv])
-    chase = tuple(i for i in open_inv if i.number not in held)
+    chase = tuple(i for i in open_inv if i.number not in held) if held else open_inv
     owed = Totals()
     overdue = Totals()
+    days: int | None = None  # of the oldest chased invoice (negative when none is due yet)
     for inv in open_inv:
-        if inv.balance is None:
+        late = days_overdue(inv, today, policy)
+        chased = inv.number not in held
+        if chased and (days is None or late > days):
+            days = late
+        balance = inv.balance
+        if balance is None:
             continue
-        owed[inv.currency] = owed.get(inv.currency, Decimal(0)) + inv.balance
-        if inv.number not in held and days_overdue(inv, today, policy) > 0:  # what is chased, not what is disputed
-            overdue[inv.currency] = overdue.get(inv.currency, Decimal(0)) + inv.balance
-    days = max((days_overdue(i, today, policy) for i in chase), default=0)
-    last = cf.last_call
-    broken = [j for j in judged if j.is_broken]
-    unhandled = tuple(
-        j for j in broken if not any(c.at.date() > j.promise.due for c in cf.calls if c.result is not Result.SKIPPED)
-    )
+        cur = inv.currency
+        owed[cur] = owed.get(cur, _ZERO) + balance
+        if chased and late > 0:  # what is chased, not what is disputed
+            overdue[cur] = overdue.get(cur, _ZERO) + balance
+    if days is None:
+        days = 0
+    calls = cf.calls
+    last = max(calls, key=_at) if calls else None  # ClientFile.last_call
+    if judged:
+        broken = [j for j in judged if j.is_broken]
+        unhandled = tuple(
+            j for j in broken if not any(c.at.date() > j.promise.due for c in calls if c.result is not _SKIPPED)
+        )
+    else:
+        broken, unhandled = [], ()
     stage = stage_for_days(days, policy)
-    # A refusal stands until the client is reached again: a later voicemail or skip does not undo it.
-    talks = [c for c in cf.calls if c.result is Result.REACHED]
-    last_talk = max(talks, key=lambda c: c.at) if talks else None
-    escalate = (
-        len(broken) >= policy.broken_to_escalate
-        or (last_talk is not None and (last_talk.reason is Reason.WONT_PAY or last_talk.outcome is Outcome.ESCALATE))
-    )
-    if chase and days > 0 and escalate:
-        stage = Stage.ESCALATION
+    if chase and days > 0:
+        # A refusal stands until the client is reached again: a later voicemail or skip does not undo it.
+        talks = [c for c in calls if c.result is _REACHED]
+        last_talk = max(talks, key=_at) if talks else None
+        escalate = (
+            len(broken) >= policy.broken_to_escalate
+            or (last_talk is not None and (last_talk.reason is Reason.WONT_PAY or last_talk.outcome is Outcome.ESCALATE))
+        )
+        if escalate:
+            stage = Stage.ESCALATION
     return ClientStanding(cf, judged, chase, owed, overdue, days, stage, len(broken), unhandled, last)
 
 
+def _at(c: Call) -> datetime:
+    return c.at
+
+
+@_quick_init
 @dataclass(frozen=True)
 class Entry:
     client_id: int
@@ -115,6 +169,7 @@ class Entry:
         return TIER_NAMES[self.tier]
 
 
+@_quick_init
 @dataclass(frozen=True)
 class Held:
     client_id: int
@@ -178,80 +233,158 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     return None
 
 
+class QueueMemo:
+    """What :func:`build` worked out for each client, for :func:`rebuild`: everything of a
+    client's place in the queue but its local time (which moves with the clock), for one
+    day, policy and locale."""
+
+    __slots__ = ("key", "decided")
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.decided: dict[int, Held | tuple] = {}
+
+
 def build(
     files: Iterable[ClientFile],
     now: datetime,
     policy: Policy = Policy(),
     *,
     locale: str = "en_US",
+    memo: QueueMemo | None = None,
 ) -> Queue:
-    """Today's queue. ``now`` is the injectable clock: its date is 'today'."""
+    """Today's queue. ``now`` is the injectable clock: its date is 'today'.
+
+    ``memo`` (optional) keeps what was worked out for each client, for :func:`rebuild`."""
     today = now.date()
-    q = Queue()
-    for cf in files:
-        c = cf.client
-        cid = c.id if c.id is not None else -1
-        if not cf.open_invoices:
-            q.not_today.append(Held(cid, c.name, "nothing open"))
+    decided = [_decide(cf, today, policy, locale) for cf in files]
+    if memo is not None:
+        by_client = {_client_id(d): d for d in decided}
+        ok = len(by_client) == len(decided)  # one file a client (as the store gives them)
+        memo.key, memo.decided = ((today, policy, locale) if ok else None), by_client
+    return _assemble(decided, now, policy)
+
+
+def rebuild(
+    memo: QueueMemo,
+    changed: Mapping[int, ClientFile | None],
+    now: datetime,
+    policy: Policy = Policy(),
+    *,
+    locale: str = "en_US",
+) -> Queue | None:
+    """The queue :func:`build` would give over the files it was last given with ``memo``,
+    with the files in ``changed`` instead (None: the client is gone), by client id; only
+    those clients are worked out again. None when the memo is of another day, policy or
+    locale (build afresh then)."""
+    today = now.date()
+    if memo.key != (today, policy, locale):
+        return None
+    decided = memo.decided
+    for cid, cf in changed.items():
+        if cf is None:
+            decided.pop(cid, None)
             continue
-        st = standing(cf, today, policy)
-        last = st.last_call
-        tier = 0
-        why = _follow_up_why(st, today, locale)
-        # Anything still owed on a due follow-up brings the client back.
-        if why is not None and st.chase:
-            tier = 1
-        elif st.unhandled_broken and st.chase:  # not while everything open is held by a dispute
-            j = st.unhandled_broken[0]
-            tier, why = 2, f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
-        if tier == 0:
-            # Promise or plan not yet due?
-            pending = [j for j in st.judged if j.status.value == "open"]
-            if pending:
-                nxt = min(pending, key=lambda j: j.promise.due)
-                label = "plan instalment" if nxt.promise.plan_id else "promise"
-                q.not_today.append(Held(cid, c.name, f"{label} due {short_date(nxt.promise.due, locale)}", nxt.promise.due))
-                continue
-            held_by_dispute = [d for d in cf.disputes if d.is_open and d.get_back > today]
-            if not st.chase and held_by_dispute:
-                d = min(held_by_dispute, key=lambda d: d.get_back)
-                q.not_today.append(Held(cid, c.name, f"dispute: get back by {short_date(d.get_back, locale)}", d.get_back))
-                continue
-            if last is not None and last.next_action is not None and last.next_action > today:
-                if last.outcome is Outcome.DISPUTE:
-                    text = f"dispute: get back by {short_date(last.next_action, locale)}"
-                elif last.outcome is Outcome.CALLBACK:
-                    text = f"callback agreed for {short_date(last.next_action, locale)}"
-                else:
-                    text = f"next action {short_date(last.next_action, locale)} (called {short_date(last.at.date(), locale)})"
-                q.not_today.append(Held(cid, c.name, text, last.next_action))
-                continue
-            # A skip is not a call (it asks for tomorrow): only real calls hold a client back.
-            dialled = [x for x in cf.calls if x.result is not Result.SKIPPED]
-            recent = max(dialled, key=lambda x: x.at) if dialled else None
-            if recent is not None and (today - recent.at.date()).days < policy.hold_days:
-                until = recent.at.date() + timedelta(days=policy.hold_days)
-                q.not_today.append(Held(cid, c.name, f"called {short_date(recent.at.date(), locale)}: hold until {short_date(until, locale)}", until))
-                continue
-            if st.days < policy.min_days_overdue:
-                why_not = "not yet due" if st.days <= 0 else f"only {st.days} day{'s' if st.days != 1 else ''} overdue"
-                q.not_today.append(Held(cid, c.name, why_not))
-                continue
-            if st.stage in (Stage.PERSONAL, Stage.ESCALATION):
-                tier = 3
-            else:
-                tier = 4
-            amount = st.overdue.format(locale) if st.overdue else st.owed.format(locale)
-            why = f"{st.days} day{'s' if st.days != 1 else ''} overdue, {amount}"
-            if st.stage is Stage.ESCALATION:
-                why += " — escalation review"
-        dial = _dial(c.phone, c.region)
-        local = phones.local_time(dial, now) if now.tzinfo is not None else None
-        ooh = local is not None and not phones.within_hours(local, policy.call_start, policy.call_end, policy.weekdays_only)
-        q.entries.append(
-            Entry(cid, c.name, tier, why or "", score(st.days, st.overdue or st.owed), st.stage, st.days, st.owed, local, ooh)
-        )
+        d = _decide(cf, today, policy, locale)
+        if _client_id(d) != cid:  # a file under another client's id: not what the memo can follow
+            memo.key = None
+            return None
+        decided[cid] = d
+    return _assemble(decided.values(), now, policy)
+
+
+def _client_id(decided: Held | tuple) -> int:
+    return decided.client_id if type(decided) is Held else decided[0]  # type: ignore[union-attr,index]
+
+
+def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) -> Queue:
+    """The queue from each client's decision: the local times worked out (once a zone), and sorted."""
+    q = Queue()
+    entries, not_today = q.entries, q.not_today
+    aware = now.tzinfo is not None
+    hours = (policy.call_start, policy.call_end, policy.weekdays_only)
+    at_zone: dict[str | None, tuple[datetime | None, bool]] = {}  # local time and out-of-hours, per zone
+    for d in decided:
+        if type(d) is Held:
+            not_today.append(d)
+            continue
+        cid, name, tier, why, sc, stage, days, owed, zone = d  # type: ignore[misc]
+        local, ooh = None, False
+        if aware:
+            found = at_zone.get(zone)
+            if found is None:
+                local = phones.local_time_in(zone, now)
+                ooh = local is not None and not phones.within_hours(local, *hours)
+                found = at_zone[zone] = (local, ooh)
+            local, ooh = found
+        entries.append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh))
     # The client id breaks ties, so the order never depends on the order the files came in.
-    q.entries.sort(key=lambda e: (e.out_of_hours, e.tier, -e.score, e.name.lower(), e.name, e.client_id))
-    q.not_today.sort(key=lambda h: (h.until or date.max, h.name.lower(), h.name, h.client_id))
+    entries.sort(key=_entry_order)
+    not_today.sort(key=_held_order)
     return q
+
+
+def _entry_order(e: Entry) -> tuple:
+    return (e.out_of_hours, e.tier, -e.score, e.name.lower(), e.name, e.client_id)
+
+
+def _held_order(h: Held) -> tuple:
+    return (h.until or date.max, h.name.lower(), h.name, h.client_id)
+
+
+def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | tuple:
+    """One client's place today: held (a :class:`Held`), or queued: ``(client id, name, tier,
+    why, score, stage, days, owed, zone)``, everything of its :class:`Entry` but the local time."""
+    c = cf.client
+    cid = c.id if c.id is not None else -1
+    open_inv = cf.open_invoices
+    if not open_inv:
+        return Held(cid, c.name, "nothing open")
+    st = _standing(cf, today, policy, open_inv)
+    last = st.last_call
+    tier = 0
+    why = _follow_up_why(st, today, locale)
+    # Anything still owed on a due follow-up brings the client back.
+    if why is not None and st.chase:
+        tier = 1
+    elif st.unhandled_broken and st.chase:  # not while everything open is held by a dispute
+        j = st.unhandled_broken[0]
+        tier, why = 2, f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
+    if tier == 0:
+        # Promise or plan not yet due?
+        pending = [j for j in st.judged if j.status.value == "open"]
+        if pending:
+            nxt = min(pending, key=lambda j: j.promise.due)
+            label = "plan instalment" if nxt.promise.plan_id else "promise"
+            return Held(cid, c.name, f"{label} due {short_date(nxt.promise.due, locale)}", nxt.promise.due)
+        if not st.chase:
+            held_by_dispute = [d for d in cf.disputes if d.is_open and d.get_back > today]
+            if held_by_dispute:
+                d = min(held_by_dispute, key=lambda d: d.get_back)
+                return Held(cid, c.name, f"dispute: get back by {short_date(d.get_back, locale)}", d.get_back)
+        if last is not None and last.next_action is not None and last.next_action > today:
+            if last.outcome is Outcome.DISPUTE:
+                text = f"dispute: get back by {short_date(last.next_action, locale)}"
+            elif last.outcome is Outcome.CALLBACK:
+                text = f"callback agreed for {short_date(last.next_action, locale)}"
+            else:
+                text = f"next action {short_date(last.next_action, locale)} (called {short_date(last.at.date(), locale)})"
+            return Held(cid, c.name, text, last.next_action)
+        # A skip is not a call (it asks for tomorrow): only real calls hold a client back.
+        dialled = [x for x in cf.calls if x.result is not _SKIPPED]
+        recent = max(dialled, key=_at) if dialled else None
+        if recent is not None and (today - recent.at.date()).days < policy.hold_days:
+            until = recent.at.date() + timedelta(days=policy.hold_days)
+            return Held(cid, c.name, f"called {short_date(recent.at.date(), locale)}: hold until {short_date(until, locale)}", until)
+        if st.days < policy.min_days_overdue:
+            why_not = "not yet due" if st.days <= 0 else f"only {st.days} day{'s' if st.days != 1 else ''} overdue"
+            return Held(cid, c.name, why_not)
+        if st.stage in (Stage.PERSONAL, Stage.ESCALATION):
+            tier = 3
+        else:
+            tier = 4
+        amount = st.overdue.format(locale) if st.overdue else st.owed.format(locale)
+        why = f"{st.days} day{'s' if st.days != 1 else ''} overdue, {amount}"
+        if st.stage is Stage.ESCALATION:
+            why += " — escalation review"
+    return (cid, c.name, tier, why or "", score(st.days, st.overdue or st.owed), st.stage, st.days, st.owed, _zone(c.phone, c.region))
