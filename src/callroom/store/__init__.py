@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 from .errors import DamagedFileError, LockedError, NewerSchemaError, ReadOnlyError, StorageWriteError, StoreError
 from .repo import Ambiguous, NotFound, ReadOnly, Store
 
@@ -25,6 +23,8 @@ def default_path() -> Path:
     env = os.environ.get("CALLROOM_DB")
     if env:
         return Path(env).expanduser()
+    from platformdirs import user_data_path  # only here: not imported when a path is given
+
     return user_data_path("callroom", appauthor=False) / DEFAULT_NAME
 
 
@@ -37,17 +37,20 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
     instead: damaged lines and records are left out, and listed by :func:`problems`.
     ``disk`` replaces the system calls that write (``callroom.store.journal.Disk``), for fault tests.
     """
-    from .check import check_records
+    from .check import Precheck, check_records
     from .journal import Problem, open_db
 
     path = Path(path)
     read_only = read_only or salvage
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk)
+    precheck = Precheck()  # checks each table as it is read; check_records then only what the journal changed
+    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk, on_table=precheck)
     storage = db.storage
     try:
-        found = check_records(storage.read(), path, storage.locate, salvage=salvage)
+        found = check_records(
+            storage.read(), path, storage.locate, salvage=salvage, precheck=precheck, touched=storage.touched
+        )
     except BaseException:
         storage.close()  # not db.close(): that may compact, and a damaged file is never written
         raise

@@ -24,7 +24,7 @@ from ..domain.money import to_decimal
 from ..domain.policy import Policy
 from .errors import DamagedFileError
 
-__all__ = ["TABLES", "check_records", "record_problems"]
+__all__ = ["TABLES", "Precheck", "check_records", "record_problems"]
 
 #: The tables callroom reads, with the model each record must fit.
 TABLES: dict[str, type] = {
@@ -39,8 +39,6 @@ TABLES: dict[str, type] = {
 }
 
 _SINGULAR = {name: name[:-1] for name in TABLES} | {"settings": "settings"}
-
-_MISSING: Any = object()
 
 Check = Callable[[Any], str | None]
 
@@ -148,6 +146,8 @@ class _Field:
     required: bool
     optional: bool
     check: Check | None
+    kind: str | None = None  # see _kind
+    codes: frozenset[str] = frozenset()  # kind "member": the values allowed
 
 
 _FIELDS: dict[type, list[_Field]] = {}
@@ -162,8 +162,9 @@ def _fields(cls: type) -> list[_Field]:
             if f.name == "id":
                 continue
             optional, check = _checker(hints[f.name])
+            _, kind, extra = _kind(hints[f.name])
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-            found.append(_Field(f.name, required, optional, check))
+            found.append(_Field(f.name, required, optional, check, kind, _values(extra) if kind == "member" else frozenset()))
         _FIELDS[cls] = found
     return found
 
@@ -194,39 +195,60 @@ def _why(cls: type, doc: dict[str, Any], doc_id: int | None) -> str | None:
     return None
 
 
-#: A scan of a whole table: takes an iterator of ``(key, doc)`` items and the memos
-#: (see :func:`_scanner`), returns the key of the first doc that is not fine
-#: (the iterator then resumes after it), or None at the end.
+#: Plain text values up to this length are shared between records (see _scanner):
+#: codes, currencies, statuses, terms repeat; longer text (names, notes) rarely does.
+_SHARE_MAX = 8
+
+_MISSING: Any = object()
+
+
+class _Memos:
+    """Values already found valid, by kind: each distinct date or amount is parsed
+    once per open, and equal values of many records become one object."""
+
+    def __init__(self) -> None:
+        self.dates: dict[str, str] = {}
+        self.times: dict[str, str] = {}
+        self.amounts: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+
+    def all(self) -> tuple[dict[str, str], ...]:
+        return self.dates, self.times, self.amounts, self.texts
+
+
+#: A scan of a table: ``scan(items, dates, times, amounts, texts)`` reads
+#: ``(key, doc)`` pairs from the iterator ``items`` and returns the key of the first
+#: doc that does not fit (the iterator then resumes after it), or None at the end.
 Scan = Callable[..., "str | None"]
 
 _SCANS: dict[type, Scan] = {}
 
-#: Plain text values up to this length are shared between records (see _scanner).
-_SHARE_MAX = 24
-
 
 def _scanner(cls: type) -> Scan:
-    """A generated loop equivalent to ``_why(cls, doc) is None`` for each doc, without
-    a function call per doc or per field: ~0.1 s for the 200,000 records of a big
-    ledger, where calling ``_why`` per record takes over a second.
+    """A loop generated from the fields of ``cls``, equivalent to ``_why(cls, doc) is
+    None`` for each doc without a function call per doc or per field: ~0.3 s for
+    the 200,000 records of the benchmark ledger. (Checking a field at a time over
+    all records in C loops, ``map`` and ``set``, is slower: it walks all records
+    once per field, and they do not fit in the CPU's caches.)
 
-    It also makes equal short values one object: a big ledger holds the same
-    dates, codes, currencies and amounts hundreds of thousands of times, each
-    parsed into its own string, so sharing them saves a quarter of the memory
-    the documents take (~60 MB on the benchmark ledger). Dates and amounts are
-    only parsed once each, which is where sharing pays for itself: a value
-    found in its memo is already known to be valid.
+    It also makes equal values one object: a big ledger holds the same dates,
+    codes, currencies, statuses and amounts hundreds of thousands of times, each
+    parsed into its own string. Sharing them takes ~50 MB off the peak memory
+    of a session on the benchmark ledger (311 -> 259 MB) for ~0.1 s more, part
+    of it paid back: a value found in its memo is already known to be valid, so
+    each distinct date or amount is parsed once. Only values are replaced, by
+    equal ones: the data is unchanged. (``_SHARE_MAX = 0`` stops sharing plain
+    text: 276 MB, ~0.05 s less.)
     """
     found = _SCANS.get(cls)
     if found is not None:
         return found
-    hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
         "M": _MISSING, "D": Decimal,
         "p_date": date.fromisoformat, "p_datetime": datetime.fromisoformat, "p_time": time.fromisoformat,
     }
     src = [
-        "def scan(items, dates, datetimes, times, amounts, texts):",
+        "def scan(items, dates, times, amounts, texts):",
         "    share = texts.setdefault",
         "    for key, doc in items:",
         "        if type(doc) is not dict:",
@@ -235,73 +257,121 @@ def _scanner(cls: type) -> Scan:
     ]
     fail = "return key"
 
-    def add(depth: int, *lines: str) -> None:
-        src.extend("    " * depth + line for line in lines)
+    def add(*lines: str) -> None:
+        src.extend("        " + line for line in lines)
+
+    def keep(name: str) -> str:
+        return f"doc[{name!r}] = w"
 
     for i, f in enumerate(_fields(cls)):
-        optional, kind, extra = _kind(hints[f.name])
-        add(2, f"v = get({f.name!r}, M)", "if v is M:")
-        add(3, fail if f.required else "pass")
-        add(2, "elif v is None:")
-        add(3, "pass" if optional else fail)
+        add(f"v = get({f.name!r}, M)", "if v is M:", "    " + (fail if f.required else "pass"),
+            "elif v is None:", "    " + ("pass" if f.optional else fail))
+        kind = f.kind
         if kind is None:
             continue
         if kind in ("bool", "int", "dict"):
-            add(2, f"elif type(v) is not {kind}:", "    " + fail)
+            add(f"elif type(v) is not {kind}:", "    " + fail)
         elif kind == "str":
-            add(2, "elif type(v) is not str:", "    " + fail,
+            add("elif type(v) is not str:", "    " + fail,
                 f"elif len(v) <= {_SHARE_MAX}:",
                 "    w = share(v, v)",
                 "    if w is not v:",
-                f"        doc[{f.name!r}] = w")
-        elif kind in ("date", "datetime", "time"):
+                "        " + keep(f.name))
+        elif kind == "datetime":  # nearly all distinct (the time of a call): no memo
+            add("elif type(v) is not str:", "    " + fail,
+                "else:",
+                "    try:",
+                "        p_datetime(v)",
+                "    except Exception:",
+                "        " + fail)
+        elif kind in ("date", "time"):
             memo = kind + "s"
-            add(2, "elif type(v) is not str:", "    " + fail,
+            add("elif type(v) is not str:", "    " + fail,
                 "else:",
                 f"    w = {memo}.get(v)",
                 "    if w is None:",
                 "        try:",
                 f"            p_{kind}(v)",
-                "        except Exception:",  # _why then says why (or raises, as before)
+                "        except Exception:",  # _why then says why (or raises, as it always did)
                 "            " + fail,
                 f"        {memo}[v] = v",
                 "    elif w is not v:",
-                f"        doc[{f.name!r}] = w")
+                "        " + keep(f.name))
         elif kind == "amount":
-            add(2, "elif type(v) is str:",
+            add("elif type(v) is str:",
                 "    w = amounts.get(v)",
                 "    if w is None:",
                 "        try:",
-                "            if not D(v.strip()).is_finite():",
+                "            if not D(v.strip()).is_finite():",  # what to_decimal does with text
                 "                " + fail,
                 "        except Exception:",
                 "            " + fail,
                 "        amounts[v] = v",
                 "    elif w is not v:",
-                f"        doc[{f.name!r}] = w",
+                "        " + keep(f.name),
                 "elif type(v) is not int:",
                 "    " + fail)
         elif kind == "texts":
-            add(2, "elif type(v) is not list:", "    " + fail,
+            add("elif type(v) is not list:", "    " + fail,
                 "else:",
                 "    for x in v:",
                 "        if type(x) is not str:",
                 "            " + fail)
         elif kind == "member":
-            env[f"codes{i}"] = {c: c for c in _values(extra)}
-            add(2, "elif type(v) is not str:", "    " + fail,
+            env[f"codes{i}"] = {c: c for c in f.codes}
+            add("elif type(v) is not str:", "    " + fail,
                 "else:",
                 f"    w = codes{i}.get(v)",
                 "    if w is None:",
                 "        " + fail,
                 "    elif w is not v:",
-                f"        doc[{f.name!r}] = w")
+                "        " + keep(f.name))
         else:  # pragma: no cover - _kind and this list go together
             raise AssertionError(kind)
     src.append("    return None")
     exec("\n".join(src), env)  # noqa: S102 - source built above from dataclass field names only
     found = _SCANS[cls] = env["scan"]
     return found
+
+
+def _table_ok(cls: type, docs: dict[str, Any], memos: _Memos) -> bool:
+    """True when every record of ``docs`` fits ``cls`` (see :func:`_scanner`)."""
+    return _scanner(cls)(iter(docs.items()), *memos.all()) is None
+
+
+class Precheck:
+    """Checks each table of a ledger as it is read, before the journal is replayed
+    (``open_db(..., on_table=precheck)``), so that :func:`check_records` then only
+    reads the records the journal changed. Tables are checked while fresh, and
+    the memory freed by sharing equal values goes to the tables read after them
+    instead of adding to the peak of the open.
+    """
+
+    def __init__(self) -> None:
+        self.memos = _Memos()
+        #: Per table: True if every record of its snapshot line fits its model.
+        self.verdicts: dict[str, bool] = {}
+
+    def __call__(self, name: str, docs: dict[str, Any]) -> None:
+        cls = TABLES.get(name)
+        if cls is not None:
+            self.verdicts[name] = _table_ok(cls, docs, self.memos)
+
+    def all_fine(self, data: dict[str, dict[str, dict[str, Any]]], touched: dict[str, set[str]]) -> bool:
+        """True when every record of ``data`` fits its model, given that the journal
+        put only the ``touched`` ids after the snapshot was checked (a deleted
+        record cannot be a bad one)."""
+        for table, cls in TABLES.items():
+            docs = data.get(table) or {}
+            verdict = self.verdicts.get(table)
+            if verdict is False:
+                return False
+            if verdict is True:
+                keys = touched.get(table, ())
+                docs = {k: docs[k] for k in keys if k in docs}
+            if not _table_ok(cls, docs, self.memos):
+                return False
+        return not any(_settings_problems(data))
 
 
 def _show(v: Any) -> str:
@@ -312,17 +382,21 @@ def _show(v: Any) -> str:
 def record_problems(data: dict[str, dict[str, dict[str, Any]]]) -> Iterator[tuple[str, int, str]]:
     """Yield ``(table, doc_id, why)`` for every record of a known table that does not fit its model.
 
-    Equal short values of the records checked become one shared object (see :func:`_scanner`).
+    Equal values of the records checked may become one shared object (see :func:`_table_ok`).
     """
-    memos: tuple[dict[str, str], ...] = ({}, {}, {}, {}, {})  # dates, datetimes, times, amounts, texts
+    memos = _Memos()
     for table, cls in TABLES.items():
         docs = data.get(table) or {}
         items = iter(docs.items())
         scan = _scanner(cls)
-        while (key := scan(items, *memos)) is not None:
+        while (key := scan(items, *memos.all())) is not None:
             doc = docs[key]
             why = (_why(cls, doc, int(key)) if type(doc) is dict else "not a JSON object") or "does not fit its model"
             yield table, int(key), why
+    yield from _settings_problems(data)
+
+
+def _settings_problems(data: dict[str, dict[str, dict[str, Any]]]) -> Iterator[tuple[str, int, str]]:
     for key, doc in (data.get("settings") or {}).items():
         for name in ("currency", "business", "caller"):
             if name in doc and doc[name] is not None and type(doc[name]) is not str:
@@ -352,13 +426,19 @@ def check_records(
     locate: Callable[[set[tuple[str, int]]], dict[tuple[str, int], int]],
     *,
     salvage: bool = False,
+    precheck: Precheck | None = None,
+    touched: dict[str, set[str]] | None = None,
 ) -> list[tuple[int, str]]:
     """Raise :class:`DamagedFileError` for the first bad record (strict), or in salvage
     mode drop every bad record from ``data`` and return ``(line, what)`` for each.
 
     ``locate`` maps ``(table, id)`` to the line that last wrote the record; it is
-    only called when something is wrong (it rereads the file).
+    only called when something is wrong (it rereads the file). With the
+    ``precheck`` that saw the snapshot as it was read and the ids the journal
+    ``touched`` since, only those are read again when the snapshot was fine.
     """
+    if precheck is not None and touched is not None and precheck.all_fine(data, touched):
+        return []
     if not salvage:
         first = next(record_problems(data), None)
         if first is None:

@@ -35,7 +35,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias, Union
@@ -258,6 +258,9 @@ class _Loaded:
     journal_bytes: int
     journal_ops: int
     torn_tail_bytes: int
+    #: Per table, the ids (as keys) that journal lines put: every other
+    #: document is as the snapshot line had it when ``on_table`` saw it.
+    touched: dict[str, set[str]] = field(default_factory=dict)
 
 
 class _Lines:
@@ -355,6 +358,7 @@ def _parse(
     problems: list[Problem] | None = None,
     *,
     settle: bool = False,
+    on_table: Callable[[str, dict[str, Doc]], None] | None = None,
 ) -> _Loaded:
     """Read a whole data file.
 
@@ -371,11 +375,17 @@ def _parse(
     which collections never scan, at no cost. Nothing is lost: JSON documents
     cannot form reference cycles, so reference counting alone frees them (a
     replaced or deleted document is freed at once, as before).
+
+    ``on_table(name, docs)`` is called on each table of the snapshot as soon as
+    it is read, before the journal is replayed: a check of the records there
+    runs while they are fresh, and what it frees (say, equal values made one)
+    is reused by the tables read after it instead of adding to the peak.
+    ``_Loaded.touched`` says which documents the journal then changed.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = _parse_lines(lines, path, code_schema, problems)
+        loaded = _parse_lines(lines, path, code_schema, problems, on_table)
     except BaseException:
         if was_enabled:
             gc.enable()
@@ -392,6 +402,7 @@ def _parse_lines(
     path: Path,
     code_schema: int | None,
     problems: list[Problem] | None,
+    on_table: Callable[[str, dict[str, Doc]], None] | None = None,
 ) -> _Loaded:
 
     def damaged(line: int, what: str) -> None:
@@ -408,6 +419,7 @@ def _parse_lines(
     journal_ops = 0
     in_journal = False
     number = 0
+    touched: dict[str, set[str]] = {}
 
     for number, line in enumerate(lines, start=1):
         try:
@@ -460,6 +472,8 @@ def _parse_lines(
                 continue
             for op in ops:
                 _apply_raw(data, op)
+                if "put" in op:
+                    touched.setdefault(op["t"], set()).add(str(op["put"]))
             journal_ops += len(ops)
         elif "table" in obj:
             if number != 1:
@@ -479,6 +493,8 @@ def _parse_lines(
                 damaged(number, f"table {name!r}: {why}")
                 docs.pop(key, None)
             data[name] = docs
+            if on_table is not None:
+                on_table(name, docs)
         else:
             damaged(number, "neither a table snapshot nor a journal line")
     line = None  # a big table's bytes, not needed any more
@@ -501,6 +517,7 @@ def _parse_lines(
         journal_bytes=journal_bytes,
         journal_ops=journal_ops,
         torn_tail_bytes=len(tail),
+        touched=touched,
     )
 
 
@@ -578,6 +595,7 @@ class JournalStorage(Storage):
         compact_after_ops: int = 5000,
         disk: Disk | None = None,
         backups: bool = True,
+        on_table: Callable[[str, dict[str, Doc]], None] | None = None,
     ) -> None:
         super().__init__()
         if salvage and not read_only:
@@ -600,6 +618,9 @@ class JournalStorage(Storage):
         self._tx_ops: list[tuple[str, int]] = []  # (text of some ops, how many)
         self._undo: list[tuple[str, str | None, Any]] = []
         self._tail_dirty = False
+        self._on_table = on_table
+        #: What the journal changed at open (see ``_Loaded.touched``).
+        self.touched: dict[str, set[str]] = {}
 
         if read_only:
             try:
@@ -608,9 +629,11 @@ class JournalStorage(Storage):
                 raise FileNotFoundError(errno.ENOENT, "No callroom file here", str(self.path)) from None
             try:
                 if salvage:
-                    loaded = _parse(lines, self.path, None, self.problems, settle=True)
+                    loaded = _parse(lines, self.path, None, self.problems, settle=True, on_table=on_table)
                 else:
-                    loaded = _parse(lines, self.path, schema, settle=True) if lines.size else self._empty()
+                    loaded = (
+                        _parse(lines, self.path, schema, settle=True, on_table=on_table) if lines.size else self._empty()
+                    )
             finally:
                 os.close(fd)
             self._adopt(loaded)
@@ -651,7 +674,7 @@ class JournalStorage(Storage):
         else:
             self._fd = fd
             lines = _Lines(fd, os.fstat(fd).st_size)
-            self._adopt(_parse(lines, self.path, self.schema, settle=True))
+            self._adopt(_parse(lines, self.path, self.schema, settle=True, on_table=self._on_table))
             self._tail_dirty = self.torn_tail_bytes > 0
         self._remove_stale_temp()
 
@@ -665,6 +688,7 @@ class JournalStorage(Storage):
         self._journal_ops = loaded.journal_ops
         #: Bytes of an unacknowledged last line that was ignored at open.
         self.torn_tail_bytes = loaded.torn_tail_bytes
+        self.touched = loaded.touched
         self._generation += 1
 
     def _temp_path(self) -> Path:
@@ -1335,6 +1359,7 @@ class CallroomDB(TinyDB):
         compact_after_ops: int = 5000,
         disk: Disk | None = None,
         backups: bool = True,
+        on_table: Callable[[str, dict[str, Doc]], None] | None = None,
     ) -> None:
         super().__init__(
             path,
@@ -1346,6 +1371,7 @@ class CallroomDB(TinyDB):
             compact_after_ops=compact_after_ops,
             disk=disk,
             backups=backups,
+            on_table=on_table,
         )
 
     @property
@@ -1403,16 +1429,19 @@ def open_db(
     program: str | None = None,
     backups: bool = True,
     disk: Disk | None = None,
+    on_table: Callable[[str, dict[str, Doc]], None] | None = None,
 ) -> CallroomDB:
     """Open (creating if needed, unless read-only) a callroom data file.
 
     Raises :class:`LockedError` if another process has it open for writing,
     :class:`DamagedFileError` / :class:`NewerSchemaError` if it cannot be read
     safely. ``salvage=True`` (read-only only) reads what it can of a damaged
-    file instead; see ``db.storage.problems``.
+    file instead; see ``db.storage.problems``. ``on_table(name, docs)`` sees
+    each table of the snapshot as it is read (see :func:`_parse`).
     """
     return CallroomDB(
-        path, schema=schema, read_only=read_only, salvage=salvage, program=program, backups=backups, disk=disk
+        path, schema=schema, read_only=read_only, salvage=salvage, program=program, backups=backups, disk=disk,
+        on_table=on_table,
     )
 
 

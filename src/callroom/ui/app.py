@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from functools import partial
 
@@ -188,6 +189,12 @@ class CallroomApp(App):
             self.push_screen(EmptyScreen(str(self.store.path or "in memory")))
             return
         self.push_screen(self.queue_screen())
+        if gc.get_freeze_count():
+            # A big ledger: its documents were frozen at open (callroom.store.journal._parse).
+            # The first queue and the store's indexes behind it live as long as the session
+            # too; left to the cyclic collector, each full collection rescans them all
+            # (~0.17 s on the benchmark ledger, several per session: a stuck keypress).
+            gc.freeze()
 
     def queue_screen(self) -> Screen:
         """Today's session, or the nothing-today screen when nobody is queued."""
