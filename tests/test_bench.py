@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from callroom import demo
+from callroom import demo, services
 from callroom.domain import queue as queue_mod
 from callroom.domain.codes import Result
 from callroom.domain.drafts import Draft
@@ -172,22 +172,7 @@ def _apply_one_by_one(store, plan):
     """apply_import as it was before the bulk path: one add or save per record."""
     counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
     with store.transaction():
-        for ci in plan.clients:
-            client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
-            counts["new_clients"] += 1 if ci.is_new else 0
-            for inv in ci.new_invoices:
-                store.ledger.invoices.add(replace(inv, client_id=client.id))
-                counts["new_invoices"] += 1
-            for inv in ci.updated_invoices:
-                store.ledger.invoices.save(replace(inv, client_id=client.id))
-                counts["updated_invoices"] += 1
-            for inv in ci.closed_invoices:
-                store.ledger.invoices.save(replace(inv, client_id=client.id))
-                counts["closed_invoices"] += 1
-            for pay in ci.payments:
-                store.ledger.payments.add(replace(pay, client_id=client.id))
-                counts["payments"] += 1
-    return counts
+        return services._apply_one_by_one(store, plan, counts)
 
 
 def test_an_update_without_an_id_is_written_one_by_one(generated, tmp_path):

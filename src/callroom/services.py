@@ -251,21 +251,26 @@ def apply_import(store: Store, plan) -> dict[str, int]:
     with _gc_paused(), store.transaction():
         if all(inv.id is not None for ci in plan.clients for inv in (*ci.updated_invoices, *ci.closed_invoices)):
             return _apply_in_bulk(store, plan, counts)
-        for ci in plan.clients:
-            client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
-            counts["new_clients"] += 1 if ci.is_new else 0
-            for inv in ci.new_invoices:
-                store.ledger.invoices.add(replace(inv, client_id=client.id))
-                counts["new_invoices"] += 1
-            for inv in ci.updated_invoices:
-                store.ledger.invoices.save(replace(inv, client_id=client.id))
-                counts["updated_invoices"] += 1
-            for inv in ci.closed_invoices:
-                store.ledger.invoices.save(replace(inv, client_id=client.id))
-                counts["closed_invoices"] += 1
-            for pay in ci.payments:
-                store.ledger.payments.add(replace(pay, client_id=client.id))
-                counts["payments"] += 1
+        return _apply_one_by_one(store, plan, counts)
+
+
+def _apply_one_by_one(store: Store, plan, counts: dict[str, int]) -> dict[str, int]:
+    """apply_import's writes one add or save per record (inside the caller's transaction)."""
+    for ci in plan.clients:
+        client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
+        counts["new_clients"] += 1 if ci.is_new else 0
+        for inv in ci.new_invoices:
+            store.ledger.invoices.add(replace(inv, client_id=client.id))
+            counts["new_invoices"] += 1
+        for inv in ci.updated_invoices:
+            store.ledger.invoices.save(replace(inv, client_id=client.id))
+            counts["updated_invoices"] += 1
+        for inv in ci.closed_invoices:
+            store.ledger.invoices.save(replace(inv, client_id=client.id))
+            counts["closed_invoices"] += 1
+        for pay in ci.payments:
+            store.ledger.payments.add(replace(pay, client_id=client.id))
+            counts["payments"] += 1
     return counts
 
 

@@ -386,24 +386,7 @@ class _Repo(Generic[T]):
                 if rows:
                     out[cid] = rows
             return out
-        idx: dict[int, list[int]] = {}
-        for key, doc in self.docs().items():
-            cid = doc.get("client_id")
-            if cid is not None:
-                i = int(key)
-                ids = idx.get(cid)
-                if ids is None:
-                    idx[cid] = [i]
-                else:
-                    ids.append(i)
-                if cid in want:
-                    rows = out.get(cid)
-                    if rows is None:
-                        out[cid] = [to(doc, i)]
-                    else:
-                        rows.append(to(doc, i))
-        self._by_client = defaultdict(list, idx)
-        return out
+        return self._scan(lambda cid, doc: cid in want)
 
     def _rows_where(self, key: str, value: Any) -> dict[int, list[T]]:
         """``{client id: [records stored with key == value (a missing key counts as value)]}``,
@@ -419,7 +402,14 @@ class _Repo(Generic[T]):
                 if rows:
                     out[cid] = rows
             return out
-        idx = {}
+        return self._scan(lambda cid, doc: doc.get(key, value) == value)
+
+    def _scan(self, keep: Callable[[int, dict], bool]) -> dict[int, list[T]]:
+        """One pass over the table: builds the per-client index, and returns
+        ``{client id: [records for which keep(client id, doc)]}`` in index order."""
+        to = self._to
+        out: dict[int, list[T]] = {}
+        idx: dict[int, list[int]] = {}
         for k, doc in self.docs().items():
             cid = doc.get("client_id")
             if cid is not None:
@@ -429,7 +419,7 @@ class _Repo(Generic[T]):
                     idx[cid] = [i]
                 else:
                     ids.append(i)
-                if doc.get(key, value) == value:
+                if keep(cid, doc):
                     rows = out.get(cid)
                     if rows is None:
                         out[cid] = [to(doc, i)]
