@@ -7,3 +7,22 @@ from datetime import date, datetime, timezone
 TODAY = date(2026, 11, 23)  # a Monday
 # 15:00 UTC: 10:00 in New York, 07:00 in California, 16:00 in Paris, 04:00 next day in NZ.
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+
+
+def app_for(store, clock):
+    """The app on ``store`` with the test clock and a timer that never moves."""
+    from callroom.ui.app import CallroomApp
+
+    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def on_disk(store):
+    """Reopen the ledger read-only from its file: what is durable."""
+    from callroom.store import open_store
+
+    return open_store(store.path, read_only=True)

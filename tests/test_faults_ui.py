@@ -17,7 +17,7 @@ from callroom.store.journal import Disk
 from callroom.ui.app import CallroomApp
 from callroom.ui.session import SessionScreen
 
-from support import TODAY
+from support import TODAY, app_for, screen_text
 
 
 class FailingDisk(Disk):
@@ -54,14 +54,6 @@ def ledger(tmp_path: Path, disk: FailingDisk):
     yield store
     disk.fault = None
     store.close()
-
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def calls_on_disk(store, client_id: int) -> list:

@@ -10,13 +10,10 @@ from callroom.store import open_store
 from callroom.ui.app import CallroomApp, EmptyScreen
 from callroom.ui.importer import ImportScreen, resolve_paths, split_paths
 from callroom.ui.session import SessionScreen
+from support import app_for
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
 QBO = FIX / "qbo_open_invoices.csv"
-
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
 
 
 def text_of(screen, selector: str) -> str:

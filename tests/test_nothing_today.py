@@ -9,6 +9,7 @@ from callroom.ui.history import NotTodayScreen
 from callroom.ui.report import ReportScreen
 
 from domain_builders import ahead, ago, client, invoice, promise
+from support import screen_text
 
 
 def waiting_store(store):
@@ -17,10 +18,6 @@ def waiting_store(store):
     store.ledger.invoices.add(replace(invoice("J-1", "800.00", overdue=40, client_id=c.id), id=None))
     store.promises.add(replace(promise(ago(2), ahead(3), "800.00", invoices=("J-1",), client_id=c.id), id=None))
     return store
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_nothing_today_says_who_waits_and_opens_the_report(empty_store, clock):

@@ -17,19 +17,7 @@ from callroom.ui.payment import PaymentForm, check_payment
 from callroom.ui.report import ReportScreen
 from callroom.ui.session import SessionScreen
 
-from support import TODAY
-
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def on_disk(store):
-    return open_store(store.path, read_only=True)
+from support import TODAY, app_for, on_disk, screen_text
 
 
 def content(widget) -> str:

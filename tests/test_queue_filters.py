@@ -20,7 +20,7 @@ from callroom.ui.app import CallroomApp
 from callroom.ui.forms import PromptForm
 from callroom.ui.session import SessionScreen
 
-from support import NOW
+from support import NOW, app_for
 
 LA = ZoneInfo("America/Los_Angeles")
 PARIS = ZoneInfo("Europe/Paris")
@@ -86,9 +86,6 @@ def test_currencies_and_amounts():
 
 
 # ---------------------------------------------------------------- in the session
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
 
 
 def status(s: SessionScreen) -> str:

@@ -17,17 +17,9 @@ from callroom.ui.app import CallroomApp
 from callroom.ui.report import ReportScreen
 from callroom.ui.session import SessionScreen
 
-from support import NOW, TODAY
+from support import NOW, TODAY, app_for, screen_text
 
 SIZES = [(80, 24), (120, 40)]
-
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def test_report_opens_over_the_call_and_closes_back_to_it(demo_store, clock):

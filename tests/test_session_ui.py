@@ -15,21 +15,7 @@ from callroom.ui.history import HistoryScreen
 from callroom.ui.session import SessionScreen
 from callroom.ui.summary import SummaryScreen
 
-from support import TODAY
-
-
-def app_for(store, clock):
-    return CallroomApp(store, clock=clock, ticker=lambda: 0.0)
-
-
-def screen_text(app) -> str:
-    """What the terminal shows right now, as plain text lines."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def on_disk(store):
-    """Reopen the ledger read-only from its file: what is durable."""
-    return open_store(store.path, read_only=True)
+from support import TODAY, app_for, on_disk, screen_text
 
 
 async def test_opens_on_first_client_of_the_queue(demo_store, clock):
