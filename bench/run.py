@@ -622,12 +622,17 @@ def worker_queue(ledger: Path, params: dict) -> dict:
     from callroom.store import open_store
     from callroom.store.repo import Store
 
+    from callroom import zonecache
+    from callroom.domain import phones
+
     store = open_store(ledger, read_only=True)
     cold, warm = [], []
     n = 0
     for _ in range(params["repeat"]):
         fresh = Store(store.db, path=store.path, read_only=True)  # new repositories: no index yet
         desk = Desk(fresh, _clock())
+        phones.ZONES.forget()  # as in a new process: the zones come from the cache file again
+        zonecache._loaded.clear()
         t = time.perf_counter()
         q = desk.queue()
         cold.append(time.perf_counter() - t)
@@ -776,6 +781,30 @@ def _fresh(ledger: Path, work: Path) -> Path:
     return dest
 
 
+def _compile() -> str:
+    """Compile callroom's modules to bytecode first, as Python does on the owner's machine at
+    the first run (where PYTHONDONTWRITEBYTECODE is set, nothing would ever be cached, and
+    each start would compile ~13,000 lines again: about 0.1 s)."""
+    import compileall
+
+    import callroom
+
+    where = Path(callroom.__file__).parent
+    ok = compileall.compile_dir(str(where), quiet=2)
+    return f"{where}: {'ok' if ok else 'some files failed'}"
+
+
+def _demo_ledger(path: Path) -> None:
+    from callroom import demo
+    from callroom.store import open_store
+
+    store = open_store(path)
+    try:
+        demo.load(store, TODAY)
+    finally:
+        store.close()
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -808,11 +837,21 @@ def run(quick: bool, seed: int, cache: Path, work_parent: Path | None, log=print
     log(f"  {ledger} ({meta['file_mb']} MB)")
     detail: dict[str, Any] = {}
     res: dict[str, Any] = {}
+    compiled = _compile()
+    log(f"compiled callroom's modules ({compiled})")
     with tempfile.TemporaryDirectory(prefix="callroom-bench-", dir=work_parent) as tmp:
-        work = Path(tmp)
+        work = Path(tmp) / "work"
+        work.mkdir()
+        # The workers' cache folder (callroom.zonecache): empty at first, as on a new machine.
+        zones = Path(tmp) / "cache"
+        os.environ["CALLROOM_CACHE_DIR"] = str(zones)
 
-        log(f"open to first client ({reps['open']} runs) ...")
+        log(f"open to first client (1 run with no cache, then {reps['open']} runs) ...")
         opens, rss = [], []
+        r, ready = _child("open", _fresh(ledger, work), {})
+        assert ready is not None
+        detail["open_first_ever_s"] = ready  # the zone cache still empty: every number worked out
+        rss.append(r["peak_rss_mb"])
         for _ in range(reps["open"]):
             r, ready = _child("open", _fresh(ledger, work), {})
             assert ready is not None
@@ -820,6 +859,18 @@ def run(quick: bool, seed: int, cache: Path, work_parent: Path | None, log=print
             rss.append(r["peak_rss_mb"])
         res["open_to_first_client_s"] = statistics.median(opens)
         detail["open_all_s"] = opens
+
+        # The same on the 12-client demo ledger: what Python, Textual and the first frame
+        # cost on this machine whatever the size of the ledger (the floor of the figure above).
+        demo_ledger = Path(tmp) / "demo.jsonl"
+        _demo_ledger(demo_ledger)
+        demos = []
+        for _ in range(reps["open"]):
+            _, ready = _child("open", _fresh(demo_ledger, work), {})
+            assert ready is not None
+            demos.append(ready)
+        detail["open_demo_ledger_s"] = statistics.median(demos)
+        detail["open_demo_ledger_all_s"] = demos
 
         log(f"record a call ({reps['record']} records) ...")
         r, _ = _child("record", _fresh(ledger, work), {"repeat": reps["record"]})

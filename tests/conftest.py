@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# The zone cache (callroom.zonecache) of this test run: never the user's own cache folder.
+os.environ["CALLROOM_CACHE_DIR"] = tempfile.mkdtemp(prefix="callroom-test-cache-")
 
 from callroom import demo
 from callroom.domain.clock import Clock

@@ -37,9 +37,8 @@ def short_date(d: date, locale: str = "en_US") -> str:
     return format_date(d, "d MMM", locale=locale)
 
 
-# The time zone of a client's number, worked out once per process, not on every queue
-# build (phonenumbers takes ~50 microseconds a number even for the zone alone).
-_zone = lru_cache(maxsize=65536)(phones.zone_of)
+# The time zone of a client's number, worked out once (phones.ZoneBook), not on every queue build.
+_zone = phones.ZONES
 
 
 def _quick_init(cls):

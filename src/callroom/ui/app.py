@@ -157,6 +157,12 @@ class NothingTodayScreen(Screen):
         self.app.push_screen(ReportScreen(self.desk))
 
 
+#: With a big ledger, full garbage collections run only after this long without a keypress,
+#: checked this often (see CallroomApp.on_mount).
+IDLE_GC_AFTER_S = 2.0
+IDLE_GC_EVERY_S = 5.0
+
+
 class CallroomApp(App):
     CSS_PATH = "callroom.tcss"
     TITLE = "callroom"
@@ -173,12 +179,16 @@ class CallroomApp(App):
         self.ticker = ticker
         if demo:
             self.sub_title = "demo ledger"
+        self._last_input = ticker()
+        self._gc_thresholds: tuple[int, int, int] | None = None  # while full collections wait for idle moments
 
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste goes straight to the focused field: strip escape sequences and
         # control characters first, so pasted text is never echoed raw to the terminal.
         if isinstance(event, events.Paste) and not event.is_forwarded:
             event.text = strip_controls(event.text)
+        if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
+            self._last_input = self.ticker()
         await super().on_event(event)
 
     async def client_names(self) -> list[tuple[int, str]]:
@@ -195,6 +205,26 @@ class CallroomApp(App):
             # too; left to the cyclic collector, each full collection rescans them all
             # (~0.17 s on the benchmark ledger, several per session: a stuck keypress).
             gc.freeze()
+            # So do the session screen's widgets and styles, made once it is first drawn.
+            self.call_after_refresh(gc.freeze)
+            # Full collections still scan every object made since (screens opened and closed,
+            # calls logged): 0.09-0.17 s each on the benchmark machine, landing on whatever
+            # key was pressed (a history that opens in 0.1 s took 0.3 s). They are left for
+            # moments with no keypress instead; the young generations are collected as always.
+            self._gc_thresholds = gc.get_threshold()
+            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], 1_000_000)
+            self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        """The full collection held back from keypresses (see on_mount): when nothing has been
+        pressed for a while and younger collections have promoted anything since the last."""
+        if self.ticker() - self._last_input >= IDLE_GC_AFTER_S and gc.get_count()[2] > 0:
+            gc.collect()
+
+    def on_unmount(self) -> None:
+        if self._gc_thresholds is not None:
+            gc.set_threshold(*self._gc_thresholds)
+            self._gc_thresholds = None
 
     def queue_screen(self) -> Screen:
         """Today's session, or the nothing-today screen when nobody is queued."""

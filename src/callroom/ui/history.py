@@ -13,6 +13,10 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ..domain.history import KINDS, timeline
 from ..domain.queue import Queue
 from ..services import Desk
+from .timeline import GAP, LineTable
+
+
+HEADINGS = ("When", "Kind", "What")
 
 
 class HistoryScreen(ModalScreen[None]):
@@ -40,13 +44,13 @@ class HistoryScreen(ModalScreen[None]):
             yield Label(Text(f"History: {self.client.name}", style="bold"), id="history-title")
             yield Static(id="history-filter")
             yield Input(placeholder="search notes…", id="history-search")
-            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="history-head")
+            yield LineTable(id="history-table")
             yield Static(id="history-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        t = self.query_one(DataTable)
-        t.add_columns("When", "Kind", "What")
+        t = self.query_one(LineTable)
         self.query_one("#history-search").display = False
         self.fill()
         t.focus()
@@ -57,12 +61,12 @@ class HistoryScreen(ModalScreen[None]):
                 and (not needle or needle in e.title.lower() or needle in e.detail.lower())]
 
     def fill(self) -> None:
-        t = self.query_one(DataTable)
-        t.clear()
+        t = self.query_one(LineTable)
         rows = self.visible()
-        for n, e in enumerate(rows):
-            # Text cells: a note with "[" in it is never read as markup, and nothing is parsed.
-            t.add_row(Text(f"{e.when:%Y-%m-%d}"), Text(e.kind), Text(e.title), key=str(n))
+        # Plain text cells: a note with "[" in it is never read as markup.
+        t.set_rows([(f"{e.when:%Y-%m-%d}", e.kind, e.title) for e in rows], at_least=[len(h) for h in HEADINGS[:-1]])
+        head = "".join(h.ljust(w + GAP) for h, w in zip(HEADINGS, t.widths)) + HEADINGS[-1]
+        self.query_one("#history-head", Static).update(Text(head, style="bold"))
         label = f"Showing {len(rows)} of {len(self.events)} · kind: {self.kind or 'all'}"
         if self.text:
             label += f" · search: {self.text!r}"
@@ -78,14 +82,14 @@ class HistoryScreen(ModalScreen[None]):
         e = rows[min(row, len(rows) - 1)]
         detail.update(Text(e.detail or "", style=""))
 
-    @on(DataTable.RowHighlighted)
-    def _row(self, event: DataTable.RowHighlighted) -> None:
-        self._detail(event.cursor_row)
+    @on(LineTable.Highlighted)
+    def _row(self, event: LineTable.Highlighted) -> None:
+        self._detail(event.row)
 
     def action_close(self) -> None:
         if self.focused is self.query_one("#history-search") and self.query_one("#history-search").display:
             self.query_one("#history-search").display = False
-            self.query_one(DataTable).focus()
+            self.query_one(LineTable).focus()
             return
         self.dismiss(None)
 
@@ -106,7 +110,7 @@ class HistoryScreen(ModalScreen[None]):
 
     @on(Input.Submitted, "#history-search")
     def _search_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LineTable).focus()
 
 
 class NotTodayScreen(ModalScreen[int | None]):
