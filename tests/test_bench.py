@@ -79,6 +79,11 @@ def test_quick_benchmark_runs_and_writes_every_figure(tmp_path):
     assert {"cpu", "cores", "python", "os"} <= result["machine"].keys()
     for key in KEYS:
         assert key in proc.stdout  # the printed table
+    d = result["details"]
+    # The first open ever (no zone cache yet), and the floor: the same on the 12-client demo ledger.
+    assert d["open_first_ever_s"] > 0 and 0 < d["open_demo_ledger_s"] < 60
+    assert len(d["open_all_s"]) == len(d["open_demo_ledger_all_s"]) == 3
+    assert not list(tmp_path.glob("callroom-bench-*"))  # the working copies are gone
 
 
 def test_generated_ledger_is_the_same_every_time(bench):

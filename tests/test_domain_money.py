@@ -103,3 +103,13 @@ def test_stored_amounts_must_be_finite(text):
         to_decimal(text)
     with pytest.raises(ValueError):
         Money(text, "USD")
+
+
+@pytest.mark.parametrize("locale", ["en_US", "en_GB", "de_DE", "fr_FR", "nl_NL", "en_AU", "ja_JP", "hi_IN", "ar_EG"])
+@pytest.mark.parametrize("currency", ["USD", "EUR", "GBP", "JPY", "NZD", "CHF", "INR", "BHD"])
+@pytest.mark.parametrize("amount", ["0", "4200", "1234567.891", "-250.5", "0.005", "99999999999.99"])
+def test_format_money_is_what_babel_format_currency_gives(locale, currency, amount):
+    from babel.numbers import format_currency
+
+    format_money.cache_clear()
+    assert format_money(Decimal(amount), currency, locale) == format_currency(Decimal(amount), currency, locale=locale)

@@ -161,6 +161,9 @@ class NothingTodayScreen(Screen):
 #: checked this often (see CallroomApp.on_mount).
 IDLE_GC_AFTER_S = 2.0
 IDLE_GC_EVERY_S = 5.0
+#: ... and, should a session never pause, at the latest after this many collections of the
+#: middle generation (Python's default is 10), so memory stays bounded all the same.
+IDLE_GC_CAP = 1_000
 
 
 class CallroomApp(App):
@@ -212,7 +215,7 @@ class CallroomApp(App):
             # key was pressed (a history that opens in 0.1 s took 0.3 s). They are left for
             # moments with no keypress instead; the young generations are collected as always.
             self._gc_thresholds = gc.get_threshold()
-            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], 1_000_000)
+            gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], IDLE_GC_CAP)
             self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
 
     def _collect_when_idle(self) -> None:
