@@ -219,3 +219,58 @@ def test_check_payment_rules(demo_store):
     e = check_payment({"amount": "500", "currency": "USD", "date": "2026-11-20", "invoices": "#1067, 1067", "note": "  ck 12 "}, cf, TODAY)
     assert e.applies == (("1067", Decimal("500"), False),) and e.invoices == ("1067",) and e.note == "ck 12"
     assert e.day.isoformat() == "2026-11-20"
+
+
+async def test_the_session_summary_counts_the_money_received(demo_store, clock):
+    """A payment entered with `$` and one made on a call both show in the summary; an undone
+    call's payment does not."""
+    from callroom.ui.summary import SummaryScreen
+
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        s = await start(app, pilot)
+        first = s.slot.entry.client_id
+        await pilot.press("dollar_sign")
+        form = app.screen
+        form.query_one("#f-amount").value = "4100"
+        await pilot.press("enter")
+        assert app.screen is s
+        await pilot.press("n", "enter")  # no answer: on to the next client
+        second = s.slot.entry
+        assert second.client_id != first
+        await pilot.press("r", "5", "m")  # reached, paid on the call
+        await pilot.press("enter")  # the outcome form, with its default amount
+        await pilot.press("enter")  # save
+        await pilot.press("u")  # undone: its payment is reversed, and must not count
+        assert s.slot.entry.client_id == second.client_id
+        await pilot.press("enter")  # the same call again: undo put its details back in the draft
+        assert app.screen is s
+        mine = [c for c in on_disk(demo_store).calls.for_client(second.client_id) if c.session_id == s.session.id]
+        assert len(mine) == 1
+        paid_call = mine[0]
+        amount = Decimal(paid_call.details["amount"])
+        cur = paid_call.details["currency"]
+        await pilot.press("q")
+        assert isinstance(app.screen, SummaryScreen)
+        text = screen_text(app)
+        line = next(x for x in text.splitlines() if "Payments received" in x)
+        assert "2" in line and "€4,100.00" in line
+        from callroom.domain.money import format_money
+
+        assert format_money(amount, cur) in line
+
+
+def test_tally_counts_payments_on_calls_and_apart_from_them():
+    from callroom.domain.codes import Outcome, Result
+    from callroom.domain.models import Call, Payment
+    from callroom.services import tally
+    from support import NOW
+
+    on_call = Call(None, 1, NOW, Result.REACHED, outcome=Outcome.PAID, details={"amount": "250.00", "currency": "USD"})
+    promised = Call(None, 2, NOW, Result.REACHED, outcome=Outcome.PROMISE, details={"amount": "99.00", "currency": "USD"})
+    apart = Payment(None, 3, TODAY, Decimal("1000"), "EUR")
+    t = tally([on_call, promised], [apart])
+    assert t.payments == 2
+    assert t.received == {"USD": Decimal("250.00"), "EUR": Decimal("1000")}
+    assert t.promised == {"USD": Decimal("99.00")}
+    assert tally([promised]).payments == 0 and not tally([promised]).received

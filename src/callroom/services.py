@@ -41,10 +41,14 @@ class SessionTally:
     skipped: int = 0
     followups: int = 0
     seconds: int = 0
+    payments: int = 0  # received: paid on a call, or entered with `$` during the session
+    received: Totals = None  # type: ignore[assignment]
 
     def __post_init__(self):
         if self.promised is None:
             self.promised = Totals()
+        if self.received is None:
+            self.received = Totals()
 
     @property
     def reach_rate(self) -> float:
@@ -55,8 +59,13 @@ class SessionTally:
         return self.seconds / self.calls if self.calls else 0.0
 
 
-def tally(calls: Iterable[Call]) -> SessionTally:
+def tally(calls: Iterable[Call], payments: Iterable[Payment] = ()) -> SessionTally:
+    """What a session's ``calls`` achieved; ``payments``: those entered apart from a call
+    during it (a payment made on a call is counted from the call)."""
     t = SessionTally()
+    for p in payments:
+        t.payments += 1
+        t.received[p.currency] = t.received.get(p.currency, Decimal(0)) + p.amount
     for c in calls:
         if c.result is Result.SKIPPED:
             t.skipped += 1
@@ -71,6 +80,11 @@ def tally(calls: Iterable[Call]) -> SessionTally:
             cur = c.details.get("currency")
             if amt and cur:
                 t.promised[cur] = t.promised.get(cur, Decimal(0)) + Decimal(amt)
+        if c.outcome is Outcome.PAID:
+            amt, cur = c.details.get("amount"), c.details.get("currency")
+            if amt and cur:
+                t.payments += 1
+                t.received[cur] = t.received.get(cur, Decimal(0)) + Decimal(amt)
         if c.outcome is Outcome.PLAN:
             t.plans += 1
         if c.outcome is Outcome.DISPUTE:

@@ -268,6 +268,7 @@ def open_payment(screen) -> None:
     def done(payment: Payment | None) -> None:
         if payment is None:
             return
+        screen.received.append(payment)  # for the session summary
         st = desk.standing(cid)
         kept = [j for j in st.judged if j.status is PromiseStatus.KEPT and before.get(j.promise.id) is not PromiseStatus.KEPT]
         refreshed = queue_mod.build([st.file], desk.clock.now(), desk.policy)

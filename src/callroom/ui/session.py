@@ -17,6 +17,7 @@ from ..domain.codes import Outcome, Reason, Result
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
 from ..domain import filters as qfilters
 from ..domain.filters import QueueFilter
+from ..domain.models import Payment
 from ..domain.money import Totals
 from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
@@ -85,6 +86,7 @@ class SessionScreen(Screen):
         self.started_at = ticker()
         self.session = None
         self.saved_ids: list[int] = []
+        self.received: list[Payment] = []  # payments entered with `$` during the session
         self.stage = "listen"
         self.error = ""
         self.warning = ""
@@ -439,7 +441,7 @@ class SessionScreen(Screen):
                 self.session = self.desk.end_session(self.session)
             except StoreError:
                 pass  # only the session's end time is lost; every call is already on disk
-        self.app.switch_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots)))
+        self.app.switch_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received))
 
     def call_client(self, client_id: int) -> None:
         """Go to a client: its place in the queue, or added right after the current one."""

@@ -18,21 +18,23 @@ class SummaryScreen(Screen):
         Binding("q,escape", "app.quit", "Quit", id="summary.quit", tooltip="Leave callroom; everything is already saved"),
     ]
 
-    def __init__(self, desk: Desk, session, calls, planned: int):
+    def __init__(self, desk: Desk, session, calls, planned: int, payments=()):
         super().__init__()
         self.desk = desk
         self.session = session
         self.calls = calls
         self.planned = planned
+        self.payments = tuple(payments)  # entered with `$` during the session
 
     def compose(self) -> ComposeResult:
-        t = tally(self.calls)
+        t = tally(self.calls, self.payments)
         table = Table(show_header=False, box=None, padding=(0, 2))
         table.add_column(style="dim")
         table.add_column(style="bold")
         table.add_row("Calls made", f"{t.calls} of {self.planned} queued" + (f" ({t.skipped} skipped)" if t.skipped else ""))
         table.add_row("Reached", f"{t.reached}  (reach rate {t.reach_rate:.0%})")
         table.add_row("Promises", f"{t.promises}" + (f"  ({t.promised.format(sep=', ')})" if t.promised else ""))
+        table.add_row("Payments received", f"{t.payments}" + (f"  ({t.received.format(sep=', ')})" if t.received else ""))
         table.add_row("Payment plans", str(t.plans))
         table.add_row("Disputes opened", str(t.disputes))
         table.add_row("Escalations", str(t.escalations))
