@@ -273,6 +273,39 @@ def test_two_broken_promises_move_a_client_to_escalation_review():
     assert stand(cf, policy=Policy(broken_to_escalate=3)).stage is Stage.PERSONAL
 
 
+def test_promises_broken_on_debts_long_paid_count_for_nothing_now():
+    # 2022: two promises on invoices A1 and A2 broken, and nobody called about them; both
+    # invoices were paid later. Now a new invoice is 20 days overdue.
+    old = [promise(ago(1500), ago(1490), "300.00", invoices=("A1",)), promise(ago(1400), ago(1390), "300.00", invoices=("A2",))]
+    new = [invoice("B7", "800.00", overdue=20)]
+    cf = cfile(client(1), new, promises=old)
+    st = stand(cf)
+    assert st.broken_count == 0 and st.unhandled_broken == ()
+    assert st.stage is not Stage.ESCALATION
+    e = entry(build([cf], NOW), 1)
+    assert e.tier == 4 and "broken" not in e.why
+
+    # The same two promises on the invoice still open: escalation review, broken promise first.
+    current = [promise(ago(18), ago(12), "300.00", invoices=("B7",)), promise(ago(10), ago(5), "300.00", invoices=("B7",))]
+    st = stand(cfile(client(1), new, promises=current))
+    assert st.broken_count == 2 and st.stage is Stage.ESCALATION and len(st.unhandled_broken) == 2
+
+    # One old, one current: one broken promise, not yet escalation.
+    assert stand(cfile(client(1), new, promises=[old[0], current[1]])).broken_count == 1
+
+
+def test_a_promise_naming_no_invoice_counts_when_made_since_the_oldest_open_invoice():
+    inv = [invoice("C1", "500.00", issued=ago(60), due=ago(30)), invoice("C2", "200.00", issued=ago(20), due=ago(5))]
+    before = promise(ago(61), ago(55), "100.00")  # made before C1 was issued: about an older debt
+    since = promise(ago(45), ago(35), "100.00")   # made after: about what is open now
+    assert stand(cfile(client(1), inv, promises=[before])).broken_count == 0
+    assert stand(cfile(client(1), inv, promises=[since])).broken_count == 1
+    # No issue date: the due date of the oldest open invoice is the line.
+    undated = [invoice("C3", "500.00", due=ago(30))]
+    assert stand(cfile(client(1), undated, promises=[since])).broken_count == 0
+    assert stand(cfile(client(1), undated, promises=[promise(ago(29), ago(20), "100.00")])).broken_count == 1
+
+
 def test_a_refusal_is_escalation_review_and_a_later_voicemail_does_not_undo_it():
     refused = call(ago(20), Result.REACHED, reason=Reason.WONT_PAY, outcome=Outcome.ESCALATE, next_action=ago(10))
     inv = [invoice("1001", "400.00", overdue=40)]

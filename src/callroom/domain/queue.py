@@ -22,7 +22,7 @@ from babel.dates import format_date
 from . import phones
 from .aging import days_overdue, stage_for_days
 from .codes import Outcome, PromiseStatus, Reason, Result, Stage
-from .models import Call, ClientFile, Invoice
+from .models import Call, ClientFile, Invoice, Promise
 from .money import Totals
 from .policy import Policy
 from .promises import Judged, judge
@@ -96,6 +96,18 @@ def standing(cf: ClientFile, today: date, policy: Policy = Policy()) -> ClientSt
     return _standing(cf, today, policy, cf.open_invoices)
 
 
+def _about_open_debt(p: Promise, open_inv: tuple[Invoice, ...]) -> bool:
+    """Whether a promise was about what the client owes now: it names an invoice still
+    open, or (naming none) it was made once the oldest open invoice was issued (or, its
+    issue date unknown, had fallen due). A promise broken years ago on invoices long since
+    paid neither comes back to the top of the queue nor counts toward escalation review."""
+    if p.invoices:
+        numbers = {i.number for i in open_inv}
+        return any(n in numbers for n in p.invoices)
+    starts = [i.issued or i.due for i in open_inv if (i.issued or i.due) is not None]
+    return not starts or p.made_on >= min(starts)
+
+
 def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoice, ...]) -> ClientStanding:
     # Worked out for every client with anything open on every queue build: one pass over
     # the open invoices, and no promise judgement or call scan for a client without promises.
@@ -125,7 +137,7 @@ def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoi
     calls = cf.calls
     last = max(calls, key=_at) if calls else None  # ClientFile.last_call
     if judged:
-        broken = [j for j in judged if j.is_broken]
+        broken = [j for j in judged if j.is_broken and _about_open_debt(j.promise, open_inv)]
         unhandled = tuple(
             j for j in broken if not any(c.at.date() > j.promise.due for c in calls if c.result is not _SKIPPED)
         )
