@@ -164,3 +164,35 @@ def test_reading_commands_on_a_missing_ledger_say_so_and_create_nothing(tmp_path
     r = CliRunner().invoke(main, ["--db", str(path), *args])
     assert r.exit_code == 1 and "No ledger at" in r.output and "callroom import" in r.output
     assert not path.exists() and r.exception is None or isinstance(r.exception, SystemExit)
+
+
+class _Stream:
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_big_ledger_is_announced_on_a_terminal_only(tmp_path):
+    from callroom import cli
+
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as f:
+        f.truncate(cli.SAY_OPENING_BYTES)
+    small = tmp_path / "small.jsonl"
+    small.write_text("{}\n")
+    out = _Stream(tty=True)
+    cli._say_opening(big, out)
+    assert out.text == f"Opening {big} (8 MB)…\n"
+    for path, tty in ((small, True), (big, False), (tmp_path / "missing.jsonl", True)):
+        out = _Stream(tty=tty)
+        cli._say_opening(path, out)
+        assert out.text == ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -397,3 +397,17 @@ def test_standing_of_a_client_with_two_currencies_keeps_them_apart():
     assert dict(st.overdue) == {"USD": Decimal("100.00"), "EUR": Decimal("200.00")}
     assert st.days == 40
     assert entry(build([cf], NOW), 1).why == "40 days overdue, €200.00 + $100.00"
+
+
+def test_a_date_from_another_year_says_its_year():
+    # Last contact a year ago: a callback agreed for 25 Nov 2025, never made.
+    old = call(date(2025, 11, 20), Result.REACHED, outcome=Outcome.CALLBACK, next_action=date(2025, 11, 25))
+    cf = cfile(client(1), [invoice("1001", "400.00", overdue=400)], calls=[old])
+    assert entry(build([cf], NOW), 1).why == "callback agreed for 25 Nov 2025"
+    recent = call(ago(5), Result.REACHED, outcome=Outcome.CALLBACK, next_action=ago(2))
+    cf = cfile(client(1), [invoice("1001", "400.00", overdue=40)], calls=[recent])
+    assert entry(build([cf], NOW), 1).why == f"callback agreed for {ago(2).day} Nov"
+    # Held until next year: the year is said too.
+    ahead_call = call(ago(1), Result.REACHED, outcome=Outcome.CALLBACK, next_action=date(2027, 1, 8))
+    held = build([cfile(client(1), [invoice("1001", "400.00", overdue=40)], calls=[ahead_call])], NOW).not_today
+    assert held[0].why == "callback agreed for 8 Jan 2027"

@@ -118,7 +118,23 @@ def main(ctx: click.Context, minutes: int) -> None:
     ctx.ensure_object(Ctx)
     if ctx.invoked_subcommand is None:
         c: Ctx = ctx.obj
+        _say_opening(c.path(), sys.stderr)
         _run_app(c.open(), c.clock, minutes)
+
+
+#: A ledger at least this big takes long enough to read that a terminal should say so.
+SAY_OPENING_BYTES = 8 * 1024 * 1024
+
+
+def _say_opening(path: Path, stream) -> None:
+    """On a terminal, say that a big ledger is being read (a second or more before the
+    session appears; the session screen then replaces the line)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size >= SAY_OPENING_BYTES and stream.isatty():
+        click.echo(f"Opening {path} ({size / 1e6:.0f} MB)…", file=stream)
 
 
 @main.command()

@@ -31,9 +31,13 @@ TIER_NAMES = {1: "Follow-up due", 2: "Broken promise", 3: "Collection call", 4: 
 
 
 @lru_cache(maxsize=8192)
-def short_date(d: date, locale: str = "en_US") -> str:
+def short_date(d: date, locale: str = "en_US", today: date | None = None) -> str:
+    """'25 Nov'; with the year ('25 Nov 2025') when it is not ``today``'s year, so a
+    callback agreed a year ago never reads as one due this week."""
     # Cached: babel takes tens of microseconds a date, and a queue of thousands of
     # clients names the same few hundred days over and over.
+    if today is not None and d.year != today.year:
+        return format_date(d, "d MMM y", locale=locale)
     return format_date(d, "d MMM", locale=locale)
 
 
@@ -214,10 +218,10 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     last = st.last_call
     if last is None or last.next_action is None or last.next_action > today:
         return None
-    when = short_date(last.next_action, locale)
+    when = short_date(last.next_action, locale, today)
     if st.unhandled_broken:
         j = st.unhandled_broken[0]
-        return f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
+        return f"promise of {short_date(j.promise.due, locale, today)} broken ({j.promise.money.format(locale)})"
     if last.outcome in (Outcome.PROMISE, Outcome.PLAN):
         # Nothing to check when the payments already show the call's promise (or the plan's
         # instalments so far) kept: the client is judged like any other from here on.
@@ -228,7 +232,7 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
         ):
             return None
     if last.outcome is Outcome.PROMISE:
-        return f"promise check (paid by {short_date(last.next_action - timedelta(days=1), locale)}?)"
+        return f"promise check (paid by {short_date(last.next_action - timedelta(days=1), locale, today)}?)"
     if last.outcome is Outcome.PLAN:
         return "payment plan instalment to check"
     if last.outcome is Outcome.CALLBACK:
@@ -360,33 +364,33 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
         tier = 1
     elif st.unhandled_broken and st.chase:  # not while everything open is held by a dispute
         j = st.unhandled_broken[0]
-        tier, why = 2, f"promise of {short_date(j.promise.due, locale)} broken ({j.promise.money.format(locale)})"
+        tier, why = 2, f"promise of {short_date(j.promise.due, locale, today)} broken ({j.promise.money.format(locale)})"
     if tier == 0:
         # Promise or plan not yet due?
         pending = [j for j in st.judged if j.status.value == "open"]
         if pending:
             nxt = min(pending, key=lambda j: j.promise.due)
             label = "plan instalment" if nxt.promise.plan_id else "promise"
-            return Held(cid, c.name, f"{label} due {short_date(nxt.promise.due, locale)}", nxt.promise.due)
+            return Held(cid, c.name, f"{label} due {short_date(nxt.promise.due, locale, today)}", nxt.promise.due)
         if not st.chase:
             held_by_dispute = [d for d in cf.disputes if d.is_open and d.get_back > today]
             if held_by_dispute:
                 d = min(held_by_dispute, key=lambda d: d.get_back)
-                return Held(cid, c.name, f"dispute: get back by {short_date(d.get_back, locale)}", d.get_back)
+                return Held(cid, c.name, f"dispute: get back by {short_date(d.get_back, locale, today)}", d.get_back)
         if last is not None and last.next_action is not None and last.next_action > today:
             if last.outcome is Outcome.DISPUTE:
-                text = f"dispute: get back by {short_date(last.next_action, locale)}"
+                text = f"dispute: get back by {short_date(last.next_action, locale, today)}"
             elif last.outcome is Outcome.CALLBACK:
-                text = f"callback agreed for {short_date(last.next_action, locale)}"
+                text = f"callback agreed for {short_date(last.next_action, locale, today)}"
             else:
-                text = f"next action {short_date(last.next_action, locale)} (called {short_date(last.at.date(), locale)})"
+                text = f"next action {short_date(last.next_action, locale, today)} (called {short_date(last.at.date(), locale, today)})"
             return Held(cid, c.name, text, last.next_action)
         # A skip is not a call (it asks for tomorrow): only real calls hold a client back.
         dialled = [x for x in cf.calls if x.result is not _SKIPPED]
         recent = max(dialled, key=_at) if dialled else None
         if recent is not None and (today - recent.at.date()).days < policy.hold_days:
             until = recent.at.date() + timedelta(days=policy.hold_days)
-            return Held(cid, c.name, f"called {short_date(recent.at.date(), locale)}: hold until {short_date(until, locale)}", until)
+            return Held(cid, c.name, f"called {short_date(recent.at.date(), locale, today)}: hold until {short_date(until, locale, today)}", until)
         if st.days < policy.min_days_overdue:
             why_not = "not yet due" if st.days <= 0 else f"only {st.days} day{'s' if st.days != 1 else ''} overdue"
             return Held(cid, c.name, why_not)
