@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from callroom.domain.codes import Result
 from callroom.store import open_store
 from callroom.ui.app import CallroomApp, EmptyScreen
@@ -234,3 +236,61 @@ async def test_empty_ledger_offers_the_import_key(empty_store, clock):
         await pilot.pause()
         text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "i to import them here" in text and "callroom import" in text
+
+
+# ---------------------------------------------------------------- columns named by hand
+
+ODD = (
+    "Cust,Doc No,Dated,Pay By,Amt Left,Cur\r\n"
+    "Harbor Lights Cafe,HL-101,2026-09-01,2026-10-01,1200.50,USD\r\n"
+    "Harbor Lights Cafe,HL-102,2026-10-01,2026-10-31,300.00,USD\r\n"
+    "Quarry Works Ltd,QW-7,2026-08-15,2026-09-14,2500.00,USD\r\n"
+)
+
+
+async def test_a_file_with_unknown_headings_imports_once_its_columns_are_named(empty_store, clock, tmp_path):
+    csv = tmp_path / "odd.csv"
+    csv.write_text(ODD)
+    app = app_for(empty_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        screen = await read_files(pilot, str(csv))
+        assert screen.state == "error"
+        assert "Columns box" in text_of(screen, "#import-status")  # says where to name them
+
+        # A mistyped item is refused in place, naming it, before anything is read.
+        await pilot.press("tab", *"balance Amt Left", "enter")
+        await pilot.pause()
+        assert screen.state == "error" and "'balance Amt Left': write FIELD=HEADING" in text_of(screen, "#import-status")
+        assert screen.focused is screen.query_one("#import-map")
+
+        screen.query_one("#import-map").value = 'client=Cust, invoice=Doc No; issued=Dated, due="Pay By", balance=Amt Left, currency=Cur'
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.state == "preview", text_of(screen, "#import-status")
+        assert "New invoices: 3" in text_of(screen, "#import-preview")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, SessionScreen)
+    ro = open_store(empty_store.path, read_only=True)
+    try:
+        inv = {i.number: i for i in ro.ledger.all_invoices()}
+        assert sorted(inv) == ["HL-101", "HL-102", "QW-7"]
+        assert str(inv["HL-101"].balance) == "1200.50" and inv["HL-101"].due.isoformat() == "2026-10-01"
+        assert {c.name for c in ro.clients.all()} == {"Harbor Lights Cafe", "Quarry Works Ltd"}
+    finally:
+        ro.close()
+
+
+def test_column_map_reads_what_the_cli_and_the_import_window_take():
+    from callroom.importers.columns import column_map, split_column_map
+
+    assert column_map(["balance=Amount Due", "Due = 'Pay By'", 'client="Cust, Inc"']) == {
+        "balance": "Amount Due", "due": "Pay By", "client": "Cust, Inc"}
+    assert split_column_map(" balance=Amt Left ;due=Pay By,, ") == ["balance=Amt Left", "due=Pay By"]
+    assert split_column_map('client="Smith, Jones", balance=\'Left; to pay\'') == ['client="Smith, Jones"', "balance='Left; to pay'"]
+    assert column_map([]) == {}
+    with pytest.raises(ValueError, match="'oops': write FIELD=HEADING"):
+        column_map(["oops"])

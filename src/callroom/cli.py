@@ -349,12 +349,12 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency) -
     from .importers.reconcile import plan_import
     from .services import apply_import
 
-    mapping = {}
-    for m in maps:
-        if "=" not in m:
-            raise click.BadParameter(f"{m!r}: use FIELD=HEADER, e.g. balance='Amount Due'", param_hint="--map")
-        k, v = m.split("=", 1)
-        mapping[k.strip().lower()] = v.strip()
+    from .importers.columns import column_map
+
+    try:
+        mapping = column_map(maps)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--map") from None
     parsed = []
     for f in files:
         try:

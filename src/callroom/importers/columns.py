@@ -78,6 +78,41 @@ BUCKET_RE = re.compile(
 _HEADER_CURRENCY = re.compile(r"^(.*?)\s*[(\[]\s*([A-Za-z]{3})\s*[)\]]\s*$")
 
 
+def column_map(items) -> dict[str, str]:
+    """``["balance=Amount Due", 'due="Pay By"']`` -> ``{"balance": "Amount Due", "due": "Pay By"}``:
+    which column holds which field, as typed after ``--map`` or in the import window's
+    Columns box (quotes around a heading are dropped). Raises ValueError naming the item
+    that is not ``FIELD=HEADING``; whether the field exists, ``parse_file`` says."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"{item.strip()!r}: write FIELD=HEADING, for example balance=Amount Due")
+        field, heading = item.split("=", 1)
+        heading = heading.strip()
+        if len(heading) >= 2 and heading[0] == heading[-1] and heading[0] in "\"'":
+            heading = heading[1:-1].strip()
+        out[field.strip().lower()] = heading
+    return out
+
+
+def split_column_map(text: str) -> list[str]:
+    """The items of a Columns box: separated by commas or semicolons (not inside quotes:
+    ``client="Smith, Jones"``), blanks ignored."""
+    items, cur, quote = [], [], ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in ",;":
+            items.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    items.append("".join(cur))
+    return [part for part in (x.strip() for x in items) if part]
+
+
 def compact(heading: str) -> str:
     text = unicodedata.normalize("NFKD", heading.replace("\ufeff", "")).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9#+<>]", "", text)

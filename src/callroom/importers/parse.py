@@ -310,7 +310,8 @@ class _Parser:
             problem = ("callroom could not find the row of column headings (such as Customer, Invoice number, "
                        "Due date, Balance) in the first lines of the file")
             hint = ('If this export names its columns differently, say which column holds what, for example '
-                    '--map client="Cust" --map invoice="Doc No" --map balance="Amt Left".')
+                    'client=Cust, invoice=Doc No, balance=Amt Left in the Columns box of the import window, or '
+                    '--map client="Cust" --map invoice="Doc No" --map balance="Amt Left" with callroom import.')
         raise ImportFileError(self.name, problem, line=first_line, value=",".join(first) if first else None,
                               hint=hint)
 
@@ -324,8 +325,9 @@ class _Parser:
             self.name,
             f"the file {looks}, but it has no column for {what}{named}{also}",
             line=self.layout.line,
-            hint=(f"Export it again with that column included, or tell callroom which column holds it, "
-                  f'for example --map {field_name}="Heading in your file".'),
+            hint=(f"Export it again with that column included, or tell callroom which column holds it: "
+                  f"{field_name}=Heading in your file, in the Columns box of the import window, or "
+                  f'--map {field_name}="Heading in your file" with callroom import.'),
         )
 
     def _check_columns(self) -> None:

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from ..importers import AmbiguousDateOrder, ImportError_, gc_paused, parse_file
+from ..importers.columns import column_map, split_column_map
 from ..importers.reconcile import ImportPlan, plan_import
 from ..services import Desk, apply_import
 from ..store import ReadOnly, StoreError
@@ -72,6 +73,7 @@ class Request:
     text: str
     full: bool
     order: str | None
+    mapping: dict | None
     clients: list
     invoices: list
     as_of: object
@@ -90,7 +92,7 @@ def read_and_plan(req: Request) -> ImportPlan:
         if not p.exists():
             raise ValueError(f"{p}: no such file. Check the name and folder (~ is your home folder). Nothing was imported.")
     with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
-        parsed = [parse_file(p, date_order=req.order) for p in paths]
+        parsed = [parse_file(p, date_order=req.order, mapping=req.mapping) for p in paths]
         return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
 
 
@@ -126,13 +128,15 @@ class ImportScreen(ModalScreen[dict | None]):
         self.state = "edit"  # edit -> reading -> preview | error; stored
         self.plan: ImportPlan | None = None
         self.generation = 0
-        self.read_text = ""  # the path text the preview or error is about
+        self.read_text: tuple[str, str] = ("", "")  # the path and column texts the preview or error is about
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import"):
             yield Label(Text("Import invoices", style="bold"), id="import-title")
             yield Label("CSV exports (several: separate with commas; ~ is your home folder)")
             yield Input(value=self.initial, placeholder="~/Downloads/open-invoices.csv", id="import-path")
+            yield Label("Columns, if a heading is not recognised (FIELD=Heading, …)")
+            yield Input(placeholder="balance=Amount Due, due=Pay By", id="import-map")
             yield Static(id="import-options")
             yield Static(id="import-status")
             with VerticalScroll(id="import-preview-scroll"):
@@ -180,14 +184,17 @@ class ImportScreen(ModalScreen[dict | None]):
         return True
 
     # reading
-    @on(Input.Submitted, "#import-path")
+    def _texts(self) -> tuple[str, str]:
+        return self.query_one("#import-path", Input).value, self.query_one("#import-map", Input).value
+
+    @on(Input.Submitted, "#import-path, #import-map")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()  # the Enter of the path box reads the files; it never stores
         self.read()
 
-    @on(Input.Changed, "#import-path")
+    @on(Input.Changed, "#import-path, #import-map")
     def _changed(self, event: Input.Changed) -> None:
-        if self.state in ("preview", "error") and event.value != self.read_text:
+        if self.state in ("preview", "error") and self._texts() != self.read_text:
             self.state = "edit"
             self.plan = None
             self._status("")
@@ -197,18 +204,27 @@ class ImportScreen(ModalScreen[dict | None]):
     def read(self) -> None:
         if self.state in ("reading", "stored"):
             return
-        text = self.query_one("#import-path", Input).value
+        text, columns = self._texts()
         if not text.strip():
             self.state = "error"
             self._status(Text("Type the path of at least one CSV file exported from your accounting tool.", style="bold red"))
             self._show()
             return
+        try:
+            mapping = column_map(split_column_map(columns)) or None
+        except ValueError as e:
+            self.state = "error"
+            self.read_text = (text, columns)
+            self._status(Text(f"Columns: {e}. Nothing was read.", style="bold red"))
+            self._show()
+            self.set_focus(self.query_one("#import-map", Input))
+            return
         store = self.desk.store
         with gc_paused():
-            req = Request(text, self.full, self.order, list(store.clients.all()), list(store.ledger.all_invoices()),
+            req = Request(text, self.full, self.order, mapping, list(store.clients.all()), list(store.ledger.all_invoices()),
                           self.desk.today(), store.settings.default_currency.upper())
         self.generation += 1
-        self.read_text = text
+        self.read_text = (text, columns)
         self.state = "reading"
         self.plan = None
         self._status(Text("Reading and checking the files…", style="italic"))
@@ -266,7 +282,7 @@ class ImportScreen(ModalScreen[dict | None]):
     # options
     def _reread(self) -> None:
         self._show()
-        if self.state in ("preview", "error") and self.read_text.strip():
+        if self.state in ("preview", "error") and self.read_text[0].strip():
             self.state = "edit"
             self.read()
 
