@@ -138,8 +138,8 @@ class ImportScreen(ModalScreen[dict | None]):
             yield Label("Columns, if a heading is not recognised (FIELD=Heading, …)")
             yield Input(placeholder="balance=Amount Due, due=Pay By", id="import-map")
             yield Static(id="import-options")
-            yield Static(id="import-status")
-            with VerticalScroll(id="import-preview-scroll"):
+            with VerticalScroll(id="import-preview-scroll"):  # a long refusal scrolls with the preview
+                yield Static(id="import-status")
                 yield Static(id="import-preview")
             yield Static(id="import-help")
         yield Footer()
@@ -167,7 +167,7 @@ class ImportScreen(ModalScreen[dict | None]):
         hint = {
             "edit": "Enter: read and preview (nothing is stored yet) · Esc: cancel",
             "reading": "Reading… · Esc: cancel",
-            "error": "Fix the path or an option, then Enter to read again · Esc: cancel",
+            "error": "Fix the path, the columns or an option, then Enter to read again · Esc: cancel",
             "preview": ("y/Enter: store · Tab: change the files · Esc: cancel, store nothing"
                         if self.plan is not None and self.plan.has_changes else "Nothing to store · Esc: close"),
             "stored": "",
