@@ -66,6 +66,28 @@ class Output:
         return [line for line in self.lines if line != "<eof>"]
 
 
+def _run_and_kill(cmd: list[str], rng: random.Random, window: tuple[str, float] | None) -> list[str]:
+    """Start a writer, wait until it is ready, then SIGKILL it: at a random moment within
+    ``window`` = (the marker it prints as the operation starts, about how long the operation
+    takes), or within 0.25 s with no window. Returns the complete lines it printed."""
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = Output(child.stdout)
+    try:
+        out.wait_for("ready")
+        if window is not None:
+            out.wait_for(window[0])
+            time.sleep(rng.uniform(0, window[1] * 1.2))
+        else:
+            time.sleep(rng.uniform(0, 0.25))
+    finally:
+        child.kill()
+        child.wait()
+    lines = out.join()
+    stderr = child.stderr.read() if child.stderr else ""
+    assert child.returncode == -9, f"writer died on its own:\n{stderr}"
+    return lines
+
+
 def _prefill(path: Path) -> tuple[dict[int, str], float, float]:
     """A store big enough that compaction takes a while; returns acks and rough timings."""
     rng = random.Random(7)
@@ -112,31 +134,9 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
     mid: collections.Counter[str] = collections.Counter()
     started = time.monotonic()
 
+    windows = {"compact": ("compact-start", compact_s), "tx": ("tx-start", tx_s)}
     for run, mode in enumerate(plan):
-        child = subprocess.Popen(
-            [sys.executable, WRITER, str(path), str(run), mode],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        out = Output(child.stdout)
-        try:
-            out.wait_for("ready")
-            if mode == "compact":
-                out.wait_for("compact-start")
-                time.sleep(rng.uniform(0, compact_s * 1.2))
-            elif mode == "tx":
-                out.wait_for("tx-start")
-                time.sleep(rng.uniform(0, tx_s * 1.2))
-            else:
-                time.sleep(rng.uniform(0, 0.25))
-        finally:
-            child.kill()
-            child.wait()
-        lines = out.join()
-        stderr = child.stderr.read() if child.stderr else ""
-        assert child.returncode == -9, f"writer died on its own:\n{stderr}"
-
+        lines = _run_and_kill([sys.executable, WRITER, str(path), str(run), mode], rng, windows.get(mode))
         for line in lines:
             kind, *rest = line.split()
             if kind == "ack":
@@ -255,30 +255,9 @@ def test_calls_logged_through_the_app_survive_sigkill_during_imports_and_compact
     mid: collections.Counter[str] = collections.Counter()
     started = time.monotonic()
 
+    windows = {"import": ("import-start", import_s), "compact": ("compact-start", compact_s)}
     for run, mode in enumerate(plan):
-        child = subprocess.Popen(
-            [sys.executable, APP_WRITER, str(path), str(run), mode, str(work)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        out = Output(child.stdout)
-        try:
-            out.wait_for("ready")
-            if mode == "import":
-                out.wait_for("import-start")
-                time.sleep(rng.uniform(0, import_s * 1.2))
-            elif mode == "compact":
-                out.wait_for("compact-start")
-                time.sleep(rng.uniform(0, compact_s * 1.2))
-            else:
-                time.sleep(rng.uniform(0, 0.25))
-        finally:
-            child.kill()
-            child.wait()
-        lines = out.join()
-        stderr = child.stderr.read() if child.stderr else ""
-        assert child.returncode == -9, f"writer died on its own:\n{stderr}"
+        lines = _run_and_kill([sys.executable, APP_WRITER, str(path), str(run), mode, str(work)], rng, windows.get(mode))
         for line in lines:
             kind, *rest = line.split()
             if kind == "ack":
