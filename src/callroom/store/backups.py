@@ -72,6 +72,26 @@ class _Disk(Protocol):
     def link(self, src: Path, dst: Path) -> None: ...
 
 
+
+def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk, *, to_the_end: bool) -> None:
+    """Copy the first ``length`` bytes of ``src_fd`` to ``dst_fd`` (positional reads, writes
+    through ``disk``, a short write continued). ``to_the_end``: a source shorter than
+    ``length`` is an error; otherwise what is there is copied."""
+    offset = 0
+    while offset < length:
+        chunk = os.pread(src_fd, min(_CHUNK, length - offset), offset)
+        if not chunk:
+            if to_the_end:
+                raise OSError(errno.EIO, "the ledger ended early while being copied")
+            break
+        view, done = memoryview(chunk), 0
+        while done < len(chunk):
+            n = disk.pwrite(dst_fd, view[done:], offset + done)
+            if n <= 0:
+                raise OSError(errno.EIO, "the disk accepted no bytes")
+            done += n
+        offset += len(chunk)
+
 def backups_dir(ledger: Path | str) -> Path:
     """``<ledger>.backups`` next to the ledger."""
     ledger = Path(ledger)
@@ -197,18 +217,7 @@ def keep_copy(src_fd: int, length: int, ledger: Path, reason: str, disk: _Disk) 
     tmp = d / f".{dest.name}.tmp"
     fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
-        offset = 0
-        while offset < length:
-            chunk = os.pread(src_fd, min(_CHUNK, length - offset), offset)
-            if not chunk:
-                raise OSError(errno.EIO, "the ledger ended early while being copied")
-            view, done = memoryview(chunk), 0
-            while done < len(chunk):
-                n = disk.pwrite(fd, view[done:], offset + done)
-                if n <= 0:
-                    raise OSError(errno.EIO, "the disk accepted no bytes")
-                done += n
-            offset += len(chunk)
+        _copy_bytes(src_fd, fd, length, disk, to_the_end=True)
         disk.fsync(fd)
         disk.replace(tmp, dest)
     except BaseException:
@@ -301,18 +310,7 @@ def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callro
                 size = os.fstat(sfd).st_size
                 out = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
                 try:
-                    offset = 0
-                    while offset < size:
-                        chunk = os.pread(sfd, min(_CHUNK, size - offset), offset)
-                        if not chunk:
-                            break
-                        view, done = memoryview(chunk), 0
-                        while done < len(chunk):
-                            n = disk.pwrite(out, view[done:], offset + done)
-                            if n <= 0:
-                                raise OSError(errno.EIO, "the disk accepted no bytes")
-                            done += n
-                        offset += len(chunk)
+                    _copy_bytes(sfd, out, size, disk, to_the_end=False)
                     disk.fsync(out)
                 finally:
                     os.close(out)
