@@ -72,8 +72,7 @@ class _Disk(Protocol):
     def link(self, src: Path, dst: Path) -> None: ...
 
 
-
-def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk, *, to_the_end: bool) -> None:
+def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk: _Disk, *, to_the_end: bool) -> None:
     """Copy the first ``length`` bytes of ``src_fd`` to ``dst_fd`` (positional reads, writes
     through ``disk``, a short write continued). ``to_the_end``: a source shorter than
     ``length`` is an error; otherwise what is there is copied."""
@@ -91,6 +90,7 @@ def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk, *, to_the_end: bool
                 raise OSError(errno.EIO, "the disk accepted no bytes")
             done += n
         offset += len(chunk)
+
 
 def backups_dir(ledger: Path | str) -> Path:
     """``<ledger>.backups`` next to the ledger."""
