@@ -17,6 +17,15 @@ from callroom.store import open_store
 from support import NOW, TODAY
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch):
+    """A focused field's cursor does not blink in tests: a snapshot taken half a second
+    later on a slow machine would otherwise catch it off (seen in CI on the plan form)."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input.cursor_blink, "_default", False)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock.at(NOW)
