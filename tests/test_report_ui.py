@@ -99,3 +99,19 @@ def make_app(tmp_path) -> CallroomApp:
 @pytest.mark.parametrize("keys", [pytest.param(["R"], id="report"), pytest.param(["dollar_sign"], id="payment-form")])
 def test_snapshot(snap_compare, tmp_path, keys, size):
     assert snap_compare(make_app(tmp_path), press=keys, terminal_size=size)
+
+
+def test_a_client_name_with_brackets_is_shown_as_it_is_in_the_follow_ups(demo_store, clock):
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from callroom.domain import report as report_mod
+    from callroom.ui.report import followups_view
+
+    c = demo_store.clients.find("Harrow Street Dental")
+    demo_store.clients.save(replace(c, name="[i]Harrow[/i] Street Dental"))
+    r = report_mod.build(demo_store.client_files(), demo_store.sessions.all(), TODAY)
+    console = Console(record=True, width=120)
+    console.print(followups_view(r))
+    assert "[i]Harrow[/i] Street Dental" in console.export_text()

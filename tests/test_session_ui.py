@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from callroom.domain.codes import Outcome, Reason, Result
+from callroom.services import Desk
 from callroom.store import open_store
 from callroom.ui.app import CallroomApp
 from callroom.ui.forms import OutcomeForm
@@ -238,3 +240,60 @@ async def test_help_lists_every_session_key(demo_store, clock):
         text = screen_text(app)
         for label in ("Reached", "Voicemail", "Cash flow", "Won't pay", "Promise to pay", "Payment plan", "Undo", "history"):
             assert label in text
+
+
+async def test_an_invoice_number_with_brackets_is_shown_as_it_is(demo_store, clock):
+    first = demo_store.clients.find("Hofmann Maschinenbau GmbH")
+    inv = next(i for i in demo_store.ledger.open_invoices(first.id) if i.number == "HM-311")
+    demo_store.ledger.invoices.save(inv.with_(number="[bold]HM-311[/bold]"))
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        s: SessionScreen = app.screen
+        assert s.slot.entry.client_id == first.id
+        rows = [line.strip() for line in screen_text(app).splitlines() if "Jul 26" in line]  # the invoice table's row
+        assert any(r.startswith("[bold]HM-311[/bold]") for r in rows), rows
+
+
+async def test_a_client_name_with_brackets_is_shown_as_it_is_on_the_not_today_list(demo_store, clock):
+    q = Desk(demo_store, clock).queue()
+    held = demo_store.clients.get(q.not_today[0].client_id)
+    demo_store.clients.save(replace(held, name="[b]Held & Co[/b]"))
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+        assert "[b]Held & Co[/b]" in screen_text(app)
+
+
+async def test_a_client_name_that_looks_like_markup_never_breaks_a_notice(demo_store, clock):
+    """Drawn as markup, this notice raised MarkupError and stopped the app (seen in tmux)."""
+    first = demo_store.clients.find("Hofmann Maschinenbau GmbH")
+    demo_store.clients.save(replace(first, name="Hofmann [/b] [London] GmbH"))
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "enter")
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert notes and all(not n.markup for n in notes)
+        saved = next(n for n in notes if n.message.startswith("Saved:"))
+        assert saved.message == "Saved: Hofmann [/b] [London] GmbH · No answer"
+        assert app._exception is None
+
+
+async def test_the_palette_finds_a_client_whose_name_looks_like_markup(demo_store, clock):
+    first = demo_store.clients.find("Harrow Street Dental")
+    demo_store.clients.save(replace(first, name="Harrow [/b] [Street] Dental"))
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        s: SessionScreen = app.screen
+        await pilot.press("ctrl+p", *"harrow")
+        await pilot.pause(0.5)
+        assert app._exception is None
+        assert "Call Harrow [/b] [Street] Dental" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is s and s.slot.entry.client_id == first.id

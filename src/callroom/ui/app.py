@@ -73,7 +73,9 @@ class ClientCommands(Provider):
                 label = f"Call {cname}"
                 score = matcher.match(label)
                 if score > 0:
-                    yield Hit(score, matcher.highlight(label), partial(sess.call_client, cid), help="Jump to this client in the session")
+                    # highlight() reads its text as markup: every "[" of a name ("Smith [/b] Ltd",
+                    # "Acme [Street]") is escaped first, so the name is shown as it is.
+                    yield Hit(score, matcher.highlight(label.replace("[", "\\[")), partial(sess.call_client, cid), help="Jump to this client in the session")
 
 
 class EmptyScreen(Screen):
@@ -193,6 +195,13 @@ class CallroomApp(App):
         if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
             self._last_input = self.ticker()
         await super().on_event(event)
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notice is plain text: notices carry clients' names and notes, and one named
+        "Smith [/b] Ltd" would otherwise lose words or stop the app when the notice is drawn
+        (a screen's ``notify`` asks for markup by default; it is refused here)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def client_names(self) -> list[tuple[int, str]]:
         return [(c.id, c.name) for c in self.store.clients.all()]  # type: ignore[misc]

@@ -135,7 +135,7 @@ class NotTodayScreen(ModalScreen[int | None]):
         t = self.query_one(DataTable)
         t.add_columns("Client", "Why not today")
         for h in self.queue.not_today:
-            t.add_row(h.name, h.why, key=str(h.client_id))
+            t.add_row(Text(h.name), Text(h.why), key=str(h.client_id))  # Text: names are never read as markup
         t.focus()
 
     def action_close(self) -> None:

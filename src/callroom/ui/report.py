@@ -106,7 +106,7 @@ def followups_view(r: Report) -> Group:
     t.add_column(no_wrap=True, style="cyan")
     t.add_column()
     for f in r.followups:
-        t.add_row(fd(f.day), f.kind, f.title)
+        t.add_row(fd(f.day), f.kind, Text(f.title))  # Text: a client's name is never read as markup
     body = t if r.followups else Text("None.", style="dim")
     return Group(_heading(f"Follow-ups due {fd(r.as_of)} to {fd(end)}"), body)
 

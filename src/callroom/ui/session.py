@@ -93,6 +93,7 @@ class SessionScreen(Screen):
         self.time_up = False
         self._st: ClientStanding | None = None
         self.filters = QueueFilter()  # narrows the clients still to call (palette: Filter: …)
+        self._none_reopened: tuple | None = None  # see _reoffer
 
     # layout
     def compose(self) -> ComposeResult:
@@ -364,6 +365,12 @@ class SessionScreen(Screen):
         """Out-of-hours clients wait at the end of the queue; when one's calling hours have
         opened, it becomes the next client (with a notice). One at a time, in queue order."""
         now = self.desk.clock.now()
+        # Nothing reopened at the last look, this same minute, over the same slots: nothing
+        # can have since (later slots are a subset). Saves a walk over thousands of slots on
+        # every Enter; a new minute or a changed queue looks again.
+        seen = (now.replace(second=0, microsecond=0), len(self.slots), id(self.slots))
+        if seen == self._none_reopened:
+            return
         policy = self.desk.policy
         blank = Draft()
         opened: dict = {}  # per time zone: are its hours open now? (thousands of clients share a few zones)
@@ -387,6 +394,7 @@ class SessionScreen(Screen):
             when = f": {local.hour}:{local.minute:02d} local" if local is not None else ""
             self.notify(f"{fresh.name}'s hours have opened{when}. Calling them next.", title="Calling hours", timeout=6)
             return
+        self._none_reopened = seen
 
     def action_skip(self) -> None:
         slot = self.slot

@@ -121,7 +121,11 @@ class InvoiceTable(DataTable):
             bal = format_money(inv.balance, inv.currency) if inv.balance is not None else "unknown"
             amt = format_money(inv.amount, inv.currency) if inv.amount is not None else "—"
             num = inv.number if inv.number in chased else f"{inv.number} (disputed)"
-            self.add_row(num, fdate(inv.issued), fdate(inv.due), Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")), amt, bal, bucket(days), key=str(inv.id))
+            # Text cells: an invoice number with "[" in it is shown as it is, never read as
+            # markup, and no cell is parsed on every redraw.
+            self.add_row(Text(num), Text(fdate(inv.issued)), Text(fdate(inv.due)),
+                         Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")),
+                         Text(amt), Text(bal), Text(bucket(days)), key=str(inv.id))
 
 
 class ScriptPanel(Static):
