@@ -258,17 +258,16 @@ _REACHED, _SKIPPED = Result.REACHED, Result.SKIPPED
 _new = object.__new__
 
 
-def _latest_calls(seen: list, to: Callable[[Mapping[str, Any], Any], Call]) -> tuple[Call, ...]:
-    """Of one client's calls (``seen``: id, document, id, document ... in stored order), the
-    latest, the latest reached and the latest not skipped, oldest first; on equal times the
-    first stored (what ``max`` picks from the calls sorted by time). Raises when a call's
-    time or result cannot be read, so the caller can fall back to reading them all.
+def _latest_calls(seen: list[tuple[int, Mapping[str, Any]]], to: Callable[[Mapping[str, Any], Any], Call]) -> tuple[Call, ...]:
+    """Of one client's calls (``seen``: (id, document) pairs in stored order), the latest,
+    the latest reached and the latest not skipped, oldest first; on equal times the first
+    stored (what ``max`` picks from the calls sorted by time). Raises when a call's time or
+    result cannot be read, so the caller can fall back to reading them all.
     (Tens of thousands of calls go through this loop per queue: kept to the bone.)"""
     fromiso, result, reached_, skipped_ = _fromiso, _RESULT_OF, _REACHED, _SKIPPED
     latest = reached = dialled = None  # their times; at positions lp, rp, dp of seen
     lp = rp = dp = 0
-    for pos in range(1, len(seen), 2):
-        d = seen[pos]
+    for pos, (_, d) in enumerate(seen):
         at = fromiso(d["at"])
         r = result[d["result"]]
         if latest is None or at > latest:
@@ -279,9 +278,10 @@ def _latest_calls(seen: list, to: Callable[[Mapping[str, Any], Any], Call]) -> t
             if r is reached_ and (reached is None or at > reached):
                 reached, rp = at, pos
     if (reached is None or rp == lp) and (dialled is None or dp == lp):
-        return (to(seen[lp], seen[lp - 1]),)
+        i, d = seen[lp]
+        return (to(d, i),)
     chosen = sorted({(t, p) for t, p in ((latest, lp), (reached, rp), (dialled, dp)) if t is not None})
-    return tuple(to(seen[p], seen[p - 1]) for _, p in chosen)
+    return tuple(to(seen[p][1], seen[p][0]) for _, p in chosen)
 
 
 _fromiso = datetime.fromisoformat
@@ -404,9 +404,10 @@ class _Repo(Generic[T]):
             return out
         return self._scan(lambda cid, doc: doc.get(key, value) == value)
 
-    def _scan(self, keep: Callable[[int, dict], bool]) -> dict[int, list[T]]:
+    def _scan(self, keep: Callable[[int, dict], bool], *, raw: bool = False) -> dict[int, list]:
         """One pass over the table: builds the per-client index, and returns
-        ``{client id: [records for which keep(client id, doc)]}`` in index order."""
+        ``{client id: [records for which keep(client id, doc)]}`` in index order
+        (with ``raw``, ``(id, document)`` pairs instead of records)."""
         to = self._to
         out: dict[int, list[T]] = {}
         idx: dict[int, list[int]] = {}
@@ -420,11 +421,12 @@ class _Repo(Generic[T]):
                 else:
                     ids.append(i)
                 if keep(cid, doc):
+                    item = (i, doc) if raw else to(doc, i)
                     rows = out.get(cid)
                     if rows is None:
-                        out[cid] = [to(doc, i)]
+                        out[cid] = [item]
                     else:
-                        rows.append(to(doc, i))
+                        rows.append(item)
         self._by_client = defaultdict(list, idx)
         return out
 
@@ -578,15 +580,11 @@ class Calls(_Repo[Call]):
 
     def _queue_calls(self, client_id: int) -> tuple[Call, ...]:
         """The calls of one client the queue looks at (see ``Store.queue_files``), oldest first."""
-        ids = self.ids_for_client(client_id)
-        if not ids:
-            return ()
         docs = self.docs()
-        seen: list = []
-        for i in ids:
-            d = docs.get(str(i))
-            if d is not None:
-                seen += (i, d)
+        seen = [(i, d) for i in self.ids_for_client(client_id) if (d := docs.get(str(i))) is not None]
+        return self._latest_of(client_id, seen) if seen else ()
+
+    def _latest_of(self, client_id: int, seen: list[tuple[int, Mapping[str, Any]]]) -> tuple[Call, ...]:
         try:
             return _latest_calls(seen, self._to)
         except Exception:  # a call the models cannot read: load them all, as client_file does (and fail the same way)
@@ -603,33 +601,8 @@ class Calls(_Repo[Call]):
                 if calls:
                     out[cid] = calls
             return out
-        idx: dict[int, list[int]] = {}
-        found: dict[int, list] = {}
-        for key, doc in self.docs().items():
-            cid = doc.get("client_id")
-            if cid is None:
-                continue
-            i = int(key)
-            ids = idx.get(cid)
-            if ids is None:
-                idx[cid] = [i]
-            else:
-                ids.append(i)
-            if cid in want:
-                seen = found.get(cid)
-                if seen is None:
-                    found[cid] = [i, doc]
-                else:
-                    seen += (i, doc)
-        self._by_client = defaultdict(list, idx)
-        out = {}
-        to = self._to
-        for cid, seen in found.items():
-            try:
-                out[cid] = _latest_calls(seen, to)
-            except Exception:  # a call the models cannot read: load them all, as client_file does (and fail the same way)
-                out[cid] = tuple(sorted(self.for_client(cid), key=lambda c: c.at))
-        return out
+        found = self._scan(lambda cid, doc: cid in want, raw=True)
+        return {cid: self._latest_of(cid, seen) for cid, seen in found.items()}
 
     def record(
         self,
