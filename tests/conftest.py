@@ -40,6 +40,16 @@ def demo_store(tmp_path):
 
 
 @pytest.fixture
+def ledger(tmp_path):
+    """The path of a closed demo ledger (some test modules define their own ``ledger``)."""
+    path = tmp_path / "ledger.jsonl"
+    store = open_store(path)
+    demo.load(store, TODAY)
+    store.close()
+    return path
+
+
+@pytest.fixture
 def empty_store(tmp_path):
     store = open_store(tmp_path / "ledger.jsonl")
     yield store

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from callroom import demo
 from callroom.cli import main
 from callroom.importers import parse_file
 from callroom.importers.reconcile import plan_import
@@ -26,14 +25,6 @@ from support import TODAY
 
 CSV = Path(__file__).parent / "fixtures" / "csv"
 
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.jsonl"
-    store = open_store(path)
-    demo.load(store, TODAY)
-    store.close()
-    return path
 
 
 def cli(path: Path, *args: str, input: str | None = None):

@@ -16,14 +16,6 @@ from callroom.store import open_store
 from support import TODAY
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    path = tmp_path / "ledger.jsonl"
-    store = open_store(path)
-    demo.load(store, TODAY)
-    store.close()
-    return path
-
 
 def run(ledger, *args):
     return CliRunner().invoke(main, ["--db", str(ledger), "--as-of", TODAY.isoformat(), *args], catch_exceptions=False)

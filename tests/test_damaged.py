@@ -21,14 +21,6 @@ from callroom.ui.session import SessionScreen
 from support import TODAY
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.jsonl"
-    store = open_store(path)
-    demo.load(store, TODAY)
-    store.close()
-    return path
-
 
 def read_lines(path: Path) -> list[bytes]:
     raw = path.read_bytes()
