@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from callroom import cli_data, demo
+from callroom import cli_data
 from callroom.cli import main
 from callroom.domain.codes import Result
 from callroom.store import DamagedFileError, open_store, problems
