@@ -7,8 +7,6 @@ imports the UI, and opens the ledger read-only.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import click
 from babel.dates import format_date
 
 from .cli import Ctx, _common, main
+from .files import write_whole
 from .domain import report as report_mod
 from .domain.aging import BUCKETS
 from .domain.money import format_money
@@ -135,15 +134,9 @@ def _write(out: str | None, data: bytes) -> None:
         raise click.ClickException(f"cannot write {out}: the folder {folder} does not exist. Create it first, or choose another --out.")
     if path.is_dir():
         raise click.ClickException(f"cannot write {out}: it is a folder. Give a file name, e.g. {path / 'export.csv'}.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_whole(path, data)
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
         raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
 
 

@@ -59,6 +59,16 @@ class SessionTally:
         return self.seconds / self.calls if self.calls else 0.0
 
 
+def _add_agreed(totals: Totals, details: dict) -> bool:
+    """Add a call's amount (its details' ``amount`` and ``currency``) to ``totals``; False
+    when the call names none."""
+    amt, cur = details.get("amount"), details.get("currency")
+    if not (amt and cur):
+        return False
+    totals[cur] = totals.get(cur, Decimal(0)) + Decimal(amt)
+    return True
+
+
 def tally(calls: Iterable[Call], payments: Iterable[Payment] = ()) -> SessionTally:
     """What a session's ``calls`` achieved; ``payments``: those entered apart from a call
     during it (a payment made on a call is counted from the call)."""
@@ -76,15 +86,9 @@ def tally(calls: Iterable[Call], payments: Iterable[Payment] = ()) -> SessionTal
             t.reached += 1
         if c.outcome in (Outcome.PROMISE, Outcome.PLAN):
             t.promises += 1
-            amt = c.details.get("amount")
-            cur = c.details.get("currency")
-            if amt and cur:
-                t.promised[cur] = t.promised.get(cur, Decimal(0)) + Decimal(amt)
-        if c.outcome is Outcome.PAID:
-            amt, cur = c.details.get("amount"), c.details.get("currency")
-            if amt and cur:
-                t.payments += 1
-                t.received[cur] = t.received.get(cur, Decimal(0)) + Decimal(amt)
+            _add_agreed(t.promised, c.details)
+        if c.outcome is Outcome.PAID and _add_agreed(t.received, c.details):
+            t.payments += 1
         if c.outcome is Outcome.PLAN:
             t.plans += 1
         if c.outcome is Outcome.DISPUTE:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import phonenumbers
 
 from .domain import phones
 from .domain.phones import ZoneBook
+from .files import write_whole
 
 __all__ = ["cache_dir", "load", "save"]
 
@@ -67,17 +67,7 @@ def save(book: ZoneBook | None = None) -> None:
     path = _file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".zones-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(book.known(), f, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_whole(path, json.dumps(book.known(), separators=(",", ":")).encode("utf-8"))
     except OSError:
         return
     book.saved()
