@@ -365,11 +365,13 @@ class SessionScreen(Screen):
         """Out-of-hours clients wait at the end of the queue; when one's calling hours have
         opened, it becomes the next client (with a notice). One at a time, in queue order."""
         now = self.desk.clock.now()
-        # Nothing reopened at the last look, this same minute, over the same slots: nothing
-        # can have since (later slots are a subset). Saves a walk over thousands of slots on
-        # every Enter; a new minute or a changed queue looks again.
+        # Nothing reopened at the last look, this same minute, over the same slots from the
+        # same place or an earlier one: the slots from here are among those looked at. Saves
+        # a walk over thousands of slots on every Enter; a new minute, a changed queue or
+        # going back before that place looks again.
         seen = (now.replace(second=0, microsecond=0), len(self.slots), id(self.slots))
-        if seen == self._none_reopened:
+        last = self._none_reopened
+        if last is not None and last[0] == seen and nxt >= last[1]:
             return
         policy = self.desk.policy
         blank = Draft()
@@ -394,7 +396,7 @@ class SessionScreen(Screen):
             when = f": {local.hour}:{local.minute:02d} local" if local is not None else ""
             self.notify(f"{fresh.name}'s hours have opened{when}. Calling them next.", title="Calling hours", timeout=6)
             return
-        self._none_reopened = seen
+        self._none_reopened = (seen, nxt)
 
     def action_skip(self) -> None:
         slot = self.slot
