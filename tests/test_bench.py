@@ -177,7 +177,7 @@ def _apply_one_by_one(store, plan):
     """apply_import as it was before the bulk path: one add or save per record."""
     counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
     with store.transaction():
-        return services._apply_one_by_one(store, plan, counts)
+        return services.imports._apply_one_by_one(store, plan, counts)
 
 
 def test_an_update_without_an_id_is_written_one_by_one(generated, tmp_path):

@@ -174,7 +174,7 @@ class _Stream:
 
 
 def test_a_big_ledger_is_announced_on_a_terminal_only(tmp_path):
-    from callroom import cli
+    from callroom.cli import base as cli
 
     big = tmp_path / "big.jsonl"
     with open(big, "wb") as f:
@@ -182,9 +182,9 @@ def test_a_big_ledger_is_announced_on_a_terminal_only(tmp_path):
     small = tmp_path / "small.jsonl"
     small.write_text("{}\n")
     out = _Stream(tty=True)
-    cli._say_opening(big, out)
+    cli.say_opening(big, out)
     assert out.text == f"Opening {big} (8 MB)…\n"
     for path, tty in ((small, True), (big, False), (tmp_path / "missing.jsonl", True)):
         out = _Stream(tty=tty)
-        cli._say_opening(path, out)
+        cli.say_opening(path, out)
         assert out.text == ""

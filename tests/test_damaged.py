@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from callroom import cli_data
+from callroom.cli import salvage as cli_salvage
 from callroom.cli import main
 from callroom.domain.codes import Result
 from callroom.store import DamagedFileError, open_store, problems
@@ -204,7 +204,7 @@ def test_salvage_opens_the_readable_part_read_only(ledger: Path, case: str):
 def test_the_owner_is_asked_at_a_terminal_and_no_is_the_default(ledger: Path, monkeypatch):
     line, words = _missing_field(ledger)
     before = ledger.read_bytes()
-    monkeypatch.setattr(cli_data, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_salvage, "_interactive", lambda: True)
 
     r = cli(ledger, "clients", input="\n")  # Enter: the default, no
     assert r.exit_code == 1
@@ -225,7 +225,7 @@ def test_without_a_terminal_the_message_says_how_to_salvage(ledger: Path):
 def test_a_file_with_nothing_readable_is_refused_without_an_offer(tmp_path: Path, monkeypatch):
     path = tmp_path / "ledger.jsonl"
     path.write_bytes(b"\x00\xff garbage, not a ledger\n")
-    monkeypatch.setattr(cli_data, "_interactive", lambda: True)
+    monkeypatch.setattr(cli_salvage, "_interactive", lambda: True)
     r = cli(path, "clients", input="y\n")
     assert r.exit_code == 1 and str(path) in r.output and "line 1" in r.output and "[y/N]" not in r.output
     assert path.read_bytes() == b"\x00\xff garbage, not a ledger\n"

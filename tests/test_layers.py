@@ -104,3 +104,35 @@ def test_only_the_store_imports_tinydb():
 def test_the_checker_resolves_imports(source, module, expected):
     is_package = module == "callroom.domain"
     assert hits(imported_modules(source, module, is_package), DOMAIN_FORBIDDEN) == expected
+
+
+FRONT_FORBIDDEN = ("callroom.store", "callroom.importers", "tinydb")
+
+
+@pytest.mark.parametrize("front", ["ui", "cli"])
+def test_screens_and_commands_reach_the_ledger_only_through_services(front):
+    files = python_files(PACKAGE / front)
+    assert len(files) >= 5
+    offenders = {str(p.relative_to(SRC)): hits(scan(p), FRONT_FORBIDDEN) for p in files}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+CLI_FAMILIES = ("session", "calls", "imports", "settings", "reports", "data")
+
+
+def test_command_families_import_the_base_never_each_other():
+    for name in CLI_FAMILIES:
+        path = PACKAGE / "cli" / f"{name}.py"
+        others = tuple(f"callroom.cli.{o}" for o in CLI_FAMILIES if o != name) + ("callroom.cli",)
+        found = [m for m in scan(path) if m in others or any(m.startswith(o + ".") for o in others[:-1])]
+        assert found == [], f"cli/{name}.py imports {found}"
+
+
+def test_every_command_is_registered_from_its_family_module():
+    from callroom.cli import main
+
+    where = {name: cmd.callback.__module__ for name, cmd in main.commands.items()}
+    assert where["log"] == "callroom.cli.calls"
+    assert where["import"] == "callroom.cli.imports"
+    assert where["restore"] == "callroom.cli.data"
+    assert all(m.startswith("callroom.cli.") and m != "callroom.cli.base" for m in where.values())

@@ -18,7 +18,6 @@ from textual.widgets import Footer, Static
 from ..domain.clock import Clock
 from ..domain.drafts import strip_controls
 from ..services import Desk
-from ..store.repo import Store
 from .session import SessionScreen
 
 
@@ -175,10 +174,10 @@ class CallroomApp(App):
     BINDINGS = [Binding("ctrl+p", "command_palette", "Commands", id="app.palette", tooltip="Jump to a client, end the session, …", show=False)]  # the Footer shows the palette key on its right
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, store: Store, *, clock: Clock | None = None, minutes: int = 60, demo: bool = False, ticker=time.monotonic):
+    def __init__(self, desk, *, clock: Clock | None = None, minutes: int = 60, demo: bool = False, ticker=time.monotonic):
+        """``desk``: a :class:`~callroom.services.Desk`, or an open ledger to make one on (with ``clock``)."""
         super().__init__()
-        self.store = store
-        self.desk = Desk(store, clock or Clock())
+        self.desk = desk if isinstance(desk, Desk) else Desk(desk, clock or Clock())
         self.minutes = minutes
         self.demo = demo
         self.ticker = ticker
@@ -204,11 +203,11 @@ class CallroomApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def client_names(self) -> list[tuple[int, str]]:
-        return [(c.id, c.name) for c in self.store.clients.all()]  # type: ignore[misc]
+        return self.desk.client_names()
 
     def on_mount(self) -> None:
-        if self.store.is_empty():
-            self.push_screen(EmptyScreen(str(self.store.path or "in memory")))
+        if self.desk.is_empty():
+            self.push_screen(EmptyScreen(str(self.desk.path or "in memory")))
             return
         self.push_screen(self.queue_screen())
         if gc.get_freeze_count():
@@ -252,6 +251,6 @@ class CallroomApp(App):
         if counts is None:
             return
         self.notify(stored_text(counts), title="Import", timeout=8)
-        if self.store.is_empty():
+        if self.desk.is_empty():
             return  # nothing open came in: the empty-ledger screen still says what to do
         self.switch_screen(self.queue_screen())

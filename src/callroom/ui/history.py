@@ -35,7 +35,7 @@ class HistoryScreen(ModalScreen[None]):
         self.client_id = client_id
         self.kind: str | None = None
         self.text = ""
-        cf = desk.store.client_file(client_id)
+        cf = desk.client_file(client_id)
         self.client = cf.client
         self.events = timeline(cf, desk.today())
 

@@ -1,8 +1,9 @@
 """Import invoices from inside the app: files, options, a preview, then one durable write.
 
-The same steps as ``callroom import``: every file is parsed (``parse_file``) and planned
-against the ledger (``plan_import``) in a thread worker, the plan's summary is shown,
-and nothing is stored until the user confirms (``services.apply_import``: one write).
+The same steps as ``callroom import`` (``callroom.services.imports``): the ledger's side is
+taken on the UI thread (``Desk.import_request``), every file is parsed and planned against
+it in a thread worker (``read_and_plan``), the plan's summary is shown, and nothing is
+stored until the user confirms (``Desk.apply_import``: one write).
 A refused file (missing, unreadable, ambiguous dates…) is shown in place and changes
 nothing. The screen returns the stored counts, or None when nothing was stored.
 """
@@ -10,7 +11,6 @@ nothing. The screen returns the stored counts, or None when nothing was stored.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -23,11 +23,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from ..importers import AmbiguousDateOrder, ImportError_, gc_paused, parse_file
-from ..importers.columns import column_map, split_column_map
-from ..importers.reconcile import ImportPlan, plan_import
-from ..services import Desk, apply_import
-from ..store import ReadOnly, StoreError
+from ..services import Desk
+from ..services.errors import AmbiguousDateOrder, ImportError_, ReadOnly, StoreError
+from ..services.imports import ImportPlan, ImportRequest, column_map, read_and_plan, split_column_map
 
 ORDERS = (None, "dmy", "mdy", "ymd")
 ORDER_TEXT = {
@@ -64,36 +62,6 @@ def resolve_paths(text: str) -> list[Path]:
         if len(words) > 1 and all(w.is_file() for w in words):
             return words
     return paths
-
-
-@dataclass(frozen=True)
-class Request:
-    """Everything the worker needs, taken from the ledger on the UI thread."""
-
-    text: str
-    full: bool
-    order: str | None
-    mapping: dict | None
-    clients: list
-    invoices: list
-    as_of: object
-    currency: str
-
-
-def read_and_plan(req: Request) -> ImportPlan:
-    """Parse every file and plan the import (no store access). Raises ImportError_ or
-    FileNotFoundError/IsADirectoryError/OSError with a message for the user."""
-    paths = resolve_paths(req.text)
-    if not paths:
-        raise ValueError("Type the path of at least one CSV file exported from your accounting tool.")
-    for p in paths:
-        if p.is_dir():
-            raise ValueError(f"{p} is a folder; type the path of a CSV file in it. Nothing was imported.")
-        if not p.exists():
-            raise ValueError(f"{p}: no such file. Check the name and folder (~ is your home folder). Nothing was imported.")
-    with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
-        parsed = [parse_file(p, date_order=req.order, mapping=req.mapping) for p in paths]
-        return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
 
 
 class ImportScreen(ModalScreen[dict | None]):
@@ -219,10 +187,7 @@ class ImportScreen(ModalScreen[dict | None]):
             self._show()
             self.set_focus(self.query_one("#import-map", Input))
             return
-        store = self.desk.store
-        with gc_paused():
-            req = Request(text, self.full, self.order, mapping, list(store.clients.all()), list(store.ledger.all_invoices()),
-                          self.desk.today(), store.settings.default_currency.upper())
+        req = self.desk.import_request(resolve_paths(text), full=self.full, order=self.order, mapping=mapping)
         self.generation += 1
         self.read_text = (text, columns)
         self.state = "reading"
@@ -233,7 +198,7 @@ class ImportScreen(ModalScreen[dict | None]):
         self._plan_worker(self.generation, req)
 
     @work(thread=True, exclusive=True, group="import-read")
-    def _plan_worker(self, generation: int, req: Request) -> None:
+    def _plan_worker(self, generation: int, req: ImportRequest) -> None:
         # Only messages leave this thread; the handlers below own the screen's state.
         try:
             plan = read_and_plan(req)
@@ -307,8 +272,7 @@ class ImportScreen(ModalScreen[dict | None]):
         if self.state != "preview" or self.plan is None or not self.plan.has_changes:
             return
         try:
-            with gc_paused():
-                counts = apply_import(self.desk.store, self.plan)
+            counts = self.desk.apply_import(self.plan)
         except (StoreError, ReadOnly, OSError) as e:
             self._status(Text(f"Not stored: {e}. Nothing from the files was stored.", style="bold red"))
             return
@@ -327,7 +291,7 @@ def open_import(screen, desk: Desk, done: Callable[[dict | None], None]) -> None
     app = screen.app
     if any(isinstance(s, ImportScreen) for s in app.screen_stack):
         return
-    if desk.store.read_only:
+    if desk.read_only:
         app.notify("This ledger is open read-only: nothing can be imported. Open it without --read-only to import.",
                    title="Import", severity="error", timeout=8)
         return

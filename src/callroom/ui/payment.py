@@ -30,8 +30,7 @@ from ..domain.drafts import DraftError, clean_text, parse_amount, parse_day
 from ..domain.models import ClientFile, Invoice, Payment
 from ..domain.money import Totals, format_money
 from ..services import Desk
-from ..store import StoreError
-from ..store.repo import ReadOnly
+from ..services.errors import ReadOnly, StoreError
 
 FIELDS = ("amount", "currency", "date", "invoices", "note")
 
@@ -143,9 +142,9 @@ class PaymentForm(ModalScreen[Payment | None]):
         super().__init__()
         self.desk = desk
         self.client_id = client_id
-        self.file = desk.store.client_file(client_id)
+        self.file = desk.client_file(client_id)
         self.today = desk.today()
-        self.fallback = desk.store.settings.default_currency
+        self.fallback = desk.default_currency
         self.values = defaults(self.file, self.today, self.fallback)
         self.currency_list = currencies(self.file, self.fallback)
         self.stored: Payment | None = None
@@ -287,8 +286,7 @@ def open_payment(screen) -> None:
         for j in kept:
             label = f"Instalment {j.promise.instalment}" if j.promise.plan_id else "Promise"
             msg += f" {label} of {format_money(j.promise.amount, j.promise.currency)} due {j.promise.due:%d %b}: kept."
-        stored = desk.store.ledger.payments.get(payment.id) if payment.id is not None else payment  # with what it lowered
-        applied = sum((Decimal(a) for a in stored.applied.values()), Decimal(0))
+        applied = sum((Decimal(a) for a in payment.applied.values()), Decimal(0))  # as stored: with what it lowered
         if applied < payment.amount:
             msg += f" {format_money(payment.amount - applied, payment.currency)} of it is more than was owed."
         if not st.owed:

@@ -126,8 +126,7 @@ class ReportScreen(ModalScreen[None]):
         self.report = self.build()
 
     def build(self) -> Report:
-        s = self.desk.store
-        return report_mod.build(s.client_files(), s.sessions.all(), self.desk.today(), self.desk.policy, trend_by=self.trend_by)
+        return self.desk.report(trend_by=self.trend_by)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="report"):

@@ -21,7 +21,7 @@ from ..domain.models import Payment
 from ..domain.money import Totals
 from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
-from ..store import ReadOnly, StoreError
+from ..services.errors import ReadOnly, StoreError
 from .forms import OutcomeForm, PromptForm, draft_with
 from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS
 from .widgets import ClientCard, InvoiceTable, LogPanel, ScriptPanel, StatusBar
@@ -112,7 +112,7 @@ class SessionScreen(Screen):
 
     def on_mount(self) -> None:
         try:  # a read-only ledger (--read-only, --salvage) records no session; a full disk must not stop the calls
-            self.session = None if self.desk.store.read_only else self.desk.start_session(self.minutes, len(self.slots))
+            self.session = None if self.desk.read_only else self.desk.start_session(self.minutes, len(self.slots))
         except StoreError as e:
             self.notify(f"The session itself could not be recorded: {e}", severity="error", timeout=8)
         self.query_one("#invoices").can_focus = False
@@ -128,13 +128,7 @@ class SessionScreen(Screen):
         return int(self.minutes * 60 - (self.ticker() - self.started_at))
 
     def session_calls(self):
-        calls = []
-        for cid in self.saved_ids:
-            try:
-                calls.append(self.desk.store.calls.get(cid))
-            except LookupError:
-                pass
-        return calls
+        return self.desk.calls(self.saved_ids)
 
     def refresh_status(self) -> None:
         from ..services import tally
@@ -327,13 +321,11 @@ class SessionScreen(Screen):
             self.refresh_log()
             return
         try:
-            with self.desk.store.transaction():  # replacing an earlier call: both land, or neither
-                if slot.saved_call_id is not None:  # re-logging a client after going back: replace the earlier call
-                    self.desk.undo(slot.saved_call_id)
-                call = self.desk.record(logged)
+            # re-logging a client after going back replaces the earlier call: both land, or neither
+            call = self.desk.replace_call(slot.saved_call_id, logged)
         except (StoreError, ReadOnly) as e:
-            self.error = (f"Not saved: {self.desk.store.path or 'this ledger'} is open read-only; nothing is written to it."
-                          if self.desk.store.read_only else
+            self.error = (f"Not saved: {self.desk.path or 'this ledger'} is open read-only; nothing is written to it."
+                          if self.desk.read_only else
                           f"Not saved: {str(e).rstrip('.')}. Nothing typed is lost; press Enter to try again.")
             self.refresh_log()
             self.notify("Not saved: see the message under the call.", severity="error", timeout=5)

@@ -1,32 +1,28 @@
-"""The service layer between the store and the screens/CLI (no Textual here).
-
-``Desk`` answers the questions a calling session asks — today's queue, one client's
-standing and script, what a call becomes — and performs the writes, each durable
-before it returns.
-"""
+"""The calling session: today's queue, one client's standing and script, what a call
+becomes, storing it (durable before it returns), undoing it, and the session's tally."""
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable
 
-from .domain import queue as queue_mod
-from .domain import script as script_mod
-from .domain.clock import Clock
-from .domain.codes import Outcome, Reason, Result
-from .domain.drafts import Draft, Logged, build
-from .domain.codes import PromiseStatus
-from .domain.models import Call, ClientFile, Invoice, Payment, Promise, Session
-from .domain.promises import judge
-from .domain.money import Totals
-from .domain.policy import Policy
-from .domain.queue import ClientStanding, Queue
-from .store.repo import Store, record_of
-from . import zonecache
+from .. import zonecache
+from ..domain import queue as queue_mod
+from ..domain import script as script_mod
+from ..domain.codes import Outcome, PromiseStatus, Reason, Result
+from ..domain.drafts import Draft, Logged, build
+from ..domain.models import Call, Payment, Promise, Session
+from ..domain.money import Totals
+from ..domain.policy import Policy
+from ..domain.promises import judge
+from ..domain.queue import ClientStanding, Queue
+from ..importers import gc_paused
+
+if TYPE_CHECKING:
+    from ..domain.clock import Clock
+    from ..store.repo import Store
 
 
 @dataclass
@@ -100,21 +96,13 @@ def tally(calls: Iterable[Call], payments: Iterable[Payment] = ()) -> SessionTal
     return t
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+class SessionDesk:
+    """The queue, the call and its undo (part of :class:`callroom.services.Desk`)."""
 
+    store: "Store"
+    clock: "Clock"
 
-class Desk:
-    def __init__(self, store: Store, clock: Clock | None = None):
-        self.store = store
-        self.clock = clock or Clock()
+    def _init_session(self) -> None:
         # What the last queue build worked out per client, and where the data stood then:
         # the next build works out again only the clients written since.
         self._queue_memo = queue_mod.QueueMemo()
@@ -143,8 +131,8 @@ class Desk:
         finally:
             zonecache.save()
 
-    def _queue(self, store: Store, now: datetime, policy: Policy) -> Queue:
-        with _gc_paused():
+    def _queue(self, store: "Store", now: datetime, policy: Policy) -> Queue:
+        with gc_paused():
             changed = store.queue_changes(self._queue_mark)
             mark = store.queue_mark()
             q = None if changed is None else queue_mod.rebuild(self._queue_memo, changed, now, policy)
@@ -172,10 +160,18 @@ class Desk:
             call = s.calls.record(logged.call, promises=logged.promises, plan=logged.plan, dispute=logged.dispute, payment=logged.payment)
             pay_id = call.details.get("links", {}).get("payment")
             if pay_id is not None:
-                self._apply_payment(s.ledger.payments.get(pay_id))
+                self._apply_payment(s.ledger.payments.get(pay_id))  # type: ignore[attr-defined]  # PaymentsDesk
             if replaced:
                 call = self._replace_promises(call, replaced)
         return call
+
+    def replace_call(self, old_call_id: int | None, logged: Logged) -> Call:
+        """Store ``logged`` in place of an earlier call of the session (re-logging a client
+        after going back): the undo and the new call land together, or neither does."""
+        with self.store.transaction():
+            if old_call_id is not None:
+                self.undo(old_call_id)
+            return self.record(logged)
 
     def _open_promises(self, client_id: int) -> list[Promise]:
         """Promises (and plan instalments) not yet due and not yet kept: a new promise or plan
@@ -210,7 +206,7 @@ class Desk:
         with s.transaction():
             pay_id = call.details.get("links", {}).get("payment")
             if pay_id is not None:
-                self._reverse_payment(call)
+                self._reverse_payment(call)  # type: ignore[attr-defined]  # PaymentsDesk
             links = call.details.get("links", {})
             for pid in links.get("replaced_promises", []):
                 s.promises.save(replace(s.promises.get(pid), cancelled=False))
@@ -219,43 +215,19 @@ class Desk:
             s.calls.undo(call_id)
         return call
 
-    def record_payment(self, client_id: int, amount: Decimal, currency: str, day: date, invoices: tuple[str, ...] = (), note: str = "") -> Payment:
-        with self.store.transaction():
-            p = self.store.ledger.payments.add(Payment(None, client_id, day, amount, currency, invoices, "manual", note))
-            self._apply_payment(p)
-        return p
+    def call(self, call_id: int) -> Call:
+        """One stored call (LookupError when it is gone)."""
+        return self.store.calls.get(call_id)
 
-    def _apply_payment(self, p: Payment) -> None:
-        """Lower open balances by a payment: the named invoices first, then oldest due first.
-        What it lowered is kept on the payment, so an undo restores exactly that."""
-        left = p.amount
-        invs = [i for i in self.store.ledger.open_invoices(p.client_id) if i.currency == p.currency and i.balance is not None]
-        invs.sort(key=lambda i: (i.number not in p.invoices, i.due or date.min, i.number))
-        applied: dict[str, str] = {}
-        for inv in invs:
-            if left <= 0:
-                break
-            take = min(left, inv.balance)  # type: ignore[type-var]
-            left -= take
-            nb = inv.balance - take  # type: ignore[operator]
-            self.store.ledger.invoices.save(
-                inv.with_(balance=nb, status="paid" if nb <= 0 else "open", closed_on=p.date if nb <= 0 else None)
-            )
-            applied[str(inv.id)] = str(take)
-        if applied and p.id is not None:
-            self.store.ledger.payments.save(replace(p, applied=applied))
-
-    def _reverse_payment(self, call: Call) -> None:
-        pay_id = call.details["links"]["payment"]
-        try:
-            p = self.store.ledger.payments.get(pay_id)
-        except LookupError:
-            return
-        for inv_id, amt in p.applied.items():
-            inv = self.store.ledger.invoices.get(int(inv_id))
-            self.store.ledger.invoices.save(
-                inv.with_(balance=(inv.balance or Decimal(0)) + Decimal(amt), status="open", closed_on=None)
-            )
+    def calls(self, call_ids: Iterable[int]) -> list[Call]:
+        """The stored calls among ``call_ids``, in that order (undone ones left out)."""
+        out = []
+        for cid in call_ids:
+            try:
+                out.append(self.store.calls.get(cid))
+            except LookupError:
+                pass
+        return out
 
     # sessions
     def start_session(self, minutes: int, planned: int) -> Session:
@@ -264,78 +236,3 @@ class Desk:
 
     def end_session(self, session: Session) -> Session:
         return self.store.sessions.end(session, self.clock.now().replace(tzinfo=None, microsecond=0))
-
-
-def apply_import(store: Store, plan) -> dict[str, int]:
-    """Store an import plan (callroom.importers.reconcile.ImportPlan) as ONE durable write:
-    the whole file's changes land together, or none of them do."""
-    counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
-    if any(ci.has_changes for ci in plan.clients):
-        from .store import keep_backup
-
-        keep_backup(store, "import")  # the ledger as it was; `callroom restore` brings it back
-    # The collector is paused: tens of thousands of records, no cycles among them, and
-    # each full collection on a large ledger rescans all of it.
-    with _gc_paused(), store.transaction():
-        if all(inv.id is not None for ci in plan.clients for inv in (*ci.updated_invoices, *ci.closed_invoices)):
-            return _apply_in_bulk(store, plan, counts)
-        return _apply_one_by_one(store, plan, counts)
-
-
-def _apply_one_by_one(store: Store, plan, counts: dict[str, int]) -> dict[str, int]:
-    """apply_import's writes one add or save per record (inside the caller's transaction)."""
-    for ci in plan.clients:
-        client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
-        counts["new_clients"] += 1 if ci.is_new else 0
-        for inv in ci.new_invoices:
-            store.ledger.invoices.add(replace(inv, client_id=client.id))
-            counts["new_invoices"] += 1
-        for inv in ci.updated_invoices:
-            store.ledger.invoices.save(replace(inv, client_id=client.id))
-            counts["updated_invoices"] += 1
-        for inv in ci.closed_invoices:
-            store.ledger.invoices.save(replace(inv, client_id=client.id))
-            counts["closed_invoices"] += 1
-        for pay in ci.payments:
-            store.ledger.payments.add(replace(pay, client_id=client.id))
-            counts["payments"] += 1
-    return counts
-
-
-def _apply_in_bulk(store: Store, plan, counts: dict[str, int]) -> dict[str, int]:
-    """apply_import's writes gathered per table: the same records under the same ids as
-    one add or save each (new clients take the next client ids in plan order, then the
-    invoices and payments theirs, in plan order), but a few writes instead of one per
-    record. Only for plans whose updates all name an existing record (a save without an
-    id is an add, which would take an id in between)."""
-    new_ids = iter(store.clients.add_records([record_of(ci.client) for ci in plan.clients if ci.is_new or ci.client.id is None]))
-    client_saves: list[tuple[int, dict]] = []
-    invoice_adds: list[dict] = []
-    invoice_saves: list[tuple[int, dict]] = []
-    payment_adds: list[dict] = []
-
-    def rec(item, client_id: int) -> dict:  # replace(item, client_id=...).to_record(), without the copy
-        r = record_of(item)
-        r["client_id"] = client_id
-        return r
-
-    for ci in plan.clients:
-        if ci.is_new or ci.client.id is None:
-            cid = next(new_ids)
-        else:
-            cid = ci.client.id
-            client_saves.append((cid, record_of(ci.client)))
-        counts["new_clients"] += 1 if ci.is_new else 0
-        invoice_adds += (rec(inv, cid) for inv in ci.new_invoices)
-        counts["new_invoices"] += len(ci.new_invoices)
-        invoice_saves += ((inv.id, rec(inv, cid)) for inv in ci.updated_invoices)
-        counts["updated_invoices"] += len(ci.updated_invoices)
-        invoice_saves += ((inv.id, rec(inv, cid)) for inv in ci.closed_invoices)
-        counts["closed_invoices"] += len(ci.closed_invoices)
-        payment_adds += (rec(pay, cid) for pay in ci.payments)
-        counts["payments"] += len(ci.payments)
-    store.clients.save_records(client_saves)
-    store.ledger.invoices.add_records(invoice_adds)
-    store.ledger.invoices.save_records(invoice_saves)
-    store.ledger.payments.add_records(payment_adds)
-    return counts

@@ -1,56 +1,15 @@
-"""Data-safety commands: `callroom backups`, `callroom restore`, and the offer to open
-the readable part of a damaged ledger (used by ``Ctx.open`` in cli.py)."""
+"""Data-safety commands: `callroom backups` and `callroom restore`."""
 
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from .cli import Ctx, _common, main
-from .store import DamagedFileError, LockedError, NewerSchemaError, StoreError, check_file, open_store, problems
-from .store.backups import Backup, backups_dir, find_backup, list_backups, restore as restore_file
-from .store.journal import read_file
-from .store.repo import Store
+from .base import Ctx, common
 
 #: Above this many bytes in all, `callroom backups` stops reading backups to count their records.
 COUNT_BUDGET = 64 * 1024 * 1024
-
-
-def _interactive() -> bool:
-    """Whether a person can answer a question (a seam for tests)."""
-    return sys.stdin.isatty()
-
-
-def open_salvaged(c: Ctx, error: DamagedFileError) -> Store:
-    """The ledger is damaged: say where, and open its readable part read-only if the
-    owner says so (--salvage, or yes at the prompt). The damaged file is never written."""
-    try:
-        store = open_store(error.path, salvage=True)
-    except (StoreError, OSError):
-        raise click.ClickException(str(error)) from None
-    found = problems(store)
-    counts = {"clients": store.clients.count(), "invoices": store.ledger.invoices.count(), "calls": store.calls.count()}
-    if not any(counts.values()):
-        store.close()
-        raise click.ClickException(str(error)) from None
-    if not (c.salvage or _interactive()):
-        store.close()
-        more = f" ({len(found)} damaged places in all)" if len(found) > 1 else ""
-        raise click.ClickException(f"{error}{more}")
-    click.echo(f"{error.path} is damaged; it has not been changed and will not be written:", err=True)
-    for p in found[:10]:
-        click.echo(f"  line {p.line}: {p.what}", err=True)
-    if len(found) > 10:
-        click.echo(f"  … and {len(found) - 10} more", err=True)
-    readable = ", ".join(f"{n} {name}" for name, n in counts.items())
-    click.echo(f"The readable part holds {readable}.", err=True)
-    if c.salvage or click.confirm("Open the readable part read-only?", default=False, err=True):
-        click.echo("Opened read-only: nothing will be saved. `callroom backups` lists backups to restore.", err=True)
-        return store
-    store.close()
-    raise click.ClickException("Nothing was opened. `callroom backups` lists backups; `callroom restore N` brings one back.")
 
 
 def _size(n: int) -> str:
@@ -61,23 +20,26 @@ def _size(n: int) -> str:
     raise AssertionError
 
 
-def _summary(b: Backup, budget: list[int]) -> dict:
+def _summary(b, budget: list[int]) -> dict:
     row: dict = {"name": b.name, "path": str(b.path), "when": b.when.isoformat().replace("+00:00", "Z"),
                  "reason": b.reason, "why": b.why, "bytes": b.size, "calls": None, "invoices": None, "ok": None, "problem": None}
     if budget[0] < b.size:
         return row
     budget[0] -= b.size
+    from ..services.errors import StoreError
+    from ..services.files import backup_counts
+
     try:
-        data, _schema = read_file(b.path)
+        calls, invoices = backup_counts(b.path)
     except (StoreError, OSError) as e:
         row.update(ok=False, problem=str(e).split(". The file")[0])
         return row
-    row.update(ok=True, calls=len(data.get("calls") or {}), invoices=len(data.get("invoices") or {}))
+    row.update(ok=True, calls=calls, invoices=invoices)
     return row
 
 
-@main.command("backups")
-@_common
+@click.command("backups")
+@common
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, newest first.")
 @click.pass_obj
 def backups_cmd(c: Ctx, as_json: bool) -> None:
@@ -86,6 +48,8 @@ def backups_cmd(c: Ctx, as_json: bool) -> None:
     callroom keeps the previous file before every import, compaction, schema
     migration and restore. `callroom restore N` brings backup N back.
     """
+    from ..services.files import backups_dir, list_backups
+
     ledger = c.path()
     found = list_backups(ledger)
     budget = [COUNT_BUDGET]
@@ -108,8 +72,8 @@ def backups_cmd(c: Ctx, as_json: bool) -> None:
     click.echo("Bring one back with: callroom restore N (the ledger as it is now is kept first).")
 
 
-@main.command("restore")
-@_common
+@click.command("restore")
+@common
 @click.argument("backup")
 @click.pass_obj
 def restore_cmd(c: Ctx, backup: str) -> None:
@@ -119,6 +83,9 @@ def restore_cmd(c: Ctx, backup: str) -> None:
     The ledger as it is now is kept first as a backup, so a restore can itself be
     undone. A backup that does not open cleanly is refused, and nothing changes.
     """
+    from ..services.errors import DamagedFileError, LockedError, NewerSchemaError
+    from ..services.files import Backup, check_file, find_backup, restore_backup as restore_file
+
     if c.read_only:
         raise click.ClickException("restore replaces the ledger; it cannot run with --read-only.")
     ledger = c.path()
@@ -148,4 +115,4 @@ def restore_cmd(c: Ctx, backup: str) -> None:
         click.echo(f"The ledger as it was is kept as {kept.name}: `callroom restore {kept.name}` undoes this restore.")
 
 
-__all__ = ["open_salvaged", "backups_cmd", "restore_cmd"]
+__all__ = ["backups_cmd", "restore_cmd"]

@@ -1,7 +1,6 @@
 """`callroom report` and `callroom export`: the collector's figures, and the ledger as files.
 
-Imported at the end of :mod:`callroom.cli`, which it registers its commands on; it never
-imports the UI, and opens the ledger read-only.
+It never imports the UI, and opens the ledger read-only.
 """
 
 from __future__ import annotations
@@ -13,30 +12,18 @@ from pathlib import Path
 import click
 from babel.dates import format_date
 
-from .cli import Ctx, _common, main
-from .files import write_whole
-from .domain import report as report_mod
-from .domain.aging import BUCKETS
-from .domain.money import format_money
-from .domain.report import Report, bar
+from ..domain import report as report_mod
+from ..domain.aging import BUCKETS
+from ..domain.money import format_money
+from ..domain.report import Report, bar
+from ..files import write_whole
+from .base import Ctx, common
 
 BAR = 24  # cells for the longest bar
 
 
 def _pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
-
-
-def load_report(store, today: date, *, trend_by: str = "month") -> Report:
-    return report_mod.build(store.client_files(), store.sessions.all(), today, store.settings.policy, trend_by=trend_by)
-
-
-def _open(c: Ctx):
-    """The ledger, read-only; a clear line (not a traceback) when there is none yet."""
-    path = c.path()
-    if not path.exists():
-        raise click.ClickException(f"No ledger at {path} yet. Import your open invoices first: callroom import FILE.csv")
-    return c.open(read_only=True)
 
 
 def render_text(r: Report) -> str:
@@ -102,8 +89,8 @@ def render_text(r: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-@main.command()
-@_common
+@click.command()
+@common
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (amounts as decimal strings with their currency).")
 @click.option("--by", "trend_by", type=click.Choice(["month", "week"]), default="month", show_default=True,
               help="Group the promises-kept chart by month or by week.")
@@ -111,11 +98,8 @@ def render_text(r: Report) -> str:
 def report(c: Ctx, as_json: bool, trend_by: str) -> None:
     """The figures a collector watches: aging, promises kept, reach and promise rates per
     session, money collected after calls, and this week's follow-ups."""
-    store = _open(c)
-    try:
-        r = load_report(store, c.clock.today(), trend_by=trend_by)
-    finally:
-        store.close()
+    with c.open_existing() as desk:
+        r = desk.report(trend_by=trend_by)
     if as_json:
         click.echo(json.dumps(r.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -140,8 +124,8 @@ def _write(out: str | None, data: bytes) -> None:
         raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from None
 
 
-@main.command()
-@_common
+@click.command()
+@common
 @click.argument("kind", type=click.Choice(["calls", "promises", "invoices", "followups"]), metavar="KIND")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ics"]), default=None,
               help="csv or json; ics for followups only. [default: csv, or ics for followups]")
@@ -156,34 +140,21 @@ def export(c: Ctx, kind: str, fmt: str | None, out: str | None, days: int) -> No
     Columns are stable; dates are ISO (YYYY-MM-DD); amounts are plain decimals with a
     currency column. Re-importing a newer .ics updates its events instead of adding copies.
     """
-    from . import exports
+    from .. import exports
 
     fmt = fmt or ("ics" if kind == "followups" else "csv")
     if fmt == "ics" and kind != "followups":
         raise click.BadParameter(f"ics is for followups only; export {kind} as csv or json.", param_hint="--format")
     today = c.clock.today()
-    store = _open(c)
-    try:
-        files = store.client_files()
-        policy = store.settings.policy
-    finally:
-        store.close()
-    if kind == "followups":
-        items = report_mod.followups(files, today, days)
-        if fmt == "ics":
-            if not items:  # RFC 5545 wants at least one component: say so rather than write an empty calendar
-                end = today + timedelta(days=days - 1)
-                click.echo(f"No follow-ups due from {today.isoformat()} to {end.isoformat()}: no calendar written.", err=True)
-                return
-            _write(out, exports.to_ics(items, c.clock.now()))
+    with c.open_existing() as desk:
+        items, rows = desk.export_rows(kind, days=days)
+    if kind == "followups" and fmt == "ics":
+        if not items:  # RFC 5545 wants at least one component: say so rather than write an empty calendar
+            end = today + timedelta(days=days - 1)
+            click.echo(f"No follow-ups due from {today.isoformat()} to {end.isoformat()}: no calendar written.", err=True)
             return
-        rows = exports.followup_rows(items)
-    elif kind == "calls":
-        rows = exports.call_rows(files)
-    elif kind == "promises":
-        rows = exports.promise_rows(files, today)
-    else:
-        rows = exports.invoice_rows(files, today, policy)
+        _write(out, exports.to_ics(items, c.clock.now()))
+        return
     cols = exports.COLUMNS[kind]
     text = exports.to_csv(cols, rows) if fmt == "csv" else exports.to_json(cols, rows)
     # A CSV file gets a byte-order mark so spreadsheet apps (Excel) read accented names right;
@@ -191,4 +162,4 @@ def export(c: Ctx, kind: str, fmt: str | None, out: str | None, days: int) -> No
     _write(out, text.encode("utf-8-sig" if fmt == "csv" and out else "utf-8"))
 
 
-__all__ = ["report", "export", "render_text", "load_report"]
+__all__ = ["report", "export", "render_text"]

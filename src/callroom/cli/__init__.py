@@ -1,0 +1,72 @@
+"""The command line: `callroom` opens today's session on your ledger; subcommands for the rest.
+
+The group lives here; each command family is a module of its own, registered below:
+
+- :mod:`.session`: the session (no command) and `demo`;
+- :mod:`.calls`: `log`, `history`, `queue`, `clients`;
+- :mod:`.imports`: `import`;
+- :mod:`.settings`: `settings`;
+- :mod:`.reports`: `report`, `export`;
+- :mod:`.data`: `backups`, `restore`.
+
+The modules import :mod:`.base` (shared options, opening the ledger) and never this
+package or each other; they reach the ledger only through :mod:`callroom.services`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from . import calls, data, imports, reports, session, settings
+from .base import Ctx, common
+
+
+class _Group(click.Group):
+    """Ledger errors (locked, damaged, read-only, disk full) become one clear line and exit 1."""
+
+    def invoke(self, ctx):
+        from ..services.errors import ReadOnly, StoreError
+
+        try:
+            return super().invoke(ctx)
+        except (StoreError, ReadOnly) as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@common
+@session.MINUTES
+@click.version_option(__version__, prog_name="callroom")
+@click.pass_context
+def main(ctx: click.Context, minutes: int) -> None:
+    """callroom: an hour of collection calls, one client at a time.
+
+    With no command, opens today's call queue on your ledger. Start with
+    `callroom demo` to try it on a made-up ledger, or `callroom import FILE.csv`
+    to bring in the open invoices exported from your accounting tool.
+    """
+    ctx.ensure_object(Ctx)
+    if ctx.invoked_subcommand is None:
+        session.open_session(ctx.obj, minutes)
+
+
+for _command in (
+    session.demo,
+    calls.log, calls.history, calls.queue, calls.clients,
+    imports.import_,
+    settings.settings,
+    reports.report, reports.export,
+    data.backups_cmd, data.restore_cmd,
+):
+    main.add_command(_command)
+
+
+def run() -> None:  # pragma: no cover
+    main(prog_name="callroom")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

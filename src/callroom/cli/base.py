@@ -1,0 +1,139 @@
+"""What every command shares: the options each takes (--db, --as-of, --read-only,
+--salvage), opening the ledger, and turning a client's name into the client.
+
+Commands reach the ledger only through :mod:`callroom.services` (a :class:`Desk`)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from ..domain.clock import Clock
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+#: A ledger at least this big takes long enough to read that a terminal should say so.
+SAY_OPENING_BYTES = 8 * 1024 * 1024
+
+
+class Ctx:
+    def __init__(self):
+        self.db: Path | None = None
+        self.as_of: date | None = None
+        self.read_only = False
+        self.salvage = False  # --salvage: a damaged ledger opens its readable part, read-only
+
+    @property
+    def clock(self) -> Clock:
+        return Clock(as_of=self.as_of)
+
+    def path(self) -> Path:
+        from ..services.files import default_path
+
+        return self.db or default_path()
+
+    def open(self, read_only: bool | None = None):
+        """The ledger as a :class:`callroom.services.Desk` (close it when done)."""
+        from ..services.errors import DamagedFileError, StoreError
+        from ..services.files import open_desk
+
+        ro = self.read_only if read_only is None else read_only
+        if ro and not self.path().exists():
+            raise click.ClickException(
+                f"No ledger at {self.path()} yet. Import your open invoices first (callroom import FILE.csv), or try callroom demo."
+            )
+        try:
+            return open_desk(self.path(), self.clock, read_only=ro)
+        except DamagedFileError as e:
+            from .salvage import open_salvaged
+
+            return open_salvaged(self.clock, e, salvage=self.salvage)  # names the damage; the readable part only if asked
+        except StoreError as e:
+            raise click.ClickException(str(e)) from None
+
+    def open_existing(self):
+        """The ledger, read-only; a clear line (not a traceback) when there is none yet."""
+        path = self.path()
+        if not path.exists():
+            raise click.ClickException(f"No ledger at {path} yet. Import your open invoices first: callroom import FILE.csv")
+        return self.open(read_only=True)
+
+
+def common(f):
+    """--db, --as-of, --read-only and --salvage on the group and on every subcommand."""
+
+    def set_db(ctx, _p, v):
+        if v is not None:
+            ctx.ensure_object(Ctx).db = Path(v).expanduser()
+
+    def set_as_of(ctx, _p, v):
+        if v is not None:
+            ctx.ensure_object(Ctx).as_of = v.date()
+
+    def set_ro(ctx, _p, v):
+        if v:
+            ctx.ensure_object(Ctx).read_only = True
+
+    def set_salvage(ctx, _p, v):
+        if v:
+            c = ctx.ensure_object(Ctx)
+            c.salvage = c.read_only = True
+
+    f = click.option("--salvage", is_flag=True, expose_value=False, callback=set_salvage, help="If the ledger is damaged, open its readable part (implies --read-only).")(f)
+    f = click.option("--read-only", is_flag=True, expose_value=False, callback=set_ro, help="Open the ledger for looking only; nothing is written.")(f)
+    f = click.option("--as-of", type=DATE, expose_value=False, callback=set_as_of, metavar="YYYY-MM-DD", help="Treat this date as today (prepare tomorrow's session, reproducible runs).")(f)
+    f = click.option("--db", type=click.Path(dir_okay=False), expose_value=False, callback=set_db, envvar="CALLROOM_DB", metavar="PATH", help="The ledger file (default: in your user data folder; or $CALLROOM_DB).")(f)
+    return f
+
+
+def find_client(desk, text: str):
+    """The client ``text`` names, or a clear error (an ambiguous name lists the candidates)."""
+    from ..services.errors import Ambiguous, NotFound
+
+    try:
+        return desk.find_client(text)
+    except (NotFound, Ambiguous) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def choice(enum):
+    return click.Choice(enum.codes(), case_sensitive=False)
+
+
+def gc_paused(command):
+    """Run ``command`` with the garbage collector paused: an import builds hundreds of thousands of
+    objects and no cycles, and each collection would walk the whole loaded ledger for nothing."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        from ..services.imports import gc_paused as paused
+
+        with paused():
+            return command(*args, **kwargs)
+
+    return run
+
+
+def run_app(desk, minutes: int, demo: bool = False) -> None:
+    from ..ui.app import CallroomApp
+
+    try:
+        CallroomApp(desk, minutes=minutes, demo=demo).run()
+    finally:
+        desk.close()
+
+
+def say_opening(path: Path, stream=None) -> None:
+    """On a terminal, say that a big ledger is being read (a second or more before the
+    session appears; the session screen then replaces the line)."""
+    stream = stream if stream is not None else sys.stderr
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return
+    if size >= SAY_OPENING_BYTES and stream.isatty():
+        click.echo(f"Opening {path} ({size / 1e6:.0f} MB)…", file=stream)

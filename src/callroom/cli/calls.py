@@ -1,0 +1,126 @@
+"""Calls away from the desk and what the ledger says about clients: `callroom log`,
+`history`, `queue` and `clients`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..domain.codes import Outcome, Reason, Result
+from ..domain.drafts import Draft, DraftError
+from .base import Ctx, choice, common, find_client
+
+
+@click.command()
+@common
+@click.argument("client")
+@click.option("--result", "result", required=True, type=choice(Result), help="How the call went.")
+@click.option("--reason", type=choice(Reason), help="Why they have not paid.")
+@click.option("--outcome", type=choice(Outcome), help="What was agreed.")
+@click.option("--amount", help="Promise, payment or plan total, e.g. 1200.00.")
+@click.option("--date", "when", help="Promise date, callback date, plan's first date or dispute get-back date (YYYY-MM-DD or +N days).")
+@click.option("--count", default="3", show_default=True, help="Plan: number of instalments.")
+@click.option("--frequency", default="monthly", show_default=True, type=click.Choice(["weekly", "fortnightly", "monthly"]), help="Plan: how often.")
+@click.option("--what", default="", help="Dispute: what is disputed.")
+@click.option("--note", default="", help="What was said.")
+@click.option("--next", "next_action", default="", help="Next action date (default: as the policy suggests).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored call as JSON.")
+@click.pass_obj
+def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, what, note, next_action, as_json) -> None:
+    """Log a call made away from the desk. CLIENT: a name, unique prefix or #id."""
+    from ..domain.drafts import defaults
+
+    with c.open() as desk:
+        cl = find_client(desk, client)
+        st = desk.standing(cl.id)
+        o = Outcome.parse(outcome) if outcome else None
+        d = Draft(result=Result.parse(result), reason=Reason.parse(reason) if reason else None, outcome=o,
+                  note=note, next_action=next_action, count=count, frequency=frequency, what=what)
+        if o is not None:
+            dflt = defaults(o, st, desk.today(), desk.policy)
+            d.amount = amount if amount is not None else dflt.get("amount", "")
+            d.date = when if when is not None else dflt.get("date", "")
+        try:
+            logged = desk.prepare(d, st)
+        except DraftError as e:
+            raise click.ClickException(f"--{e.field.replace('_', '-')}: {e}") from None
+        call = desk.record(logged)
+        for w in logged.warnings:
+            click.echo(f"warning: {w}", err=True)
+        if as_json:
+            click.echo(json.dumps({"id": call.id, "client": cl.name, **call.to_record()}, default=str))
+            return
+        bits = [call.result.label] + ([call.reason.label] if call.reason else []) + ([call.outcome.label] if call.outcome else [])
+        click.echo(f"Logged call #{call.id} to {cl.name}: {' · '.join(bits)}.")
+        for p in logged.promises:
+            click.echo(f"  promise {p.money.format()} by {p.due.isoformat()}" + (f" (instalment {p.instalment})" if p.instalment else ""))
+        if logged.dispute:
+            click.echo(f"  dispute: {logged.dispute.what}; get back by {logged.dispute.get_back.isoformat()}")
+        if call.next_action:
+            click.echo(f"  next action: {call.next_action.isoformat()}")
+
+
+@click.command()
+@common
+@click.argument("client")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def history(c: Ctx, client: str, as_json: bool) -> None:
+    """A client's calls, promises, plans, disputes and payments, oldest first."""
+    with c.open(read_only=True) as desk:
+        cl = find_client(desk, client)
+        events = desk.history(cl.id, newest_first=False)
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in events], indent=2, default=str))
+        return
+    click.echo(f"{cl.name} (#{cl.id})")
+    if not events:
+        click.echo("  no history yet")
+    for e in events:
+        click.echo(f"  {e.when:%Y-%m-%d}  {e.kind:<8} {e.title}")
+        for line in e.detail.splitlines():
+            click.echo(f"  {'':10}  {'':<8} {line}")
+
+
+@click.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def queue(c: Ctx, as_json: bool) -> None:
+    """Print today's call queue and who is left out, with the reasons."""
+    with c.open(read_only=True) as desk:
+        q = desk.queue()
+    if as_json:
+        click.echo(json.dumps({
+            "queue": [{"client_id": e.client_id, "client": e.name, "tier": e.tier_name, "why": e.why, "stage": e.stage.value,
+                       "days_overdue": e.days, "owed": {k: str(v) for k, v in e.owed.items()}, "outside_hours": e.out_of_hours} for e in q.entries],
+            "not_today": [{"client_id": h.client_id, "client": h.name, "why": h.why} for h in q.not_today],
+        }, indent=2))
+        return
+    if not q.entries and not q.not_today:
+        click.echo("No invoices yet. Import your open invoices: callroom import FILE.csv")
+        return
+    for n, e in enumerate(q.entries, 1):
+        mark = "  (outside calling hours)" if e.out_of_hours else ""
+        click.echo(f"{n:>3}. {e.name:<34} {e.tier_name:<19} {e.why}{mark}")
+    if q.not_today:
+        click.echo("\nNot today:")
+        for h in q.not_today:
+            click.echo(f"     {h.name:<34} {h.why}")
+
+
+@click.command()
+@common
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def clients(c: Ctx, as_json: bool) -> None:
+    """List the clients in the ledger with what they owe."""
+    with c.open(read_only=True) as desk:
+        rows = [(cl, desk.owed(cl.id)) for cl in sorted(desk.clients(), key=lambda x: x.name.lower())]
+    if as_json:
+        click.echo(json.dumps([{"id": cl.id, "name": cl.name, "contact": cl.contact, "phone": cl.phone, "email": cl.email,
+                                "owed": {k: str(v) for k, v in o.items()}} for cl, o in rows], indent=2))
+        return
+    for cl, o in rows:
+        click.echo(f"#{cl.id:<5} {cl.name:<36} {o.format() if o else '-'}")

@@ -1,0 +1,180 @@
+"""Imports: exports read and planned against the ledger (nothing stored), then the plan
+stored as one durable write.
+
+The same steps for ``callroom import`` and the app's import window:
+``parse_files`` reads each file (refused whole with the file, line, column and value named),
+``Desk.import_request`` takes what the plan compares against from the ledger,
+``plan`` works out what would change (no I/O, safe in a worker thread), and
+``Desk.apply_import`` stores it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from ..importers import ParsedFile, gc_paused, parse_file, to_expected_json
+from ..importers.columns import column_map, split_column_map
+from ..importers.reconcile import ImportPlan, plan_import
+from ..store.repo import record_of
+
+if TYPE_CHECKING:
+    from ..domain.clock import Clock
+    from ..store.repo import Store
+
+__all__ = [
+    "ImportRequest", "ImportsDesk", "apply_import", "column_map", "split_column_map", "parse_files", "plan",
+    "plan_against_empty", "read_and_plan", "expected_json", "ImportPlan", "ParsedFile", "gc_paused",
+]
+
+
+def parse_files(paths: Iterable[Path], *, date_order: str | None = None, mapping: dict | None = None) -> list[ParsedFile]:
+    """Read every file (``ImportFileError`` names what is wrong and where)."""
+    with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
+        return [parse_file(Path(p), date_order=date_order, mapping=mapping) for p in paths]
+
+
+def expected_json(parsed: Iterable[ParsedFile]) -> list[dict]:
+    """The invoices found, one object each (``import --dry-run --json``)."""
+    out: list[dict] = []
+    for p in parsed:
+        out.extend(to_expected_json(p))
+    return out
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """Everything a plan needs, taken from the ledger on the caller's thread: the plan can
+    then be made in a worker without touching the store."""
+
+    paths: tuple[Path, ...]
+    full: bool
+    order: str | None
+    mapping: dict | None
+    clients: list
+    invoices: list
+    as_of: date
+    currency: str
+
+
+def plan(req: ImportRequest, parsed: list[ParsedFile]) -> ImportPlan:
+    """What importing ``parsed`` would change (pure, no I/O)."""
+    return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
+
+
+def read_and_plan(req: ImportRequest) -> ImportPlan:
+    """Check the paths, parse every file and plan the import (no store access). Raises
+    ``ImportError_`` or ``ValueError`` with a message for the user, or ``OSError``."""
+    if not req.paths:
+        raise ValueError("Type the path of at least one CSV file exported from your accounting tool.")
+    for p in req.paths:
+        if p.is_dir():
+            raise ValueError(f"{p} is a folder; type the path of a CSV file in it. Nothing was imported.")
+        if not p.exists():
+            raise ValueError(f"{p}: no such file. Check the name and folder (~ is your home folder). Nothing was imported.")
+    with gc_paused():
+        return plan(req, parse_files(req.paths, date_order=req.order, mapping=req.mapping))
+
+
+def plan_against_empty(parsed: list[ParsedFile], *, as_of: date, full: bool, currency: str) -> ImportPlan:
+    """The plan against a ledger with nothing in it (a dry run before the first import)."""
+    return plan_import(parsed, [], [], as_of=as_of, full=full, default_currency=currency)
+
+
+class ImportsDesk:
+    """Part of :class:`callroom.services.Desk`."""
+
+    store: "Store"
+    clock: "Clock"
+
+    def import_request(self, paths: Iterable[Path], *, full: bool = False, order: str | None = None,
+                       mapping: dict | None = None, currency: str | None = None) -> ImportRequest:
+        s = self.store
+        with gc_paused():
+            return ImportRequest(tuple(paths), full, order, mapping, list(s.clients.all()), list(s.ledger.all_invoices()),
+                                 self.clock.today(), (currency or s.settings.default_currency).upper())
+
+    def plan_import(self, parsed: list[ParsedFile], *, full: bool = False, currency: str | None = None) -> ImportPlan:
+        """What importing ``parsed`` would change in this ledger (nothing stored)."""
+        return plan(self.import_request((), full=full, currency=currency), parsed)
+
+    def apply_import(self, plan: ImportPlan) -> dict[str, int]:
+        with gc_paused():
+            return apply_import(self.store, plan)
+
+
+def apply_import(store: "Store", plan: ImportPlan) -> dict[str, int]:
+    """Store an import plan (callroom.importers.reconcile.ImportPlan) as ONE durable write:
+    the whole file's changes land together, or none of them do."""
+    counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
+    if any(ci.has_changes for ci in plan.clients):
+        from ..store import keep_backup
+
+        keep_backup(store, "import")  # the ledger as it was; `callroom restore` brings it back
+    # The collector is paused: tens of thousands of records, no cycles among them, and
+    # each full collection on a large ledger rescans all of it.
+    with gc_paused(), store.transaction():
+        if all(inv.id is not None for ci in plan.clients for inv in (*ci.updated_invoices, *ci.closed_invoices)):
+            return _apply_in_bulk(store, plan, counts)
+        return _apply_one_by_one(store, plan, counts)
+
+
+def _apply_one_by_one(store: "Store", plan, counts: dict[str, int]) -> dict[str, int]:
+    """apply_import's writes one add or save per record (inside the caller's transaction)."""
+    for ci in plan.clients:
+        client = store.clients.add(ci.client) if ci.is_new or ci.client.id is None else store.clients.save(ci.client)
+        counts["new_clients"] += 1 if ci.is_new else 0
+        for inv in ci.new_invoices:
+            store.ledger.invoices.add(replace(inv, client_id=client.id))
+            counts["new_invoices"] += 1
+        for inv in ci.updated_invoices:
+            store.ledger.invoices.save(replace(inv, client_id=client.id))
+            counts["updated_invoices"] += 1
+        for inv in ci.closed_invoices:
+            store.ledger.invoices.save(replace(inv, client_id=client.id))
+            counts["closed_invoices"] += 1
+        for pay in ci.payments:
+            store.ledger.payments.add(replace(pay, client_id=client.id))
+            counts["payments"] += 1
+    return counts
+
+
+def _apply_in_bulk(store: "Store", plan, counts: dict[str, int]) -> dict[str, int]:
+    """apply_import's writes gathered per table: the same records under the same ids as
+    one add or save each (new clients take the next client ids in plan order, then the
+    invoices and payments theirs, in plan order), but a few writes instead of one per
+    record. Only for plans whose updates all name an existing record (a save without an
+    id is an add, which would take an id in between)."""
+    new_ids = iter(store.clients.add_records([record_of(ci.client) for ci in plan.clients if ci.is_new or ci.client.id is None]))
+    client_saves: list[tuple[int, dict]] = []
+    invoice_adds: list[dict] = []
+    invoice_saves: list[tuple[int, dict]] = []
+    payment_adds: list[dict] = []
+
+    def rec(item, client_id: int) -> dict:  # replace(item, client_id=...).to_record(), without the copy
+        r = record_of(item)
+        r["client_id"] = client_id
+        return r
+
+    for ci in plan.clients:
+        if ci.is_new or ci.client.id is None:
+            cid = next(new_ids)
+        else:
+            cid = ci.client.id
+            client_saves.append((cid, record_of(ci.client)))
+        counts["new_clients"] += 1 if ci.is_new else 0
+        invoice_adds += (rec(inv, cid) for inv in ci.new_invoices)
+        counts["new_invoices"] += len(ci.new_invoices)
+        invoice_saves += ((inv.id, rec(inv, cid)) for inv in ci.updated_invoices)
+        counts["updated_invoices"] += len(ci.updated_invoices)
+        invoice_saves += ((inv.id, rec(inv, cid)) for inv in ci.closed_invoices)
+        counts["closed_invoices"] += len(ci.closed_invoices)
+        payment_adds += (rec(pay, cid) for pay in ci.payments)
+        counts["payments"] += len(ci.payments)
+    store.clients.save_records(client_saves)
+    store.ledger.invoices.add_records(invoice_adds)
+    store.ledger.invoices.save_records(invoice_saves)
+    store.ledger.payments.add_records(payment_adds)
+    return counts
