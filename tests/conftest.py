@@ -9,6 +9,8 @@ import pytest
 
 # The zone cache (callroom.zonecache) of this test run: never the user's own cache folder.
 os.environ["CALLROOM_CACHE_DIR"] = tempfile.mkdtemp(prefix="callroom-test-cache-")
+# ... and its configuration folder (keys, theme, templates): never the user's own.
+os.environ["CALLROOM_CONFIG_DIR"] = tempfile.mkdtemp(prefix="callroom-test-config-")
 
 from callroom import demo
 from callroom.domain.clock import Clock
