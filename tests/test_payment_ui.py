@@ -11,7 +11,7 @@ import pytest
 from callroom.domain.codes import PromiseStatus
 from callroom.domain.models import Invoice
 from callroom.store import open_store
-from callroom.ui.app import CallroomApp, ClientCommands
+from callroom.ui.app import SESSION_COMMANDS, CallroomApp
 from callroom.ui.history import HistoryScreen
 from callroom.ui.payment import PaymentForm, check_payment
 from callroom.ui.report import ReportScreen
@@ -199,7 +199,7 @@ async def test_dollar_key_is_in_help_and_the_palette(demo_store, clock):
         assert "$" in text and "Payment received from this client" in text
         assert " R " in text and "Report: aging" in text
         await pilot.press("escape")
-        names = [n for n, _, _ in ClientCommands._commands(None)]  # type: ignore[arg-type]
+        names = [n for n, *_ in SESSION_COMMANDS]
         assert "Payment received…" in names and "Report" in names
         await pilot.press("ctrl+p")
         await pilot.press(*"Payment received")

@@ -46,7 +46,7 @@ async def test_report_opens_over_the_call_and_closes_back_to_it(demo_store, cloc
 
 async def test_report_sections_and_trend_toggle(demo_store, clock):
     app = app_for(demo_store, clock)
-    async with app.run_test(size=(120, 80)) as pilot:
+    async with app.run_test(size=(120, 110)) as pilot:
         await pilot.pause()
         await pilot.press("R")
         await pilot.pause()

@@ -80,6 +80,15 @@ def render_text(r: Report) -> str:
     else:
         add(f"  nothing yet ({c.reached_calls} reached calls)")
     add("")
+    add(f"Promised and collected per week (last {len(r.weekly)} weeks)")
+    currencies = sorted({cur for w in r.weekly for cur in (*w.promised, *w.collected)})
+    if not currencies:
+        add("  nothing promised or collected")
+    for cur in currencies:
+        add(f"  {cur}  {'week of':<9} {'promised':>14} {'collected':>14}")
+        for w in r.weekly:
+            add(f"       {w.start:%d %b}    {format_money(w.promised.get(cur, 0), cur):>14} {format_money(w.collected.get(cur, 0), cur):>14}")
+    add("")
     end = r.as_of + timedelta(days=report_mod.WEEK_DAYS - 1)
     add(f"Follow-ups due {fd(r.as_of)} to {fd(end)}")
     if not r.followups:

@@ -41,6 +41,12 @@ def parse(raw: str, default_region: str = "") -> Dial:
     return Dial(raw, display, e164, region, zones[0] if zones else None, valid)
 
 
+def tel_uri(dial: Dial) -> str | None:
+    """The number as a ``tel:`` link (RFC 3966, global form), for a softphone or a mobile to
+    dial; None when the number is not one phonenumbers can place."""
+    return f"tel:{dial.e164}" if dial.e164 else None
+
+
 def zone_of(raw: str, default_region: str = "") -> str | None:
     """``parse(raw, default_region).zone``, without the rest of the parse (the formatting and
     the checks the zone does not need): what the queue reads of every queued client's number."""

@@ -27,6 +27,9 @@ The figures:
   ``overall`` is the same over every call up to today, in a session or not.
 * **collected** — see :func:`collected_after_calls`.
 * **followups** — see :func:`followups`.
+* **weekly** — money promised (promises and instalments by their due date, cancelled
+  ones left out) against money collected (payments by their date) per ISO week, for the
+  last weeks up to this one: see :func:`weekly_money`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ WINDOW_DAYS = 30  # "collected after a call": payments dated 0..30 days after a 
 WEEK_DAYS = 7  # "follow-ups due this week": today .. today + 6
 DSO_DAYS = 90
 TREND_PERIODS = 6
+MONEY_WEEKS = 8
 
 FOLLOWUP_KINDS = ("callback", "follow-up", "promise-check", "instalment", "dispute")
 
@@ -498,6 +502,44 @@ def followups(files: Sequence[ClientFile], today: date, days: int = WEEK_DAYS, *
     return out
 
 
+# ----------------------------------------------------------------------------- promised and collected
+
+
+@dataclass(frozen=True)
+class WeekMoney:
+    start: date  # the Monday
+    promised: Amounts
+    collected: Amounts
+
+    @property
+    def name(self) -> str:
+        return _period_name(self.start, "week")
+
+    def to_json(self) -> dict:
+        return {"week": self.name, "start": self.start.isoformat(),
+                "promised": _money_json(self.promised), "collected": _money_json(self.collected)}
+
+
+def weekly_money(files: Sequence[ClientFile], today: date, weeks: int = MONEY_WEEKS) -> list[WeekMoney]:
+    """Per ISO week, oldest first, the ``weeks`` weeks up to and including today's: what was
+    promised for that week (promises and plan instalments by due date, not cancelled) and what
+    was collected in it (payments by their date, none after today), per currency."""
+    last = _period_start(today, "week")
+    starts = [last - timedelta(days=7 * n) for n in range(weeks - 1, -1, -1)]
+    first = starts[0]
+    promised: dict[date, Amounts] = {s: {} for s in starts}
+    collected: dict[date, Amounts] = {s: {} for s in starts}
+    for cf in files:
+        for p in cf.promises:
+            if p.cancelled or not (first <= p.due < last + timedelta(days=7)):
+                continue
+            _add(promised[_period_start(p.due, "week")], p.currency, p.amount)
+        for pay in cf.payments:
+            if first <= pay.date <= today:
+                _add(collected[_period_start(pay.date, "week")], pay.currency, pay.amount)
+    return [WeekMoney(s, promised[s], collected[s]) for s in starts]
+
+
 # ----------------------------------------------------------------------------- the report
 
 
@@ -515,6 +557,7 @@ class Report:
     empty_sessions: int
     collected: Collected
     followups: list[FollowUp]
+    weekly: list[WeekMoney] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """One JSON-safe object: amounts as decimal strings, each with its currency."""
@@ -529,6 +572,7 @@ class Report:
             "all_calls": self.overall.to_json(),
             "sessions_without_calls": self.empty_sessions,
             "collected_after_call": self.collected.to_json(),
+            "promised_collected_by_week": [w.to_json() for w in self.weekly],
             "followups": {"from": self.as_of.isoformat(), "to": (self.as_of + timedelta(days=WEEK_DAYS - 1)).isoformat(),
                           "items": [f.to_json() for f in self.followups]},
         }
@@ -553,6 +597,7 @@ def build(
         promises=promise_figures(judged, today), trend=promise_trend(judged, today, trend_by), trend_by=trend_by,
         sessions=rows, overall=overall, empty_sessions=empty,
         collected=collected_after_calls(files, today, window_days), followups=followups(files, today, locale=locale),
+        weekly=weekly_money(files, today),
     )
 
 

@@ -15,10 +15,24 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..config import config_dir
 from ..domain.clock import Clock
 from ..domain.drafts import strip_controls
 from ..services import Desk
+from . import keymap as keymap_mod
+from . import prefs
 from .session import SessionScreen
+
+
+#: The session's own palette commands: name, what it does, action, and the binding whose key is shown.
+SESSION_COMMANDS = (
+    ("End the session", "See the summary; everything is saved", "end", "session.end", "q"),
+    ("Not today list", "Who is left out of the queue and why", "not_today", "session.not_today", "z"),
+    ("Client history", "The current client's whole history", "history", "session.history", "h"),
+    ("Payment received…", "Record money from the current client: amount, date, invoices", "payment", "session.payment", "$"),
+    ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups", "report", "session.report", "R"),
+    ("Help: keys", "Every key of this screen", "help", "session.help", "?,f1"),
+)
 
 
 class ClientCommands(Provider):
@@ -34,12 +48,9 @@ class ClientCommands(Provider):
         return next((x for x in reversed(s) if isinstance(x, SessionScreen)), None)
 
     def _commands(self):
-        yield ("End the session", "See the summary; everything is saved", "end")
-        yield ("Not today list", "Who is left out of the queue and why", "not_today")
-        yield ("Client history", "The current client's whole history", "history")
-        yield ("Payment received…", "Record money from the current client: amount, date, invoices ($)", "payment")
-        yield ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups (R)", "report")
-        yield ("Help: keys", "Every key of this screen", "help")
+        key = self.app.key_label  # type: ignore[attr-defined]
+        for name, helptext, action, binding_id, default in SESSION_COMMANDS:
+            yield (name, f"{helptext} ({key(binding_id, default)})", action)
 
     def _target(self) -> Screen | None:
         """The screen the commands act on: the session, else the empty-ledger or nothing-today screen."""
@@ -80,6 +91,8 @@ class ClientCommands(Provider):
 class EmptyScreen(Screen):
     """An empty ledger: say how to get invoices in, not an empty table."""
 
+    KEYS_TITLE = "empty ledger"
+
     BINDINGS = [
         Binding("i", "import_invoices", "Import invoices", id="empty.import", tooltip="Import open invoices from CSV exports, with a preview"),
         Binding("q", "app.quit", "Quit", id="empty.quit", tooltip="Leave callroom"),
@@ -95,7 +108,7 @@ class EmptyScreen(Screen):
         t.append("callroom builds today's call queue from your open invoices.\n")
         t.append("Export them from your accounting tool as CSV (QuickBooks, Xero,\n")
         t.append("FreshBooks, Stripe, Zoho, Wave, Sage, Invoice Ninja…), then press\n")
-        t.append("i", style="bold green")
+        t.append(self.app.key_label("empty.import", "i") if isinstance(self.app, CallroomApp) else "i", style="bold green")
         t.append(" to import them here: you see what changes before anything is stored.\n")
         t.append("Or, from a shell:\n\n")
         t.append("    callroom import open-invoices.csv\n\n", style="bold green")
@@ -135,7 +148,9 @@ class NothingTodayScreen(Screen):
         rest = len(self.queue.not_today) - n
         t.append(f"{n} client{' is' if n == 1 else 's are'} waiting on a date (a promise, a plan, a dispute, a hold)")
         t.append(f"; {rest} {'has' if rest == 1 else 'have'} nothing overdue enough to call.\n" if rest else ".\n")
-        t.append("Press z to see who and why, R for the report, i to import newer invoices.")
+        key = self.app.key_label if isinstance(self.app, CallroomApp) else (lambda _id, k: k)
+        t.append(f"Press {key('nothing.not_today', 'z')} to see who and why, {key('nothing.report', 'R')} for the report, "
+                 f"{key('nothing.import', 'i')} to import newer invoices.")
         with Vertical(id="empty"):
             yield Static(t)
         yield Footer()
@@ -175,9 +190,15 @@ class CallroomApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, desk, *, clock: Clock | None = None, minutes: int = 60, demo: bool = False, ticker=time.monotonic):
-        """``desk``: a :class:`~callroom.services.Desk`, or an open ledger to make one on (with ``clock``)."""
+        """``desk``: a :class:`~callroom.services.Desk`, or an open ledger to make one on (with ``clock``).
+
+        The owner's keys (``keymap.toml``) and theme come from the configuration folder."""
         super().__init__()
         self.desk = desk if isinstance(desk, Desk) else Desk(desk, clock or Clock())
+        self.keymap = keymap_mod.load(keymap_mod.keymap_path(config_dir()))
+        self.set_keymap(self.keymap.keys)
+        saved = prefs.saved_theme()
+        self.theme = saved if saved in self.available_themes else prefs.default_theme()
         self.minutes = minutes
         self.demo = demo
         self.ticker = ticker
@@ -205,7 +226,18 @@ class CallroomApp(App):
     async def client_names(self) -> list[tuple[int, str]]:
         return self.desk.client_names()
 
+    def key_label(self, binding_id: str, default: str) -> str:
+        """The key of an action as the owner has it (their keymap, else ``default``), for text
+        that names keys ("press z to see who")."""
+        return keymap_mod.display(self.keymap.keys.get(binding_id, default))
+
+    def _keep_theme(self, theme) -> None:
+        prefs.save_theme(theme.name)
+
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._keep_theme)
+        for problem in self.keymap.problems:
+            self.notify(str(problem), title="Keys", severity="warning", timeout=30)
         if self.desk.is_empty():
             self.push_screen(EmptyScreen(str(self.desk.path or "in memory")))
             return

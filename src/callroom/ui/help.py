@@ -10,12 +10,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .keymap import display
+
 GROUPS = (("result.", "Call result"), ("reason.", "Reason for not paying"), ("outcome.", "Outcome"), ("", "Session"))
 
 
-def _key_name(key: str) -> str:
-    names = {"left_square_bracket": "[", "question_mark": "?", "enter": "Enter", "escape": "Esc", "slash": "/", "dollar_sign": "$"}
-    return " / ".join(names.get(k, k) for k in key.split(","))
+def _key_name(app, b: Binding) -> str:
+    """The binding's keys as the owner has them (their keymap applied)."""
+    label = getattr(app, "key_label", None)
+    return label(b.id, b.key).replace(", ", " / ") if label and b.id else display(b.key).replace(", ", " / ")
 
 
 class HelpScreen(ModalScreen[None]):
@@ -38,9 +41,10 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(title, style="bold underline"), "")
             for b in rows:
                 used.add(id(b))
-                table.add_row(_key_name(b.key), b.tooltip or b.description)
+                table.add_row(_key_name(self.app, b), b.tooltip or b.description)
         table.add_row(Text("Anywhere", style="bold underline"), "")
-        table.add_row("ctrl+p", "Command palette: jump to a client, end the session, …")
+        palette = self.app.key_label("app.palette", "ctrl+p") if hasattr(self.app, "key_label") else "ctrl+p"
+        table.add_row(palette, "Command palette: jump to a client, end the session, …")
         table.add_row("Esc", "Leave a text field or close a window")
         with VerticalScroll(id="help"):
             yield Static(Text("Keys", style="bold"))

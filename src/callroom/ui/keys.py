@@ -30,3 +30,9 @@ def key_for(value) -> str:
             if v is value:
                 return k
     return ""
+
+
+def binding_id(value) -> str:
+    """The binding id of a result, reason or outcome key ("outcome.promise")."""
+    kind = {Result: "result", Reason: "reason", Outcome: "outcome"}[type(value)]
+    return f"{kind}.{value.value}"

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
@@ -20,6 +20,7 @@ from ..domain.aging import BUCKETS
 from ..domain.money import format_money
 from ..domain.report import Report, bar
 from ..services import Desk
+from .charts import AgingChart, WeekMoneyChart, week_currencies
 
 BAR = 24
 
@@ -32,7 +33,28 @@ def _heading(text: str) -> Text:
     return Text(text, style="bold underline")
 
 
+def aging_head(r: Report, row) -> Text:
+    dso = r.dso.get(row.currency)
+    head = Text(f"{row.currency}  ", style="bold")
+    head.append(f"{format_money(row.total, row.currency)} in {row.invoices} open invoice{'s' if row.invoices != 1 else ''}")
+    if dso is not None:
+        head.append(f" · DSO {dso} days", style="dim")
+    return head
+
+
+def aging_numbers(row) -> Table:
+    """The exact amounts beside the aging chart."""
+    t = Table(box=None, show_header=False, padding=(0, 1))
+    t.add_column(no_wrap=True)
+    t.add_column(justify="right", no_wrap=True)
+    for b in BUCKETS:
+        t.add_row(b, Text(format_money(row.buckets[b], row.currency), style="red" if b in ("61-90", "90+") and row.buckets[b] else ""))
+    t.add_row(Text("total", style="bold"), Text(format_money(row.total, row.currency), style="bold"))
+    return t
+
+
 def aging_view(r: Report) -> Group:
+    """The aging figures as text with block-character bars (no chart widgets)."""
     parts: list = [_heading("Open balances by age (days overdue)")]
     if not r.aging:
         parts.append(Text("Nothing open.", style="dim"))
@@ -45,15 +67,22 @@ def aging_view(r: Report) -> Group:
         for b in BUCKETS:
             v = row.buckets[b]
             t.add_row(b, format_money(v, row.currency), Text(bar(v, top, BAR), style="red" if b in ("61-90", "90+") else "cyan"))
-        dso = r.dso.get(row.currency)
-        head = Text(f"{row.currency}  ", style="bold")
-        head.append(f"{format_money(row.total, row.currency)} in {row.invoices} open invoice{'s' if row.invoices != 1 else ''}")
-        if dso is not None:
-            head.append(f" · DSO {dso} days", style="dim")
-        parts += [head, t]
+        parts += [aging_head(r, row), t]
     if r.unknown_balances:
         parts.append(Text(f"{r.unknown_balances} open invoice(s) with an unknown balance are not counted.", style="yellow"))
     return Group(*parts)
+
+
+def week_numbers(weeks, currency: str) -> Table:
+    """The exact amounts beside the promised/collected chart, oldest week first as in the chart."""
+    t = Table(box=None, padding=(0, 1), header_style="bold")
+    t.add_column("Week of", no_wrap=True)
+    t.add_column("Promised", justify="right", no_wrap=True)
+    t.add_column("Collected", justify="right", no_wrap=True)
+    for w in weeks:
+        t.add_row(f"{w.start:%d %b}", format_money(w.promised.get(currency, 0), currency),
+                  format_money(w.collected.get(currency, 0), currency))
+    return t
 
 
 def promises_view(r: Report) -> Group:
@@ -129,10 +158,29 @@ class ReportScreen(ModalScreen[None]):
         return self.desk.report(trend_by=self.trend_by)
 
     def compose(self) -> ComposeResult:
+        r = self.report
         with Vertical(id="report"):
-            yield Label(Text(f"Report as of {format_date(self.report.as_of, 'EEE d MMM yyyy', locale='en_US')}", style="bold"), id="report-title")
+            yield Label(Text(f"Report as of {format_date(r.as_of, 'EEE d MMM yyyy', locale='en_US')}", style="bold"), id="report-title")
             with VerticalScroll(id="report-scroll"):
-                yield Static(id="report-aging", classes="report-part")
+                yield Static(_heading("Open balances by age (days overdue)"))
+                if not r.aging:
+                    yield Static(Text("Nothing open.", style="dim"), classes="report-part")
+                for row in r.aging:
+                    yield Static(aging_head(r, row))
+                    with Horizontal(classes="chart-row report-part"):
+                        yield AgingChart(row, id=f"aging-chart-{row.currency}")
+                        yield Static(aging_numbers(row), classes="chart-numbers")
+                if r.unknown_balances:
+                    yield Static(Text(f"{r.unknown_balances} open invoice(s) with an unknown balance are not counted.", style="yellow"),
+                                 classes="report-part")
+                yield Static(_heading(f"Promised and collected per week (last {len(r.weekly)} weeks)"))
+                currencies = week_currencies(r.weekly)
+                if not currencies:
+                    yield Static(Text("Nothing promised or collected in these weeks.", style="dim"), classes="report-part")
+                for cur in currencies:
+                    with Horizontal(classes="chart-row report-part"):
+                        yield WeekMoneyChart(r.weekly, cur, id=f"week-chart-{cur}")
+                        yield Static(week_numbers(r.weekly, cur), classes="chart-numbers")
                 yield Static(id="report-promises", classes="report-part")
                 yield Static(id="report-sessions", classes="report-part")
                 yield Static(id="report-followups", classes="report-part")
@@ -144,7 +192,6 @@ class ReportScreen(ModalScreen[None]):
 
     def fill(self) -> None:
         r = self.report
-        self.query_one("#report-aging", Static).update(aging_view(r))
         self.query_one("#report-promises", Static).update(promises_view(r))
         self.query_one("#report-sessions", Static).update(sessions_view(r))
         self.query_one("#report-followups", Static).update(followups_view(r))

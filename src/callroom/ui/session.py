@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from ..domain import phones
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
 from ..domain import filters as qfilters
@@ -23,7 +24,7 @@ from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
 from ..services.errors import ReadOnly, StoreError
 from .forms import OutcomeForm, PromptForm, draft_with
-from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS
+from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS, binding_id
 from .widgets import ClientCard, InvoiceTable, LogPanel, ScriptPanel, StatusBar
 
 
@@ -47,11 +48,11 @@ def _bindings() -> list[Binding]:
     outcomes) and the step keys; the rarer ones are on the help screen (? or F1)."""
     b: list[Binding] = []
     for k, r in RESULT_KEYS.items():
-        b.append(Binding(k, f"result('{r.value}')", r.label, id=f"result.{r.value}", tooltip=f"Call result: {r.label}", group=RESULTS))
+        b.append(Binding(k, f"result('{r.value}')", r.label, id=binding_id(r), tooltip=f"Call result: {r.label}", group=RESULTS))
     for k, r in REASON_KEYS.items():
-        b.append(Binding(k, f"reason('{r.value}')", r.label, id=f"reason.{r.value}", tooltip=f"Reason: {r.label}", group=REASONS))
+        b.append(Binding(k, f"reason('{r.value}')", r.label, id=binding_id(r), tooltip=f"Reason: {r.label}", group=REASONS))
     for k, o in OUTCOME_KEYS.items():
-        b.append(Binding(k, f"outcome('{o.value}')", o.label, id=f"outcome.{o.value}", tooltip=f"Outcome: {o.label}", group=OUTCOMES))
+        b.append(Binding(k, f"outcome('{o.value}')", o.label, id=binding_id(o), tooltip=f"Outcome: {o.label}", group=OUTCOMES))
     b += [
         Binding("enter", "save", "Save", id="session.save", tooltip="Store this call (on disk at once) and go to the next client"),
         Binding("a", "next_action", "Next date", id="session.next_action", tooltip="Change the next action date", show=False),
@@ -66,11 +67,13 @@ def _bindings() -> list[Binding]:
         Binding("R", "report", "Report", id="session.report", tooltip="Report: aging, promises kept, reach and promise rates, collected, follow-ups this week", show=False),
         Binding("q", "end", "End", id="session.end", tooltip="End the session and see its summary"),
         Binding("o", "note", "Note", id="session.note", tooltip="Type a note about the call"),
+        Binding("y", "copy_phone", "Copy number", id="session.copy_phone", tooltip="Copy this client's phone number, to dial from a softphone or your mobile", show=False),
     ]
     return b
 
 
 class SessionScreen(Screen):
+    KEYS_TITLE = "call"
     BINDINGS = _bindings()
     AUTO_FOCUS = None
 
@@ -188,6 +191,8 @@ class SessionScreen(Screen):
             return True if self.index > 0 else None
         if action == "save":
             return True if d.result is not None else None
+        if action == "copy_phone":
+            return True if self._phone() is not None else None
         return True
 
     # keys
@@ -279,6 +284,22 @@ class SessionScreen(Screen):
         stages = ScriptPanel.STAGES
         self.stage = stages[(stages.index(self.stage) + 1) % len(stages)]
         self.refresh_script()
+
+    def _phone(self) -> str | None:
+        """The current client's first phone number as it is dialled (international form)."""
+        if self._st is None or not self._st.client.phones:
+            return None
+        c = self._st.client
+        dial = phones.parse(c.phones[0], c.region)
+        return dial.e164 or dial.display or c.phones[0]
+
+    def action_copy_phone(self) -> None:
+        number = self._phone()
+        if number is None:
+            self.notify("No phone number on file for this client.", title="Copy number", severity="warning", timeout=4)
+            return
+        self.app.copy_to_clipboard(number)
+        self.notify(f"Copied {number}: paste it into your softphone or send it to your mobile.", title="Copy number", timeout=4)
 
     def action_history(self) -> None:
         from .history import HistoryScreen

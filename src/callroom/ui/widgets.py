@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -16,7 +17,20 @@ from ..domain.money import format_money
 from ..domain.policy import Policy
 from ..domain.queue import ClientStanding, Entry
 from ..domain.script import Script
-from .keys import key_for
+from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS, binding_id, key_for
+
+
+def key_label(widget, binding_id: str, default: str) -> str:
+    """The key the owner has for an action (their keymap), as text for a hint."""
+    label = getattr(widget.app, "key_label", None)
+    return label(binding_id, default) if label else default
+
+
+def mailto_uri(address: str) -> str:
+    """A plain ``mailto:`` link to one address (its characters percent-encoded, ``@`` kept)."""
+    from urllib.parse import quote
+
+    return "mailto:" + quote(address.strip(), safe="@")
 
 
 def fdate(d: date | None) -> str:
@@ -64,14 +78,14 @@ class ClientCard(Static):
             t.append("  ")
         for raw in c.phones[:2]:
             dial = phones.parse(raw, c.region)
-            t.append(dial.display or raw, style="bold green")
+            t.append(dial.display or raw, style=Style(bold=True, color="green", link=phones.tel_uri(dial)))
             local = phones.local_time(dial, now)
             if local is not None:
                 t.append(f" ({local:%a %H:%M} local)", style="bold yellow" if entry is not None and entry.out_of_hours else "dim")
             t.append("  ")
         if c.email:
             t.append("\n")
-            t.append(c.email)
+            t.append(c.email, style=Style(link=mailto_uri(c.email)))
         t.append("\n")
         if not c.phones:
             t.append("No phone number on file", style="yellow")
@@ -137,7 +151,7 @@ class ScriptPanel(Static):
             style = "bold reverse" if name == stage else "dim"
             t.append(f" {name.title()} ", style=style)
             t.append(" ")
-        t.append("  (s: next stage)\n", style="dim")
+        t.append(f"  ({key_label(self, 'session.stage', 's')}: next stage)\n", style="dim")
         lines = list(script.stage(stage))
         if stage == "flex":
             lines += [""] + list(script.close)
@@ -151,6 +165,11 @@ class ScriptPanel(Static):
 
 
 class LogPanel(Static):
+    def _hint(self, keys: dict) -> str:
+        """The keys of one group as the owner has them ("1-7" for the reasons' own keys)."""
+        shown = [key_label(self, binding_id(v), k) for k, v in keys.items()]
+        return "1-7" if shown == [str(n) for n in range(1, 8)] else " ".join(shown)
+
     def show(self, d: Draft, suggested: date | None, error: str = "", warning: str = "") -> None:
         t = Text()
 
@@ -162,12 +181,12 @@ class LogPanel(Static):
                 t.append(f"{value.label}", style="bold")
                 k = key_for(value)
                 if k:
-                    t.append(f" [{k}]", style="dim")
+                    t.append(f" [{key_label(self, binding_id(value), k)}]", style="dim")
             t.append("   ")
 
-        part("Result", d.result, "r v n w g")
-        part("Reason", d.reason, "1-7")
-        part("Outcome", d.outcome, "p l t m x c b e")
+        part("Result", d.result, self._hint(RESULT_KEYS))
+        part("Reason", d.reason, self._hint(REASON_KEYS))
+        part("Outcome", d.outcome, self._hint(OUTCOME_KEYS))
         t.append("\n")
         detail = []
         if d.amount and d.outcome is not None:
@@ -187,7 +206,7 @@ class LogPanel(Static):
             t.append(f"{suggested.isoformat()} (suggested)", style="bold")
         else:
             t.append("set by the result", style="italic dim")
-        t.append("  [a]", style="dim")
+        t.append(f"  [{key_label(self, 'session.next_action', 'a')}]", style="dim")
         if error:
             t.append("\n" + error, style="bold red")
         elif warning:
