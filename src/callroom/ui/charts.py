@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import plotext._utility as _plotext_utility
 from babel.numbers import format_compact_currency
 from textual_plotext import PlotextPlot
+
+
+def _in_order(data) -> list:
+    return list(dict.fromkeys(data))
+
+
+# plotext removes repeated points with list(set(...)): the order it then draws them in (and so
+# which colour wins a shared cell) changed with Python's hash seed, from one run to the next.
+# The same without the set keeps the order, so a chart is drawn the same way every time.
+_plotext_utility.no_duplicates = _in_order
 
 from ..domain.aging import BUCKETS
 from ..domain.report import AgingRow, WeekMoney
@@ -41,7 +52,7 @@ class AgingChart(PlotextPlot):
     def on_mount(self) -> None:
         plt = self.plt
         values = [self.row.buckets[b] for b in BUCKETS]
-        plt.bar(list(BUCKETS), [float(v) for v in values], width=0.6, color=["cyan", "cyan", "yellow", "red", "red"])
+        plt.bar(list(BUCKETS), [float(v) for v in values], width=0.6, color="cyan")
         plt.yticks(*_ticks(max(values), self.row.currency))
         plt.title(f"{self.row.currency} open, by days overdue")
 
