@@ -307,7 +307,6 @@ class ClientFile:
     plans: tuple[Plan, ...] = ()
     disputes: tuple[Dispute, ...] = ()
     payments: tuple[Payment, ...] = ()
-    written: tuple[Written, ...] = ()
 
     @property
     def open_invoices(self) -> tuple[Invoice, ...]:
