@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from .documents.ics import PRODID, to_ics  # the calendar lives in documents/; kept importable here
 from .domain.aging import bucket, days_overdue
-from .domain.models import Call, ClientFile
+from .domain.models import Call, ClientFile, Written
 from .domain.policy import Policy
 from .domain.promises import judge
 from .domain.report import FollowUp, amount_text
@@ -30,7 +30,8 @@ TABLE_FORMATS = ("csv", "json")
 CALL_COLUMNS = (
     "call_id", "client_id", "client", "date", "time", "session_id", "result", "reason", "outcome",
     "amount", "currency", "agreed_date", "next_action", "duration_s", "note",
-)
+    "contact", "message_kind", "channel", "subject", "text",
+)  # contact: 'call', or 'written' for a message sent (result 'written'; it is no call attempt)
 PROMISE_COLUMNS = (
     "promise_id", "client_id", "client", "made_on", "due", "amount", "currency", "status",
     "paid_by_due", "paid_late", "invoices", "plan_id", "instalment", "method", "call_id",
@@ -87,9 +88,28 @@ def call_rows(files: Iterable[ClientFile]) -> list[dict[str, Any]]:
                 "outcome": c.outcome.value if c.outcome else None,
                 "amount": _amt(amount, cur), "currency": cur if amount is not None else None,
                 "agreed_date": str(agreed) if agreed else None, "next_action": _iso(c.next_action),
-                "duration_s": c.duration_s, "note": c.note or None,
+                "duration_s": c.duration_s, "note": c.note or None, "contact": "call",
             })
     rows.sort(key=lambda r: (r["date"], r["time"], r["call_id"] or 0))
+    return rows
+
+
+def written_rows(written: Iterable[Written], names: dict[int, str]) -> list[dict[str, Any]]:
+    """Messages sent, as rows of the calls export (contact 'written', result 'written')."""
+    return [{
+        "call_id": w.call_id, "client_id": w.client_id, "client": names.get(w.client_id, ""),
+        "date": w.at.date().isoformat(), "time": w.at.strftime("%H:%M"), "result": "written",
+        "contact": "written", "message_kind": w.kind, "channel": w.channel, "subject": w.subject or None,
+        "text": w.text or None,
+    } for w in written]
+
+
+def contact_rows(files: Iterable[ClientFile], written: Iterable[Written] = ()) -> list[dict[str, Any]]:
+    """Calls and written contacts together, by date and time (what `export calls` writes)."""
+    files = list(files)
+    names = {cf.client.id: cf.client.name for cf in files if cf.client.id is not None}
+    rows = call_rows(files) + written_rows(written, names)
+    rows.sort(key=lambda r: (r["date"], r["time"], r["contact"] != "call", r["call_id"] or 0))
     return rows
 
 
