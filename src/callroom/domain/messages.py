@@ -646,7 +646,7 @@ def compose(kind: Kind, f: Facts, template: Template | None = None) -> Message:
         raise MissingProfile(missing, curs)
     t = template or default_template(kind)
     vals = values(kind, f)
-    subject = " ".join(t.subject.substitute(vals).split())
+    subject = re.sub(r"[ \t\r\n\v\f\x1c-\x1f\x85\u2028\u2029]+", " ", t.subject.substitute(vals)).strip()
     body = _tidy(t.body.substitute(vals))
     return Message(kind, f.client, subject, body, sms(kind, f, vals), f.client.email, f.locale, t.source, _facts(kind, vals))
 
