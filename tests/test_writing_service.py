@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from callroom import writing
+from callroom.services import writing
 from callroom.domain import report as report_mod
 from callroom.domain.codes import Outcome, Result
 from callroom.domain.drafts import Draft as CallDraft

@@ -7,7 +7,8 @@ The group lives here; each command family is a module of its own, registered bel
 - :mod:`.imports`: `import`;
 - :mod:`.settings`: `settings`;
 - :mod:`.reports`: `report`, `export`;
-- :mod:`.data`: `backups`, `restore`.
+- :mod:`.data`: `backups`, `restore`;
+- :mod:`.writing`: `profile`, `client`, `write`, `templates`.
 
 The modules import :mod:`.base` (shared options, opening the ledger) and never this
 package or each other; they reach the ledger only through :mod:`callroom.services`.
@@ -20,7 +21,7 @@ import sys
 import click
 
 from .. import __version__
-from . import calls, data, imports, reports, session, settings
+from . import calls, data, imports, reports, session, settings, writing
 from .base import Ctx, common
 
 
@@ -60,6 +61,7 @@ for _command in (
     settings.settings,
     reports.report, reports.export,
     data.backups_cmd, data.restore_cmd,
+    writing.profile, writing.client, writing.write, writing.templates,
 ):
     main.add_command(_command)
 

@@ -8,21 +8,21 @@ promise rate, queue hold or session count ever sees it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from .documents import eml as eml_mod
-from .documents import pdf as pdf_mod
-from .documents.logo import read_logo
-from .domain import messages as msg_mod
-from .domain.clock import Clock
-from .domain.messages import Kind, Message, MessageError, Template, TemplateError
-from .domain.models import Call, Client, Written
-from .domain.profile import Logo, Profile, ProfileError, clean_email, clean_phone, clean_text
-from .files import write_whole
-from .store.repo import Store
+from ..documents import eml as eml_mod
+from ..documents import pdf as pdf_mod
+from ..documents.logo import read_logo
+from ..domain import messages as msg_mod
+from ..domain.clock import Clock
+from ..domain.messages import Kind, Message, MessageError, MissingProfile, Template, TemplateError
+from ..domain.models import Call, Client, Written
+from ..domain.profile import Logo, Profile, ProfileError, clean_email, clean_phone, clean_text
+from ..files import write_whole
+from ..config import config_dir
+from ..store.repo import Store
 
 FORMATS = ("text", "eml", "pdf", "sms")
 EXTENSIONS = {"text": ".txt", "eml": ".eml", "pdf": ".pdf", "sms": ".txt"}
@@ -113,14 +113,9 @@ def set_client_details(store: Store, client_id: int, **values) -> Client:
 
 
 def templates_dir() -> Path:
-    """Where the owner's templates live: $CALLROOM_CONFIG_DIR/templates, else the
-    platform's config folder (platformdirs)."""
-    env = os.environ.get("CALLROOM_CONFIG_DIR")
-    if env:
-        return Path(env) / "templates"
-    from platformdirs import user_config_path
-
-    return user_config_path("callroom", appauthor=False) / "templates"
+    """Where the owner's templates live: ``templates/`` in the configuration folder
+    ($CALLROOM_CONFIG_DIR, else the platform's)."""
+    return config_dir() / "templates"
 
 
 def _candidates(kind: Kind, locale: str) -> list[Path]:
@@ -290,8 +285,48 @@ def default_name(message: Message, fmt: str, today: date) -> str:
     return f"{today.isoformat()} {safe[:60]} {message.kind.value}{EXTENSIONS[fmt]}"
 
 
+class WritingDesk:
+    """Part of :class:`callroom.services.Desk`: writing after the call."""
+
+    store: Store
+    clock: Clock
+
+    @property
+    def profile(self) -> Profile:
+        return profile(self.store)
+
+    @property
+    def logo(self) -> Logo | None:
+        return logo(self.store)
+
+    def set_profile(self, **values) -> Profile:
+        return set_profile(self.store, **values)
+
+    def set_client_details(self, client_id: int, **values) -> Client:
+        return set_client_details(self.store, client_id, **values)
+
+    def compose(self, client_id: int, kind: Kind, *, call_id: int | None = None) -> Draft:
+        return compose(self.store, client_id, kind, self.clock.today(), call_id=call_id)
+
+    def render(self, message: Message, fmt: str) -> bytes:
+        return render(self.store, message, fmt, self.clock.now())
+
+    def save_message(self, message: Message, fmt: str, path: Path, *, call_id: int | None = None, record: bool = True) -> Written | None:
+        return save(self.store, message, fmt, path, self.clock, call_id=call_id, record=record)
+
+    def record_written(self, message: Message, channel: str, *, call_id: int | None = None, file: str = "") -> Written:
+        return record_written(self.store, message, channel, self.clock, call_id=call_id, file=file)
+
+    def written_for(self, client_id: int) -> list[Written]:
+        return written_for(self.store, client_id)
+
+    def all_written(self) -> list[Written]:
+        return all_written(self.store)
+
+
 __all__ = [
     "FORMATS", "WriteError", "ProfileError", "MessageError", "Draft", "Kind", "profile", "logo", "set_profile",
     "set_client_details", "templates_dir", "load_template", "template_states", "write_default_templates",
     "compose", "render", "mailto", "save", "record_written", "written_for", "all_written", "default_name", "kind_after",
+    "WritingDesk", "TemplateState", "Message", "MissingProfile", "TemplateError",
 ]
