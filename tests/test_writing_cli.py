@@ -129,7 +129,7 @@ def test_write_confirmation_every_format_and_the_history_records_it(ledger, tmp_
 
 def test_preview_records_nothing_and_bad_input_writes_nothing(ledger, tmp_path):
     _promise(ledger)
-    run(ledger, "client", "Delgado", "--instructions", "")
+    run(ledger, "profile", "--instructions", "USD=")  # the demo's USD instructions taken out
     missing = run(ledger, "write", "Delgado", "--kind", "confirmation", "--format", "pdf", "--out", str(tmp_path / "x.pdf"))
     assert missing.exit_code == 1
     assert ("the business profile has no payment instructions for USD: set it with "

@@ -104,7 +104,7 @@ def _promise(store, name="Delgado"):
 
 def test_compose_needs_the_profile_and_says_which_field(demo_store):
     c, call = _promise(demo_store)
-    demo_store.clients.save(demo_store.clients.get(c.id).with_(instructions=""))
+    writing.set_profile(demo_store, instructions={"USD": ""})  # the demo's own USD instructions taken out
     with pytest.raises(MissingProfile, match=r"payment instructions for USD.*callroom profile --instructions USD=TEXT"):
         writing.compose(demo_store, c.id, Kind.CONFIRMATION, TODAY)
 

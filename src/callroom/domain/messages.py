@@ -482,17 +482,24 @@ def _tidy(text: str) -> str:
 # Values
 
 
-def _instructions(f: Facts, currencies: Iterable[str]) -> str:
-    override = (f.client.instructions or "").strip()
+def payment_instructions(client: Client, profile: Profile, currencies: Iterable[str]) -> str:
+    """How this client pays in these currencies: the client's own instructions first, else
+    the profile's for each currency ('USD: ...' per line when there are several)."""
+    override = (client.instructions or "").strip()
     if override:
-        return "How to pay:\n" + override
+        return override
     curs = sorted(set(currencies))
     lines = []
     for cur in curs:
-        text = f.profile.instructions_for(cur)
+        text = profile.instructions_for(cur)
         if text:
             lines.append(text if len(curs) == 1 else f"{cur}: {text}")
-    return ("How to pay:\n" + "\n".join(lines)) if lines else ""
+    return "\n".join(lines)
+
+
+def _instructions(f: Facts, currencies: Iterable[str]) -> str:
+    text = payment_instructions(f.client, f.profile, currencies)
+    return ("How to pay:\n" + text) if text else ""
 
 
 def needed_currencies(f: Facts, kind: Kind) -> list[str]:

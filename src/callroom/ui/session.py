@@ -152,7 +152,7 @@ class SessionScreen(Screen):
         fresh = qfilters.hours_now(slot.entry, now, self.desk.policy)
         if fresh.out_of_hours != slot.entry.out_of_hours:  # the mark follows the clock, not the queue's start
             slot.entry = fresh
-        self.query_one(ClientCard).show(st, slot.entry, now)
+        self.query_one(ClientCard).show(st, slot.entry, now, self.desk.pay_to(st))
         self.query_one(InvoiceTable).show(st, self.desk.today(), self.desk.policy)
         tot = f"Owed: {st.owed.format(sep=' + ')}"
         if st.chase:
