@@ -320,6 +320,10 @@ class WritingDesk:
     def written_for(self, client_id: int) -> list[Written]:
         return written_for(self.store, client_id)
 
+    def kind_after(self, call: Call) -> Kind:
+        """The message that follows a call."""
+        return msg_mod.kind_for_call(call)
+
     def all_written(self) -> list[Written]:
         return all_written(self.store)
 

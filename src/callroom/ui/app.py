@@ -39,6 +39,9 @@ class ClientCommands(Provider):
         yield ("Client history", "The current client's whole history", "history")
         yield ("Payment received…", "Record money from the current client: amount, date, invoices ($)", "payment")
         yield ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups (R)", "report")
+        yield ("Write to the client…", "The message that follows the last call: confirmation, plan, receipt, reminder… (W)", "write")
+        yield ("Client details…", "Phone, email, contact, address, payment instructions, language (E)", "client_details")
+        yield ("Business profile…", "Your name, contact, phone, email, address, logo, payment instructions (P)", "profile")
         yield ("Help: keys", "Every key of this screen", "help")
 
     def _target(self) -> Screen | None:
