@@ -163,7 +163,7 @@ class MessageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="message"):
             yield Static(id="message-title")
-            yield Input(id="message-subject", compact=True)
+            yield Input(id="message-subject", compact=True, select_on_focus=False)
             yield TextArea(id="message-body", soft_wrap=True, show_line_numbers=False)
             yield Static(id="message-status")
         yield Footer()
@@ -171,6 +171,10 @@ class MessageScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load(self.kind)
         self.call_after_refresh(self.set_focus, None)  # keys act on the message until i (edit)
+
+    def on_screen_resume(self) -> None:
+        # Back from the save prompt: keys act on the message again (no field takes them).
+        self.call_after_refresh(self.set_focus, None)
 
     def load(self, kind: Kind) -> bool:
         try:
@@ -192,7 +196,7 @@ class MessageScreen(Screen[None]):
         self.query_one("#message-subject", Input).display = True
         self.query_one("#message-body", TextArea).display = True
         title = Text(f"{kind.label} to {m.client.name}", style="bold")
-        title.append(f"  ·  {m.to}" if m.to else "  ·  no email on file (E adds one)", style="dim" if m.to else "yellow")
+        title.append(f"  ·  {m.to}" if m.to else "  ·  no email on file", style="dim" if m.to else "yellow")
         self.query_one("#message-title", Static).update(title)
         self.query_one("#message-subject", Input).value = m.subject
         self.query_one("#message-body", TextArea).load_text(m.body)
