@@ -389,7 +389,9 @@ class SessionScreen(Screen):
             self.saved_ids.remove(slot.saved_call_id)
         slot.saved_call_id = call.id
         self.saved_ids.append(call.id)  # type: ignore[arg-type]
-        self.notify(f"Saved: {slot.entry.name} · {call.result.label}" + (f" · {call.outcome.label}" if call.outcome else ""), timeout=3)
+        follow = self.desk.kind_after(call) if call.result is not Result.SKIPPED else None
+        hint = f"  W: write the {follow.label.lower()}" if follow is not None and (call.outcome or call.result is not Result.REACHED) else ""
+        self.notify(f"Saved: {slot.entry.name} · {call.result.label}" + (f" · {call.outcome.label}" if call.outcome else "") + hint, timeout=3)
         self.advance()
 
     def advance(self) -> None:
