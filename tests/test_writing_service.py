@@ -3,6 +3,7 @@ the logo travels), client details, owner templates, saving and recording written
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -121,6 +122,9 @@ def test_save_records_a_written_contact_that_is_no_call(demo_store, tmp_path):
     out = tmp_path / "c.pdf"
     w = writing.save(demo_store, d.message, "pdf", out, clock, call_id=call.id)
     assert out.read_bytes().startswith(b"%PDF")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not owner-only
     with on_disk(demo_store) as s:
         [got] = writing.written_for(s, c.id)
     assert (got.kind, got.channel, got.call_id, got.file) == ("confirmation", "pdf", call.id, str(out.resolve()))
