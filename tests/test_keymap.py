@@ -124,7 +124,7 @@ def test_callroom_keys_table(config):
 
 
 async def test_the_app_uses_the_owners_keys_everywhere_it_shows_them(config, demo_store, clock):
-    write(config, 'result.reached = "j"\noutcome.promise = "P"\nsession.help = "f2"\nsession.undo = "n"\n')
+    write(config, 'result.reached = "j"\noutcome.promise = "f7"\nsession.help = "f2"\nsession.undo = "n"\n')
     app = app_for(demo_store, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -138,11 +138,11 @@ async def test_the_app_uses_the_owners_keys_everywhere_it_shows_them(config, dem
         await pilot.press("j")
         assert s.slot.draft.result is Result.REACHED
         assert "Result: Reached [j]" in screen_text(app)
-        await pilot.press("P")  # the promise, on its new key, opens its form
+        await pilot.press("f7")  # the promise, on its new key, opens its form
         await pilot.pause()
-        assert type(app.screen).__name__ == "OutcomeForm"
+        assert app.screen is not s and type(app.screen).__name__.endswith("Form")  # the promise form
         await pilot.press("escape")
-        assert "p l t m x c b e" not in screen_text(app)
+        assert "Outcome: F7 l t m x c b e" in screen_text(app)
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

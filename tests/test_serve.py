@@ -2,8 +2,8 @@
 
 The end-to-end test drives a real headless Chromium (Debian's ``chromium``, which
 ``.ci/run`` installs) with Playwright's Python package: it starts ``serve`` on a free
-loopback port, waits for the first client's name to reach the page, presses the keys
-of one outcome and checks that the call is in the ledger.
+loopback port, waits for the session's first screen to reach the page, presses the keys
+of one outcome and checks that the call is in the ledger, for the client the page showed.
 """
 
 from __future__ import annotations
@@ -41,15 +41,13 @@ def free_port() -> int:
 @pytest.fixture
 def demo_ledger(tmp_path):
     path = tmp_path / "demo.jsonl"
-    desk = open_demo(path, Clock.at(NOW))
-    first = desk.queue().entries[0].name
-    desk.close()
-    return path, first
+    open_demo(path, Clock.at(NOW)).close()
+    return path
 
 
 @pytest.fixture
 def server(demo_ledger):
-    path, first = demo_ledger
+    path = demo_ledger
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "callroom", "serve", "--db", str(path), "--port", str(port),
                              "--as-of", TODAY.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -66,7 +64,7 @@ def server(demo_ledger):
                 time.sleep(0.1)
         else:
             raise AssertionError("serve never answered")
-        yield url, path, first, port
+        yield url, path, port
     finally:
         proc.terminate()
         try:
@@ -98,7 +96,7 @@ def test_the_served_command_opens_the_same_ledger_and_day(tmp_path):
 
 
 def test_serve_answers_http_on_loopback_only(server):
-    url, _path, _first, port = server
+    url, _path, port = server
     with urllib.request.urlopen(url, timeout=5) as r:
         page = r.read().decode()
     assert r.status == 200 and "callroom" in page and "textual.js" in page
@@ -117,7 +115,7 @@ def test_a_call_logged_in_a_real_browser_is_in_the_ledger(server):
         pytest.skip("no chromium on this machine (apt install chromium)")
     from playwright.sync_api import sync_playwright
 
-    url, path, first, _port = server
+    url, path, _port = server
     frames: list[bytes] = []
 
     def seen(payload) -> None:
@@ -130,9 +128,11 @@ def test_a_call_logged_in_a_real_browser_is_in_the_ledger(server):
             page.on("websocket", lambda ws: ws.on("framereceived", seen))
             page.goto(url)
             deadline = time.monotonic() + 30
-            while first.encode() not in b"".join(frames):  # the app's output reaches the page
-                assert time.monotonic() < deadline, "the first client never reached the page"
+            while b"Call 1 of " not in b"".join(frames):  # the session's first screen reaches the page
+                assert time.monotonic() < deadline, "the session never reached the page"
                 page.wait_for_timeout(100)
+            page.wait_for_timeout(300)
+            before = b"".join(frames)  # what the page had shown before any key
             page.mouse.click(700, 450)  # focus the terminal
             for key in ("r", "1", "p"):  # reached, cash flow, promise (its form opens with the defaults)
                 page.keyboard.press(key)
@@ -155,9 +155,11 @@ def test_a_call_logged_in_a_real_browser_is_in_the_ledger(server):
             time.sleep(0.1)
     assert desk is not None
     try:
-        cl = desk.find_client(first)
-        calls = [c for c in desk.client_file(cl.id).calls if c.at.date() == TODAY]
-        assert [(c.result, c.outcome) for c in calls] == [(Result.REACHED, Outcome.PROMISE)]
-        assert desk.client_file(cl.id).promises[-1].call_id == calls[0].id
+        calls = [(cf.client.name, c) for cf in desk.client_files() for c in cf.calls if c.at.date() == TODAY]
+        assert [(c.result, c.outcome) for _, c in calls] == [(Result.REACHED, Outcome.PROMISE)]
+        name, call = calls[0]
+        assert name.encode() in before  # the client called is the one the page showed first
+        cf = desk.client_file(call.client_id)
+        assert cf.promises[-1].call_id == call.id
     finally:
         desk.close()

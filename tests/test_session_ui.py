@@ -279,7 +279,7 @@ async def test_a_client_name_that_looks_like_markup_never_breaks_a_notice(demo_s
         notes = list(app._notifications)
         assert notes and all(not n.markup for n in notes)
         saved = next(n for n in notes if n.message.startswith("Saved:"))
-        assert saved.message == "Saved: Hofmann [/b] [London] GmbH · No answer"
+        assert saved.message == "Saved: Hofmann [/b] [London] GmbH · No answer  W: write the missed call"
         assert app._exception is None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from callroom.domain.history import KINDS
 from callroom.ui.timeline import LineTable, one_line
 from support import app_for, screen_text
 
@@ -104,7 +105,7 @@ async def test_history_filter_and_search_refill_the_table(demo_store, clock):
         await pilot.press("f")  # the first kind
         await pilot.pause()
         assert t.row_count == sum(1 for e in s.events if e.kind == s.kind) < total
-        await pilot.press("f", "f", "f", "f", "f", "f")  # round to all again
+        await pilot.press(*["f"] * len(KINDS))  # round to all again
         await pilot.pause()
         assert s.kind is None and t.row_count == total
         await pilot.press("slash", *"gatekeeper", "enter")

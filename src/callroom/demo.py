@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from .domain.codes import Outcome, Reason, Result
 from .domain.models import Call, Client, Dispute, Invoice, Payment, Plan, Promise
+from .domain.profile import Profile
 from .domain.schedule import plan_amounts, plan_dates
 
 # name, contact, phone, email, terms, currency, region, tags, invoices: (number, issued_days_ago, terms_days, amount, balance)
@@ -46,6 +47,15 @@ INSTRUCTIONS = {
     "EUR": "SEPA to NL91 ABNA 0417 1643 00 (BIC ABNANL2A), ref = invoice number.",
 }
 
+# The business profile: payment instructions per currency (PROFILE), and one client who
+# pays another way (their own instructions come first).
+PROFILE = Profile(
+    name="Brightline Studio", contact="Sam", phone="+1 415-555-0100", email="sam@brightline.example",
+    address="12 Harbor Way\nSan Francisco, CA 94105", website="brightline.example", sign_off="Kind regards,",
+    instructions=INSTRUCTIONS,
+)
+OWN_INSTRUCTIONS = {"Pinecrest Veterinary Clinic": "Card by phone, or cheque to Brightline Studio, PO Box 2210, San Francisco, CA 94126."}
+
 
 def build(today: date) -> dict:
     """The demo as records, ready for the store: {clients: [...], invoices: {name: [...]}, ...}."""
@@ -54,7 +64,7 @@ def build(today: date) -> dict:
     for name, contact, phone, email, terms, cur, region, tags, invs in CLIENTS:
         clients.append(
             Client(None, name, contact=contact, phones=(phone,), email=email, terms=terms,
-                   instructions=INSTRUCTIONS[cur], tags=tags, region=region)
+                   instructions=OWN_INSTRUCTIONS.get(name, ""), tags=tags, region=region)
         )
         invoices[name] = [
             Invoice(None, 0, number, cur, Decimal(bal), issued=today - timedelta(days=ago),
@@ -76,6 +86,7 @@ def load(store, today: date) -> None:
     ids: dict[str, int] = {}
     with store.transaction():
         store.settings.set(business="Brightline Studio", caller="Sam", currency="USD")
+        store.settings.set_profile(PROFILE)
         for c in data["clients"]:
             saved = store.clients.add(c)
             ids[c.name] = saved.id

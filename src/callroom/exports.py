@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
+from .documents.ics import PRODID, to_ics  # the calendar lives in documents/; kept importable here
 from .domain.aging import bucket, days_overdue
-from .domain.models import Call, ClientFile
-from .domain.money import format_money
+from .domain.models import Call, ClientFile, Written
 from .domain.policy import Policy
 from .domain.promises import judge
 from .domain.report import FollowUp, amount_text
@@ -30,7 +30,8 @@ TABLE_FORMATS = ("csv", "json")
 CALL_COLUMNS = (
     "call_id", "client_id", "client", "date", "time", "session_id", "result", "reason", "outcome",
     "amount", "currency", "agreed_date", "next_action", "duration_s", "note",
-)
+    "contact", "message_kind", "channel", "subject", "text",
+)  # contact: 'call', or 'written' for a message sent (result 'written'; it is no call attempt)
 PROMISE_COLUMNS = (
     "promise_id", "client_id", "client", "made_on", "due", "amount", "currency", "status",
     "paid_by_due", "paid_late", "invoices", "plan_id", "instalment", "method", "call_id",
@@ -44,7 +45,6 @@ FOLLOWUP_COLUMNS = (
 )
 COLUMNS = {"calls": CALL_COLUMNS, "promises": PROMISE_COLUMNS, "invoices": INVOICE_COLUMNS, "followups": FOLLOWUP_COLUMNS}
 
-PRODID = "-//callroom//Collection follow-ups//EN"
 INVOICE_SEP = ";"  # several invoice numbers in one CSV cell
 
 
@@ -88,9 +88,28 @@ def call_rows(files: Iterable[ClientFile]) -> list[dict[str, Any]]:
                 "outcome": c.outcome.value if c.outcome else None,
                 "amount": _amt(amount, cur), "currency": cur if amount is not None else None,
                 "agreed_date": str(agreed) if agreed else None, "next_action": _iso(c.next_action),
-                "duration_s": c.duration_s, "note": c.note or None,
+                "duration_s": c.duration_s, "note": c.note or None, "contact": "call",
             })
     rows.sort(key=lambda r: (r["date"], r["time"], r["call_id"] or 0))
+    return rows
+
+
+def written_rows(written: Iterable[Written], names: dict[int, str]) -> list[dict[str, Any]]:
+    """Messages sent, as rows of the calls export (contact 'written', result 'written')."""
+    return [{
+        "call_id": w.call_id, "client_id": w.client_id, "client": names.get(w.client_id, ""),
+        "date": w.at.date().isoformat(), "time": w.at.strftime("%H:%M"), "result": "written",
+        "contact": "written", "message_kind": w.kind, "channel": w.channel, "subject": w.subject or None,
+        "text": w.text or None,
+    } for w in written]
+
+
+def contact_rows(files: Iterable[ClientFile], written: Iterable[Written] = ()) -> list[dict[str, Any]]:
+    """Calls and written contacts together, by date and time (what `export calls` writes)."""
+    files = list(files)
+    names = {cf.client.id: cf.client.name for cf in files if cf.client.id is not None}
+    rows = call_rows(files) + written_rows(written, names)
+    rows.sort(key=lambda r: (r["date"], r["time"], r["contact"] != "call", r["call_id"] or 0))
     return rows
 
 
@@ -151,49 +170,3 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
 
 def to_json(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
-
-
-def _description(f: FollowUp, locale: str = "en_US") -> str:
-    what = f.title.split(": ", 1)[-1]  # the title less 'Call <client>: '
-    lines = [what[:1].upper() + what[1:]]
-    if f.contact:
-        lines.append(f"Contact: {f.contact}")
-    lines.append(f"Phone: {f.phone or 'none on file'}")
-    if f.amount is not None and f.currency:
-        lines.append(f"Amount: {format_money(f.amount, f.currency, locale)}")
-    if f.invoices:
-        lines.append(f"Invoices: {', '.join(f.invoices)}")
-    lines.extend(f.detail)
-    lines.append(f"Client #{f.client_id} in callroom")
-    return "\n".join(lines)
-
-
-def to_ics(items: Iterable[FollowUp], stamp: datetime, *, name: str = "callroom follow-ups", locale: str = "en_US") -> bytes:
-    """An RFC 5545 calendar with one all-day event per follow-up.
-
-    Each event's UID comes from the record it follows up (the promise, instalment,
-    dispute or call), so importing a newer export updates the event instead of adding a
-    second one. ``stamp`` (the export time) becomes every DTSTAMP, in UTC. The icalendar
-    library escapes the text, ends lines with CRLF and folds them at 75 octets."""
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    utc = stamp.astimezone(timezone.utc) if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-    utc = utc.replace(microsecond=0)
-    for f in items:
-        ev = Event()
-        ev.add("uid", f"{f.uid}@callroom")
-        ev.add("dtstamp", utc)
-        ev.add("dtstart", f.day)
-        ev.add("dtend", f.day + timedelta(days=1))
-        ev.add("summary", f.title)
-        ev.add("description", _description(f, locale))
-        ev.add("categories", [f.kind])
-        ev.add("transp", "TRANSPARENT")
-        cal.add_component(ev)
-    return cal.to_ical()

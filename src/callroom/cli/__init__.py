@@ -9,7 +9,8 @@ The group lives here; each command family is a module of its own, registered bel
 - :mod:`.reports`: `report`, `export`;
 - :mod:`.data`: `backups`, `restore`;
 - :mod:`.keys`: `keys`;
-- :mod:`.serve`: `serve`.
+- :mod:`.serve`: `serve`;
+- :mod:`.writing`: `profile`, `client`, `write`, `templates`.
 
 The modules import :mod:`.base` (shared options, opening the ledger) and never this
 package or each other; they reach the ledger only through :mod:`callroom.services`.
@@ -22,7 +23,7 @@ import sys
 import click
 
 from .. import __version__
-from . import calls, data, imports, keys, reports, serve, session, settings
+from . import calls, data, imports, keys, reports, serve, session, settings, writing
 from .base import Ctx, common
 
 
@@ -64,6 +65,7 @@ for _command in (
     data.backups_cmd, data.restore_cmd,
     keys.keys,
     serve.serve,
+    writing.profile, writing.client, writing.write, writing.templates,
 ):
     main.add_command(_command)
 

@@ -139,13 +139,16 @@ def _write(out: str | None, data: bytes) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ics"]), default=None,
               help="csv or json; ics for followups only. [default: csv, or ics for followups]")
 @click.option("--out", type=click.Path(dir_okay=True), default=None, metavar="FILE", help="Write here instead of to standard output.")
-@click.option("--days", type=click.IntRange(1, 366), default=report_mod.WEEK_DAYS, show_default=True,
-              help="followups: how many days from today.")
+@click.option("--days", type=click.IntRange(1, 3660), default=None,
+              help="followups: only the next N days (default: every follow-up and promise check from today on).")
 @click.pass_obj
-def export(c: Ctx, kind: str, fmt: str | None, out: str | None, days: int) -> None:
+def export(c: Ctx, kind: str, fmt: str | None, out: str | None, days: int | None) -> None:
     """Export calls, promises or invoices as CSV or JSON, or the follow-ups to come as an
     iCalendar file (.ics) for your calendar app.
 
+    The calendar holds every follow-up and promise check from today on (--days N: the
+    next N days only); each event names the client's phone and the amount.
+    Calls include the messages sent (contact 'written'), which are not calls.
     Columns are stable; dates are ISO (YYYY-MM-DD); amounts are plain decimals with a
     currency column. Re-importing a newer .ics updates its events instead of adding copies.
     """
@@ -159,8 +162,9 @@ def export(c: Ctx, kind: str, fmt: str | None, out: str | None, days: int) -> No
         items, rows = desk.export_rows(kind, days=days)
     if kind == "followups" and fmt == "ics":
         if not items:  # RFC 5545 wants at least one component: say so rather than write an empty calendar
-            end = today + timedelta(days=days - 1)
-            click.echo(f"No follow-ups due from {today.isoformat()} to {end.isoformat()}: no calendar written.", err=True)
+            span = (f"from {today.isoformat()} to {(today + timedelta(days=days - 1)).isoformat()}" if days
+                    else f"from {today.isoformat()} on")
+            click.echo(f"No follow-ups due {span}: no calendar written.", err=True)
             return
         _write(out, exports.to_ics(items, c.clock.now()))
         return

@@ -9,11 +9,19 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
-from .models import ClientFile
+from typing import Iterable
+
+from .models import ClientFile, Written
 from .money import format_money
 from .promises import judge
 
-KINDS = ("call", "promise", "plan", "dispute", "payment", "invoice")
+KINDS = ("call", "written", "promise", "plan", "dispute", "payment", "invoice")
+
+#: How a written contact left, as the history says it.
+CHANNEL_LABELS = {"copy": "copied", "mail": "opened in the mail program", "eml": "saved as email", "pdf": "saved as PDF letter",
+                  "sms": "SMS text", "text": "saved as text"}
+KIND_LABELS = {"confirmation": "Promise confirmation", "plan": "Plan confirmation", "dispute": "Dispute acknowledgement",
+               "receipt": "Payment received", "missed": "Missed call", "reminder": "Reminder", "final-notice": "Final notice"}
 
 
 @dataclass(frozen=True)
@@ -37,9 +45,18 @@ def _at(d: date) -> datetime:
     return datetime.combine(d, time(0, 0))
 
 
-def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: str = "en_US") -> list[Event]:
+def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: str = "en_US",
+             written: Iterable[Written] = ()) -> list[Event]:
+    """Everything that happened with a client; ``written``: the messages sent to them
+    (written contacts: shown with the calls, never counted as one)."""
     ev: list[Event] = []
     fd = lambda d: _fmt_date(d, locale)  # noqa: E731
+    for w in written:
+        what = KIND_LABELS.get(w.kind, w.kind)
+        how = CHANNEL_LABELS.get(w.channel, w.channel)
+        ev.append(Event("written", w.at, f"Written: {what} ({how})" + (f" — {w.subject}" if w.subject else ""),
+                        w.text, {"id": w.id, "message_kind": w.kind, "channel": w.channel, "subject": w.subject,
+                                 "text": w.text, "to": w.to or None, "call_id": w.call_id, "file": w.file or None}))
     for c in cf.calls:
         bits = [c.result.label]
         if c.reason:

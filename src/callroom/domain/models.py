@@ -116,6 +116,8 @@ class Client(Record):
     tags: tuple[str, ...] = ()
     region: str = ""  # ISO country used to read phone numbers without a +prefix
     key: str = ""  # normalised name for matching across exports
+    address: str = ""  # postal address, several lines (letters are addressed to it)
+    language: str = ""  # locale for written messages ('en_GB', 'de'); '' = en_US
 
     _tuples = ("phones", "tags")
 
@@ -263,6 +265,25 @@ class Dispute(Record):
 
 
 @dataclass(frozen=True)
+class Written(Record):
+    """A written contact: a message saved, copied or opened for the client (never a call:
+    it counts in no reach or promise rate)."""
+
+    id: int | None
+    client_id: int
+    at: datetime
+    kind: str  # messages.Kind value: confirmation, plan, dispute, receipt, missed, reminder, final-notice
+    channel: str  # copy | mail | eml | pdf | sms | text
+    subject: str = ""
+    text: str = ""  # the text as sent (after the owner's edits)
+    to: str = ""  # the address or number it went to, when known
+    call_id: int | None = None  # the call it followed, when any
+    file: str = ""  # where it was saved, for eml/pdf
+
+    _datetimes = ("at",)
+
+
+@dataclass(frozen=True)
 class Session(Record):
     id: int | None
     started: datetime
@@ -297,6 +318,6 @@ class ClientFile:
 
 
 __all__ = [
-    "Client", "Invoice", "Payment", "Call", "Promise", "Plan", "Dispute", "Session", "ClientFile",
+    "Client", "Invoice", "Payment", "Call", "Promise", "Plan", "Dispute", "Session", "ClientFile", "Written",
     "normalise_name", "asdict", "PromiseStatus",
 ]

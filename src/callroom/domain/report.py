@@ -407,8 +407,9 @@ def _long(d: date, locale: str) -> str:
     return format_date(d, "d MMM yyyy", locale=locale)
 
 
-def followups(files: Sequence[ClientFile], today: date, days: int = WEEK_DAYS, *, locale: str = "en_US") -> list[FollowUp]:
-    """The follow-ups dated ``today`` .. ``today + days - 1``, by day, then client name, then kind.
+def followups(files: Sequence[ClientFile], today: date, days: int | None = WEEK_DAYS, *, locale: str = "en_US") -> list[FollowUp]:
+    """The follow-ups dated ``today`` .. ``today + days - 1`` (``days=None``: every one from
+    today on), by day, then client name, then kind.
 
     * **promise-check** — a promise (not a plan instalment) is checked the day after its
       date, as the queue brings the client back then. Left out when cancelled, already
@@ -422,7 +423,7 @@ def followups(files: Sequence[ClientFile], today: date, days: int = WEEK_DAYS, *
       those records, a client with nothing open needs no chasing, and a client who already
       has a follow-up that day gets no second one.
     """
-    first, last = today, today + timedelta(days=days - 1)
+    first, last = today, (date.max if days is None else today + timedelta(days=days - 1))
     out: list[FollowUp] = []
 
     def within(d: date | None) -> bool:

@@ -63,7 +63,10 @@ def compose(
     business: str = "",
     policy: Policy = Policy(),
     locale: str = "en_US",
+    instructions: str = "",
 ) -> Script:
+    """``instructions``: how to pay (the client's own, else the profile's for the currencies
+    owed); the client's own when not given."""
     c = st.client
     invs = list(st.chase) or list(st.file.open_invoices)
     numbers = join_words([i.number for i in invs])
@@ -99,8 +102,9 @@ def compose(
     close = [
         "Repeat back what was agreed: the amount, the date and how it will be paid.",
     ]
-    if c.instructions:
-        close.append(f"Payment details: {c.instructions}")
+    pay = instructions or c.instructions
+    if pay:
+        close.append(f"Payment details: {' / '.join(pay.splitlines())}")
     close.append("Thank them, and say when you'll check in.")
     return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close))
 

@@ -7,7 +7,9 @@ small parts, one per concern (each in its own module):
 - :class:`~callroom.services.ledger.LedgerDesk`: clients, their files and history, settings,
   the file's state;
 - :class:`~callroom.services.imports.ImportsDesk`: imports planned and stored;
-- :class:`~callroom.services.reports.ReportsDesk`: the report and the exports.
+- :class:`~callroom.services.reports.ReportsDesk`: the report and the exports;
+- :class:`~callroom.services.writing.WritingDesk`: the business profile, client details,
+  written messages and their record.
 
 Every write is durable before the method returns.
 """
@@ -22,12 +24,13 @@ from .ledger import LedgerDesk
 from .payments import PaymentsDesk
 from .reports import ReportsDesk
 from .session import SessionDesk
+from .writing import WritingDesk
 
 if TYPE_CHECKING:
     from ..store.repo import Store
 
 
-class Desk(SessionDesk, PaymentsDesk, LedgerDesk, ImportsDesk, ReportsDesk):
+class Desk(SessionDesk, PaymentsDesk, LedgerDesk, ImportsDesk, ReportsDesk, WritingDesk):
     def __init__(self, store: "Store", clock: Clock | None = None):
         self.store = store
         self.clock = clock or Clock()

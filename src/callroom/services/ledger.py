@@ -93,7 +93,8 @@ class LedgerDesk:
 
     def history(self, client_id: int, *, newest_first: bool = True) -> list[Event]:
         """A client's whole history as one timeline."""
-        return timeline(self.store.client_file(client_id), self.clock.today(), newest_first=newest_first)
+        return timeline(self.store.client_file(client_id), self.clock.today(), newest_first=newest_first,
+                        written=self.store.written.for_client(client_id))
 
     def sessions(self):
         return self.store.sessions.all()

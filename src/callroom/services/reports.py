@@ -24,16 +24,17 @@ class ReportsDesk:
         s = self.store
         return report_mod.build(s.client_files(), s.sessions.all(), self.clock.today(), s.settings.policy, trend_by=trend_by)
 
-    def export_rows(self, kind: str, *, days: int = report_mod.WEEK_DAYS) -> tuple[list, list]:
+    def export_rows(self, kind: str, *, days: int | None = None) -> tuple[list, list]:
         """(items, rows) of an export: ``kind`` is calls, promises, invoices or followups
-        (items: the follow-ups themselves, for a calendar; empty otherwise)."""
+        (items: the follow-ups themselves, for a calendar; empty otherwise). Follow-ups:
+        every one from today on, or the next ``days`` days. Calls: the written contacts too."""
         files = self.store.client_files()
         today = self.clock.today()
         if kind == "followups":
             items = report_mod.followups(files, today, days)
             return items, exports.followup_rows(items)
         if kind == "calls":
-            return [], exports.call_rows(files)
+            return [], exports.contact_rows(files, self.store.written.all())
         if kind == "promises":
             return [], exports.promise_rows(files, today)
         if kind == "invoices":

@@ -147,7 +147,16 @@ class SessionDesk:
 
     def script(self, st: ClientStanding, reason: Reason | None = None) -> script_mod.Script:
         s = self.store.settings
-        return script_mod.compose(st, self.today(), reason=reason, caller=s.caller, business=s.business, policy=self.policy)
+        return script_mod.compose(st, self.today(), reason=reason, caller=s.caller, business=s.business, policy=self.policy,
+                                  instructions=self.pay_to(st))
+
+    def pay_to(self, st: ClientStanding) -> str:
+        """How this client pays what it owes: its own instructions, else the profile's for
+        the currencies of its open invoices ('' when none is set)."""
+        from ..domain.messages import payment_instructions
+
+        invs = st.chase or st.file.open_invoices
+        return payment_instructions(st.client, self.store.settings.profile, {i.currency for i in invs})
 
     def prepare(self, draft: Draft, st: ClientStanding, *, session_id: int | None = None, duration_s: int | None = None) -> Logged:
         return build(draft, st, self.clock.now(), self.policy, session_id=session_id, duration_s=duration_s)

@@ -36,9 +36,10 @@ TABLES: dict[str, type] = {
     "plans": models.Plan,
     "disputes": models.Dispute,
     "sessions": models.Session,
+    "written": models.Written,
 }
 
-_SINGULAR = {name: name[:-1] for name in TABLES} | {"settings": "settings"}
+_SINGULAR = {name: name[:-1] for name in TABLES} | {"settings": "settings", "written": "written message"}
 
 Check = Callable[[Any], str | None]
 
@@ -403,6 +404,9 @@ def _settings_problems(data: dict[str, dict[str, dict[str, Any]]]) -> Iterator[t
                 yield "settings", int(key), f"field {name!r}: wrong type: {_show(doc[name])}"
                 break
         else:
+            for name in ("profile", "logo"):
+                if doc.get(name) is not None and type(doc[name]) is not dict:
+                    yield "settings", int(key), f"field {name!r}: wrong type: {_show(doc[name])}"
             policy = doc.get("policy")
             if policy is None:
                 continue

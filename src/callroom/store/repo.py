@@ -8,6 +8,7 @@ write appends one fsync'd line, and ``transaction()`` makes several writes one l
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import MISSING, fields, replace
@@ -29,12 +30,14 @@ from ..domain.models import (
     Promise,
     Record,
     Session,
+    Written,
     _d,
     _dec,
     _dt,
     normalise_name,
 )
 from ..domain.policy import Policy
+from ..domain.profile import Logo, Profile
 
 T = TypeVar("T", bound=Record)
 
@@ -724,6 +727,37 @@ class Settings:
     def caller(self) -> str:
         return self.get("caller", "")
 
+    @property
+    def profile(self) -> Profile:
+        """The business profile (the first time, from the older ``business``/``caller`` settings)."""
+        rec = self.get("profile")
+        if rec is None:
+            return Profile(name=self.business, contact=self.caller)
+        return Profile.from_record(rec)
+
+    def set_profile(self, profile: Profile) -> None:
+        """Keep the profile; the script's business and caller follow its name and contact."""
+        self.set(profile=profile.to_record(), business=profile.name, caller=profile.contact)
+
+    @property
+    def logo(self) -> Logo | None:
+        rec = self.get("logo")
+        if not isinstance(rec, dict) or not rec.get("data"):
+            return None
+        try:
+            data = base64.b64decode(rec["data"], validate=True)
+        except (ValueError, TypeError):
+            return None
+        return Logo(data, str(rec.get("mime", "")), int(rec.get("width") or 0), int(rec.get("height") or 0))
+
+    def set_logo(self, logo: Logo | None) -> None:
+        """Keep the logo's bytes in the ledger (a backup or restore carries them); None removes it."""
+        if logo is None:
+            self.set(logo=None)
+        else:
+            self.set(logo={"data": base64.b64encode(logo.data).decode("ascii"), "mime": logo.mime,
+                           "width": logo.width, "height": logo.height})
+
 
 class ReadOnly(PermissionError):
     pass
@@ -744,6 +778,7 @@ class Store:
         self.plans = _Repo(self, "plans", Plan)
         self.disputes = _Repo(self, "disputes", Dispute)
         self.sessions = Sessions(self)
+        self.written = _Repo(self, "written", Written)  # messages sent: never calls
         self.settings = Settings(self)
         # Which clients were written since when, for queue_changes. Kept only over a storage
         # that counts its changes (the journal), so that a change made behind the
@@ -835,7 +870,7 @@ class Store:
     def _drop_indexes(self) -> None:
         if self._tracking:
             self._new_epoch()
-        for r in (self.clients, self.ledger.invoices, self.ledger.payments, self.calls, self.promises, self.plans, self.disputes, self.sessions):
+        for r in (self.clients, self.ledger.invoices, self.ledger.payments, self.calls, self.promises, self.plans, self.disputes, self.sessions, self.written):
             r._by_client = None
 
     def client_file(self, client_id: int) -> ClientFile:

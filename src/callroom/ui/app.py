@@ -31,6 +31,9 @@ SESSION_COMMANDS = (
     ("Client history", "The current client's whole history", "history", "session.history", "h"),
     ("Payment received…", "Record money from the current client: amount, date, invoices", "payment", "session.payment", "$"),
     ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups", "report", "session.report", "R"),
+    ("Write to the client…", "The message that follows the last call: confirmation, plan, receipt, reminder…", "write", "session.write", "W"),
+    ("Client details…", "Phone, email, contact, address, payment instructions, language", "client_details", "session.client_details", "E"),
+    ("Business profile…", "Your name, contact, phone, email, address, logo, payment instructions", "profile", "session.profile", "P"),
     ("Help: keys", "Every key of this screen", "help", "session.help", "?,f1"),
 )
 

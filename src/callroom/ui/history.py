@@ -27,6 +27,7 @@ class HistoryScreen(ModalScreen[None]):
         Binding("escape,h", "close", "Back to call", id="history.close", tooltip="Return to the call; nothing is lost"),
         Binding("f", "filter", "Filter kind", id="history.filter", tooltip="Cycle: all, calls, promises, plans, disputes, payments, invoices"),
         Binding("slash", "search", "Search notes", id="history.search", tooltip="Search the notes and titles"),
+        Binding("W", "write", "Write", id="history.write", tooltip="Write the message that follows the call on this row (else a reminder)"),
     ]
 
     def __init__(self, desk: Desk, client_id: int):
@@ -37,7 +38,7 @@ class HistoryScreen(ModalScreen[None]):
         self.text = ""
         cf = desk.client_file(client_id)
         self.client = cf.client
-        self.events = timeline(cf, desk.today())
+        self.events = timeline(cf, desk.today(), written=desk.written_for(client_id))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
@@ -97,6 +98,23 @@ class HistoryScreen(ModalScreen[None]):
         kinds = [None, *KINDS]
         self.kind = kinds[(kinds.index(self.kind) + 1) % len(kinds)]
         self.fill()
+
+    def action_write(self) -> None:
+        from ..domain.messages import Kind
+        from .writing import MessageScreen
+
+        rows = self.visible()
+        row = self.query_one(LineTable).cursor_row if rows else 0
+        e = rows[min(row, len(rows) - 1)] if rows else None
+        call_id = e.data.get("id") if e is not None and e.kind == "call" else None
+        call = next((c for c in self.desk.client_file(self.client_id).calls if c.id == call_id), None)
+        kind = self.desk.kind_after(call) if call is not None else Kind.REMINDER
+
+        def reload(_=None) -> None:
+            self.events = timeline(self.desk.client_file(self.client_id), self.desk.today(), written=self.desk.written_for(self.client_id))
+            self.fill()
+
+        self.app.push_screen(MessageScreen(self.desk, self.client_id, kind, call_id=call_id), reload)
 
     def action_search(self) -> None:
         box = self.query_one("#history-search", Input)

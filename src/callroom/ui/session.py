@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 
 from ..domain import phones
 from ..domain.codes import Outcome, Reason, Result
+from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
 from ..domain import filters as qfilters
 from ..domain.filters import QueueFilter
@@ -68,6 +69,12 @@ def _bindings() -> list[Binding]:
         Binding("q", "end", "End", id="session.end", tooltip="End the session and see its summary"),
         Binding("o", "note", "Note", id="session.note", tooltip="Type a note about the call"),
         Binding("y", "copy_phone", "Copy number", id="session.copy_phone", tooltip="Copy this client's phone number, to dial from a softphone or your mobile", show=False),
+        Binding("W", "write", "Write", id="session.write", show=False,
+                tooltip="Write the message that follows the last saved call (confirmation, plan, receipt…): edit, copy, mail, .eml, PDF, SMS"),
+        Binding("E", "client_details", "Client details", id="session.client_details", show=False,
+                tooltip="Edit this client's phone, email, contact, address, payment instructions and language"),
+        Binding("P", "profile", "Profile", id="session.profile", show=False,
+                tooltip="Your business profile: name, contact, phone, email, address, logo, payment instructions"),
     ]
     return b
 
@@ -155,7 +162,7 @@ class SessionScreen(Screen):
         fresh = qfilters.hours_now(slot.entry, now, self.desk.policy)
         if fresh.out_of_hours != slot.entry.out_of_hours:  # the mark follows the clock, not the queue's start
             slot.entry = fresh
-        self.query_one(ClientCard).show(st, slot.entry, now)
+        self.query_one(ClientCard).show(st, slot.entry, now, self.desk.pay_to(st))
         self.query_one(InvoiceTable).show(st, self.desk.today(), self.desk.policy)
         tot = f"Owed: {st.owed.format(sep=' + ')}"
         if st.chase:
@@ -181,7 +188,7 @@ class SessionScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if not self.slots:
-            return action in ("end", "help", "not_today", "report")
+            return action in ("end", "help", "not_today", "report", "profile")
         d = self.slot.draft
         if action in ("reason", "outcome"):
             return d.result is Result.REACHED  # hidden from the Footer until the right person is reached
@@ -320,6 +327,54 @@ class SessionScreen(Screen):
 
         open_payment(self)
 
+    def write_target(self) -> tuple[int, int | None]:
+        """(client, call) the write key acts on: this client's call saved in this session
+        (after going back), else the last call saved in it, else this client's latest call."""
+        if self.slots and self.slot.saved_call_id is not None:
+            return self.slot.entry.client_id, self.slot.saved_call_id
+        if self.saved_ids:
+            call = self.desk.calls([self.saved_ids[-1]])[0]
+            return call.client_id, call.id
+        cid = self.slot.entry.client_id
+        last = self.desk.standing(cid).last_call
+        return cid, (last.id if last is not None else None)
+
+    def action_write(self) -> None:
+        from .writing import MessageScreen
+
+        if not self.slots:
+            return
+        client_id, call_id = self.write_target()
+        call = self.desk.calls([call_id])[0] if call_id is not None else None
+        kind = self.desk.kind_after(call) if call is not None else Kind.REMINDER
+        self.app.push_screen(MessageScreen(self.desk, client_id, kind, call_id=call_id))
+
+    def action_client_details(self) -> None:
+        from .writing import client_form
+
+        if not self.slots:
+            return
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.show_client()
+                self.notify("Client details stored.", timeout=3)
+
+        self.app.push_screen(client_form(self.desk, self.slot.entry.client_id), done)
+
+    def action_profile(self) -> None:
+        from .writing import profile_form
+
+        currencies = {i.currency for i in self._st.file.open_invoices} if self._st is not None else set()
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                if self.slots:
+                    self.show_client()
+                self.notify("Business profile stored.", timeout=3)
+
+        self.app.push_screen(profile_form(self.desk, currencies), done)
+
     def action_report(self) -> None:
         from .report import ReportScreen
 
@@ -355,7 +410,9 @@ class SessionScreen(Screen):
             self.saved_ids.remove(slot.saved_call_id)
         slot.saved_call_id = call.id
         self.saved_ids.append(call.id)  # type: ignore[arg-type]
-        self.notify(f"Saved: {slot.entry.name} · {call.result.label}" + (f" · {call.outcome.label}" if call.outcome else ""), timeout=3)
+        follow = self.desk.kind_after(call) if call.result is not Result.SKIPPED else None
+        hint = f"  W: write the {follow.label.lower()}" if follow is not None and (call.outcome or call.result is not Result.REACHED) else ""
+        self.notify(f"Saved: {slot.entry.name} · {call.result.label}" + (f" · {call.outcome.label}" if call.outcome else "") + hint, timeout=3)
         self.advance()
 
     def advance(self) -> None:

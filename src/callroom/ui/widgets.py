@@ -59,7 +59,7 @@ class StatusBar(Static):
 
 
 class ClientCard(Static):
-    def show(self, st: ClientStanding, entry: Entry | None, now: datetime) -> None:
+    def show(self, st: ClientStanding, entry: Entry | None, now: datetime, pay_to: str | None = None) -> None:
         c = st.client
         t = Text()
         t.append(c.name, style="bold")
@@ -96,9 +96,10 @@ class ClientCard(Static):
         if c.tags:
             t.append("  Tags: ", style="dim")
             t.append(", ".join(c.tags))
-        if c.instructions:
+        pay = pay_to if pay_to is not None else c.instructions
+        if pay:
             t.append("\nPay to: ", style="dim")
-            t.append(c.instructions)
+            t.append(" / ".join(pay.splitlines()))
         last = st.last_call
         t.append("\nLast contact: ", style="dim")
         if last is None:

@@ -1,0 +1,226 @@
+"""Writing after the call: `callroom profile`, `client`, `write` and `templates`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..domain.messages import Kind
+from .base import Ctx, common, find_client
+
+KINDS = [k.value for k in Kind]
+
+
+def _pairs(values: tuple[str, ...], option: str, what: str) -> dict[str, str]:
+    """'KEY=TEXT' options as {KEY: TEXT} (TEXT may hold '=' and '\\n' for a new line)."""
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, text = v.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{v!r}: use {what}=TEXT", param_hint=option)
+        out[key.strip()] = _lines(text)
+    return out
+
+
+def _lines(text: str | None) -> str | None:
+    return None if text is None else text.replace("\\n", "\n")
+
+
+def _refused(e: Exception) -> click.ClickException:
+    return click.ClickException(f"{e}. Nothing was changed.")
+
+
+@click.command()
+@common
+@click.option("--name", help="Your business name.")
+@click.option("--contact", help="The person clients reach (signs the messages).")
+@click.option("--phone", help="Your phone, with its +country code.")
+@click.option("--email", help="Your email address.")
+@click.option("--address", help="Your postal address (\\n for a new line).")
+@click.option("--website", help="Your website.")
+@click.option("--logo", "logo_path", type=click.Path(dir_okay=False), metavar="PATH", help="A PNG or JPEG logo (kept in the ledger).")
+@click.option("--remove-logo", is_flag=True, help="Take the logo out.")
+@click.option("--sign-off", help="The closing words before your name, e.g. 'Kind regards,'.")
+@click.option("--instructions", multiple=True, metavar="CUR=TEXT",
+              help="How to pay in a currency (bank details, a pay link, a cheque address). Repeatable; empty TEXT removes it.")
+@click.option("--client-instructions", multiple=True, metavar="CLIENT=TEXT",
+              help="A client's own payment instructions, used before yours. Repeatable; empty TEXT removes it.")
+@click.pass_obj
+def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, remove_logo, sign_off, instructions,
+            client_instructions) -> None:
+    """Show or set your business profile: who written messages come from and how to pay.
+
+    With no option, shows it. Kept in the ledger, so a backup or a restore keeps it
+    (the logo too). Each value is checked first; a bad one is refused naming the
+    field, and nothing is changed.
+    """
+    from ..services.errors import Ambiguous, NotFound
+    from ..services.writing import ProfileError
+
+    values = dict(name=name, contact=contact, phone=phone, email=email, address=_lines(address), website=website,
+                  sign_off=sign_off)
+    values = {k: v for k, v in values.items() if v is not None}
+    pays = _pairs(instructions, "--instructions", "CUR")
+    own = _pairs(client_instructions, "--client-instructions", "CLIENT")
+    changing = bool(values or pays or own or logo_path or remove_logo)
+    with c.open(read_only=None if changing else True) as desk:
+        if changing:
+            try:
+                desk.set_profile(instructions=pays or None, logo_path=logo_path, remove_logo=remove_logo,
+                                 client_instructions=own or None, **values)
+            except ProfileError as e:
+                raise _refused(e) from None
+            except (NotFound, Ambiguous) as e:
+                raise click.ClickException(f"--client-instructions: {e}") from None
+        _show_profile(desk)
+
+
+def _show_profile(desk) -> None:
+    p, lg = desk.profile, desk.logo
+    rows = [("Business", p.name), ("Contact", p.contact), ("Phone", p.phone), ("Email", p.email),
+            ("Address", p.address), ("Website", p.website), ("Sign-off", p.sign_off),
+            ("Logo", f"{lg.mime}, {lg.width}x{lg.height} px, {len(lg.data) // 1024 or 1} KB" if lg else "")]
+    for label, value in rows:
+        lines = (value or "-").splitlines() or ["-"]
+        click.echo(f"{label + ':':<10} {lines[0]}")
+        for more in lines[1:]:
+            click.echo(f"{'':<10} {more}")
+    if p.instructions:
+        click.echo("Payment instructions:")
+        for cur, text in sorted(p.instructions.items()):
+            click.echo(f"  {cur}: {text}")
+    else:
+        click.echo("Payment instructions: none yet (callroom profile --instructions USD='...')")
+    missing = [f for f in ("name", "contact", "phone", "email") if not getattr(p, f)]
+    if missing:
+        click.echo(f"Not set yet: {', '.join(missing)} (messages need the name and contact; a missed-call note the phone).")
+
+
+@click.command("client")
+@common
+@click.argument("name")
+@click.option("--phone", help="Phone number (with +country code, or read in the client's region).")
+@click.option("--email", help="Email address (empty to clear).")
+@click.option("--contact", help="Contact person.")
+@click.option("--address", help="Postal address (\\n for a new line).")
+@click.option("--instructions", help="Payment instructions for this client, used before the profile's (empty to clear).")
+@click.option("--language", help="Language for written messages, e.g. en_GB, de, fr_CA (empty: en_US).")
+@click.pass_obj
+def client(c: Ctx, name, phone, email, contact, address, instructions, language) -> None:
+    """Show or change a client's details. NAME: a name, unique prefix or #id.
+
+    Each value is checked first (the phone with phonenumbers, the email's form); a bad
+    one is refused naming the field, and nothing is changed."""
+    from ..services.writing import ProfileError
+
+    values = dict(phone=phone, email=email, contact=contact, address=_lines(address), instructions=_lines(instructions),
+                  language=language)
+    values = {k: v for k, v in values.items() if v is not None}
+    with c.open(read_only=None if values else True) as desk:
+        cl = find_client(desk, name)
+        if values:
+            try:
+                cl = desk.set_client_details(cl.id, **values)
+            except ProfileError as e:
+                raise _refused(e) from None
+        click.echo(f"{cl.name} (#{cl.id})")
+        for label, value in (("Contact", cl.contact), ("Phone", ", ".join(cl.phones)), ("Email", cl.email),
+                             ("Address", cl.address), ("Pays by", cl.instructions), ("Language", cl.language or "en_US (default)")):
+            lines = (value or "-").splitlines() or ["-"]
+            click.echo(f"  {label + ':':<10} {lines[0]}")
+            for more in lines[1:]:
+                click.echo(f"  {'':<10} {more}")
+
+
+@click.command()
+@common
+@click.argument("client_name", metavar="CLIENT")
+@click.option("--kind", required=True, type=click.Choice(KINDS, case_sensitive=False),
+              help="confirmation uses the client's latest promise (or --call's).")
+@click.option("--call", "call_id", type=int, metavar="N", help="The call the message follows (its number in `history --json`).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["text", "eml", "pdf", "sms"]), help="What to write.")
+@click.option("--out", type=click.Path(), metavar="FILE", help="Write here (text and sms: else to standard output; eml and pdf: else a file named after the client in this folder).")
+@click.option("--preview", is_flag=True, help="Write it but do not record it in the client's history.")
+@click.pass_obj
+def write(c: Ctx, client_name, kind, call_id, fmt, out, preview) -> None:
+    """Write a message from the ledger: a promise or plan confirmation, a dispute
+    acknowledgement, a payment receipt, a missed-call note, a reminder or a final notice.
+
+    It is recorded in the client's history as a written contact (never as a call)
+    unless --preview is given. Nothing is recorded when nothing was written.
+    """
+    from ..services.writing import MessageError, WriteError, default_name
+
+    with c.open(read_only=True if preview else None) as desk:
+        cl = find_client(desk, client_name)
+        try:
+            draft = desk.compose(cl.id, Kind.parse(kind), call_id=call_id)
+        except MessageError as e:
+            raise click.ClickException(f"{e}. Nothing was written.") from None
+        if draft.warning:
+            click.echo(f"warning: {draft.warning}", err=True)
+        msg = draft.message
+        if fmt in ("eml", "pdf") and out is None:
+            out = default_name(msg, fmt, c.clock.today())
+        if fmt in ("eml",) and not msg.to:
+            click.echo(f"note: {cl.name} has no email address on file; fill in the To line "
+                       f"(or add it: callroom client {cl.name!r} --email ...)", err=True)
+        try:
+            if out is None:
+                data = desk.render(msg, fmt)
+                click.echo(data.decode("utf-8"), nl=False)
+                if not preview:
+                    desk.record_written(msg, fmt, call_id=call_id)
+                return
+            desk.save_message(msg, fmt, Path(out), call_id=call_id, record=not preview)
+        except WriteError as e:
+            raise click.ClickException(f"{e}. Nothing was recorded.") from None
+        what = {"eml": "email file", "pdf": "PDF letter", "text": "text", "sms": "SMS text"}[fmt]
+        click.echo(f"Wrote the {msg.kind.label.lower()} for {cl.name} as {what}: {out}"
+                   + ("" if preview else " (recorded in the history)"))
+
+
+@click.command()
+@click.option("--write", "write_out", is_flag=True, help="Write the default templates to the folder, for editing.")
+@click.option("--force", is_flag=True, help="With --write: replace files already there.")
+@click.option("--placeholders", metavar="KIND", type=click.Choice(KINDS, case_sensitive=False), help="List the placeholders a kind's template may use.")
+def templates(write_out, force, placeholders) -> None:
+    """List the message templates in use (yours or the defaults), write the defaults
+    out for editing, or list a kind's placeholders.
+
+    A template is a text file: 'Subject: ...' on the first line, then the body, with
+    $placeholders ($$ for a dollar sign). Name it KIND.txt, or KIND.LANG.txt (e.g.
+    confirmation.de.txt) for clients written to in that language. A file with an
+    unknown placeholder or a stray $ is refused naming the file and line; the default
+    is used until it is fixed.
+    """
+    from ..domain.messages import placeholders as names_of
+    from ..services.writing import WriteError, template_states, templates_dir, write_default_templates
+
+    if placeholders:
+        for name, what in names_of(Kind.parse(placeholders)).items():
+            click.echo(f"${name:<18} {what}")
+        return
+    if write_out:
+        try:
+            done = write_default_templates(force=force)
+        except WriteError as e:
+            raise click.ClickException(str(e)) from None
+        for path, wrote in done:
+            click.echo(f"{'wrote' if wrote else 'kept '} {path}")
+        if not all(w for _, w in done):
+            click.echo("(files already there were kept; --force replaces them)")
+    click.echo(f"Templates folder: {templates_dir()}")
+    bad = 0
+    for st in template_states():
+        where = str(st.path) if st.path else "default"
+        click.echo(f"  {st.kind.value:<13} {where}")
+        if st.error:
+            bad += 1
+            click.echo(f"  {'':<13} REFUSED: {st.error}")
+    if bad:
+        raise SystemExit(1)
+
+
+__all__ = ["profile", "client", "write", "templates"]
