@@ -29,6 +29,14 @@ _SYMBOL_RE = re.compile(
 _SYMBOL_END_RE = re.compile(
     r"(?:(?<=[\s\d.)])[A-Z]{1,3})?[" + re.escape(_SYMBOLS) + r"]$|(?<=[\s\d.)])(?:kr\.?|Kr\.?|zł|Kč|Ft|CHF|Fr\.?|lei)$",
 )
+# Symbols that name one currency wherever they are printed ('$', '¥', 'kr' name several: no code).
+SYMBOL_CODES = {
+    "US$": "USD", "U$S": "USD", "NZ$": "NZD", "A$": "AUD", "AU$": "AUD", "C$": "CAD", "CA$": "CAD", "HK$": "HKD",
+    "S$": "SGD", "SG$": "SGD", "R$": "BRL", "MX$": "MXN", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW", "₽": "RUB",
+    "₺": "TRY", "₪": "ILS", "₫": "VND", "₱": "PHP", "₦": "NGN", "₴": "UAH", "₸": "KZT", "₮": "MNT", "₭": "LAK",
+    "₵": "GHS", "₲": "PYG", "₡": "CRC", "฿": "THB", "zł": "PLN", "Kč": "CZK", "Ft": "HUF", "CHF": "CHF", "lei": "RON",
+    "RM": "MYR", "Rp": "IDR",
+}
 _CODE_START = re.compile(r"^([A-Za-z]{3})(?=[\s\d(.\-$€£¥₹])")
 _CODE_END = re.compile(r"(?<=[\s\d.)])([A-Za-z]{3})$")
 _DIGITS = re.compile(r"^[\d.,' ’]+$")
@@ -78,10 +86,12 @@ def _strip_decorations(s: str) -> tuple[str, bool, str | None]:
             continue
         m = _SYMBOL_RE.match(s)
         if m:
+            code = code or SYMBOL_CODES.get(m.group(0).replace(" ", ""))
             s = s[m.end():]
             continue
         m = _SYMBOL_END_RE.search(s)
         if m:
+            code = code or SYMBOL_CODES.get(m.group(0).strip().replace(" ", ""))
             s = s[: m.start()]
             continue
         if s == before:
@@ -196,7 +206,26 @@ _SAYS_DOT = re.compile(r"-?[0-9]*\.(?:[0-9]{1,2}|[0-9]{4,})").fullmatch
 _SAYS_COMMA = re.compile(r"-?[0-9]*,(?:[0-9]{1,2}|[0-9]{4,})").fullmatch
 
 
-def detect_decimal_mark(values) -> str:
+_GROUPED_ONLY = re.compile(r"^[^0-9]*-?\d{1,3}([.,])\d{3}(?:[^0-9.,].*)?$")
+
+
+def grouping_only(text: str) -> bool:
+    """True for '1.234' or '1,234' (with or without a symbol): one mark followed by exactly three
+    digits, which reads as a thousands separator or as a decimal mark alike."""
+    return bool(_GROUPED_ONLY.match(text.strip()))
+
+
+def decimal_mark_of(values) -> tuple[str | None, str | None]:
+    """The decimal mark of a file's amounts: ``(mark, None)`` when the values settle it (or none
+    needs it), ``(None, example)`` when the only amounts with a mark read either way ('1.234')."""
+    mark = detect_decimal_mark(values, _evidence := [])
+    if _evidence[0]:
+        return mark, None
+    example = next((v for v in values if grouping_only(v)), None)
+    return ("." if example is None else None), example
+
+
+def detect_decimal_mark(values, _evidence: list | None = None) -> str:
     """The decimal mark a file uses, from all its amounts: '.' unless the evidence says ','."""
     dot = comma = 0
     says_dot, says_comma = _SAYS_DOT, _SAYS_COMMA
@@ -213,7 +242,10 @@ def detect_decimal_mark(values) -> str:
             dot += 1
         elif ev == ",":
             comma += 1
+    if _evidence is not None:
+        _evidence.append(dot + comma)
     return "," if comma > dot else "."
 
 
-__all__ = ["AmountError", "parse_amount", "parse_money", "detect_decimal_mark", "decimal_mark_evidence", "ISO_CURRENCIES"]
+__all__ = ["AmountError", "parse_amount", "parse_money", "detect_decimal_mark", "decimal_mark_of", "decimal_mark_evidence",
+           "grouping_only", "ISO_CURRENCIES", "SYMBOL_CODES"]

@@ -19,30 +19,44 @@ SYNONYMS: dict[str, list[str]] = {
                 "invno", "inv#", "invnumber", "invoice", "number", "num", "docnumber", "documentnumber",
                 "documentno", "doc#", "docno", "transaction#", "transactionnumber", "transactionno", "txn#",
                 "invoicecm#", "refnumber", "refno", "ref#", "invoiceref", "invoicereference", "ref", "no", "no#",
-                "nr", "reference", "invoiceid", "id"],
+                "nr", "reference", "invoiceid", "id",
+                # German, French, Dutch, Spanish, Italian exports
+                "rechnungsnr", "rechnungsnummer", "rechnung", "belegnr", "belegnummer", "renr", "numerofacture",
+                "nfacture", "nodefacture", "facture", "factuurnummer", "factuurnr", "factuur", "numerofactura",
+                "factura", "numerofattura", "fattura"],
     "client": ["customername", "clientname", "contactname", "customerfullname", "customerdisplayname",
                "customercompanyname", "companyname", "customer", "client", "customerjob", "name",
                "clientorganization", "clientorganisation", "organization", "organisation", "company", "debtor",
-               "debtorname", "accountholder", "billto", "billtoname", "payer", "contact"],
+               "debtorname", "accountholder", "billto", "billtoname", "payer", "contact",
+               "kunde", "kundenname", "debitor", "debitorname", "firma", "cliente", "nomclient", "klant",
+               "klantnaam", "debiteur"],
+    # The person to ask for, where the file also names the organisation (kept as the client's contact).
+    "contact": ["contactperson", "contactname", "contact", "attention", "attn", "person", "primarycontact",
+                "ansprechpartner", "kontakt", "contactpersoon", "interlocuteur", "persona"],
     "balance": ["amountremaining", "openbalance", "balancedue", "invoicebalance", "invoiceinvoicebalance",
                 "outstanding", "outstandingbalance", "amountoutstanding", "outstandingamount", "totaloutstanding",
                 "invoiceamountdue", "balanceremaining", "remainingbalance", "remainingamount", "amountowing",
                 "owing", "amountowed", "owed", "unpaidamount", "amountunpaid", "unpaid", "openamount",
-                "dueamount", "closingbalance", "balance", "remaining", "amountdue", "totaldue", "stillowed"],
+                "dueamount", "closingbalance", "balance", "remaining", "amountdue", "totaldue", "stillowed",
+                "offen", "offenerbetrag", "offenerposten", "restbetrag", "saldo", "solde", "resteapayer",
+                "montantdu", "openstaand", "openstaandbedrag", "pendiente", "importependiente", "residuo"],
     "amount": ["invoicetotal", "invoiceamount", "invoiceinvoiceamount", "totalinvoiceamount", "total",
                "totalamount", "grandtotal", "amount", "originalamount", "invoicevalue", "grossamount", "gross",
-               "totalincltax", "totalinctax", "amountincltax", "amountinctax"],
+               "totalincltax", "totalinctax", "amountincltax", "amountinctax",
+               "betrag", "bruttobetrag", "rechnungsbetrag", "montant", "montantttc", "bedrag", "importe", "importo"],
     "paid": ["amountpaid", "invoiceamountpaid", "paidtodate", "invoicepaidtodate", "invoiceinvoicepaidtodate",
              "paidamount", "totalpaid", "amountreceived", "paymentsreceived", "payments", "paid"],
     "line_total": ["linetotal", "itemtotal", "linetotalincltax", "lineamountincltax"],
     "issued": ["invoicedate", "dateissued", "issuedate", "issuedon", "issued", "invoiceinvoicedate",
                "invoicedateutc", "dateutc", "date", "createdutc", "createdat", "created", "createddate",
                "datecreated", "transactiondate", "txndate", "documentdate", "docdate", "billdate", "dateofissue",
-               "postingdate"],
+               "postingdate", "rechnungsdatum", "belegdatum", "datum", "datefacture", "factuurdatum", "fecha",
+               "fechafactura", "datafattura"],
     "due": ["duedate", "invoiceduedate", "invoiceinvoiceduedate", "duedateutc", "paymentduedate", "datedue",
-            "dueon", "paymentdue", "due"],
+            "dueon", "paymentdue", "due", "falligkeit", "falligam", "falligkeitsdatum", "faellig", "echeance",
+            "dateecheance", "vervaldatum", "vervaldag", "vencimiento", "fechavencimiento", "scadenza"],
     "currency": ["currency", "currencycode", "clientcurrency", "customercurrency", "invoicecurrency", "curr",
-                 "ccy", "currencyiso", "isocurrency"],
+                 "ccy", "currencyiso", "isocurrency", "wahrung", "devise", "moneda", "valuta"],
     "email": ["email", "emailaddress", "customeremail", "clientemail", "contactemail", "billingemail",
               "primarycontactemailid", "primarycontactemail", "emailid", "customeremailaddress",
               "clientemailaddress", "contactemailaddress", "invoiceemail"],
@@ -61,10 +75,17 @@ SYNONYMS: dict[str, list[str]] = {
     "credit": ["creditamounttwocolumnapproach", "creditamount", "credit", "cr"],
 }
 # The order in which fields claim columns (a column serves one field).
-FIELD_ORDER = ["ledger_amount", "debit", "credit", "account_type", "account", "invoice", "client", "balance",
+FIELD_ORDER = ["ledger_amount", "debit", "credit", "account_type", "account", "invoice", "client", "contact", "balance",
                "paid", "line_total", "amount", "due", "issued", "currency", "email", "phone", "terms", "status",
                "type"]
 MAPPABLE = tuple(FIELD_ORDER)
+# Headings that name an organisation, and headings that name a person: where a file has both, the
+# organisation is the client and the person its contact ('Organization' + 'Client' in an aging report).
+ORGANISATION = {"organization", "organisation", "company", "companyname", "customercompanyname", "business",
+                "businessname", "clientorganization", "clientorganisation", "firm", "firma", "unternehmen",
+                "entreprise", "societe", "bedrijf", "empresa"}
+PERSON = {"client", "clientname", "contact", "contactname", "contactperson", "person", "attention", "attn",
+          "primarycontact", "ansprechpartner", "kontakt", "contactpersoon", "interlocuteur"}
 MONEY_FIELDS = ("balance", "amount", "paid", "line_total", "ledger_amount", "debit", "credit")
 _SYN_INDEX = {f: {h: rank for rank, h in enumerate(hs)} for f, hs in SYNONYMS.items()}
 _ALL_SYNONYMS = {h for hs in SYNONYMS.values() for h in hs}
@@ -234,6 +255,7 @@ def build_layout(rows, index: int, mapping: dict[str, str] | None) -> tuple[Layo
         if best_j is not None:
             cols[f] = best_j
             taken.add(best_j)
+    _prefer_organisation(comp, cols, taken, mapped)
     buckets = [j for j, b in enumerate(bases) if j not in taken and is_bucket(b)]
     if len(buckets) < 2:
         buckets = []
@@ -249,6 +271,25 @@ def build_layout(rows, index: int, mapping: dict[str, str] | None) -> tuple[Layo
                 del cols[f]
     header_currency = currencies.pop() if len(currencies) == 1 else None
     return Layout(index, line, headers, comp, cols, buckets, label_cols, header_currency, mapped), missing
+
+
+def _prefer_organisation(comp: list[str], cols: dict[str, int], taken: set[int], mapped: set[str]) -> None:
+    """Organisation over contact person: the client is the organisation column and the person its contact."""
+    if "client" in mapped or "client" not in cols:
+        return
+    j = cols["client"]
+    if comp[j] not in PERSON:
+        return
+    org = next((k for k, c in enumerate(comp) if c in ORGANISATION and k != j and k not in taken), None)
+    if org is None:
+        return
+    cols["client"] = org
+    taken.add(org)
+    if "contact" not in mapped:
+        old = cols.get("contact")
+        if old is not None:
+            taken.discard(old)
+        cols["contact"] = j
 
 
 # ---------------------------------------------------------------- which tool it looks like
@@ -312,7 +353,8 @@ def detect_format(title: list[str], layout: Layout) -> Format:
 
 
 _TITLE_CURRENCY = [
-    re.compile(r"\b(?:currency|amounts?(?:\s+are)?(?:\s+shown)?\s+in|shown\s+in|in|figures\s+in)\s*[:=]?\s*([A-Z]{3})\b"),
+    re.compile(r"\b(?:(?i:currency|w(?:ä|ae|a)hrung|devise)|(?i:amounts?(?:\s+are)?(?:\s+shown)?\s+in)|(?i:shown\s+in)|in"
+               r"|(?i:figures\s+in))\s*[:=]?\s*([A-Z]{3})\b"),
     re.compile(r"[(\[]([A-Z]{3})[)\]]"),
     re.compile(r"^\s*([A-Z]{3})\s*$"),
 ]

@@ -130,3 +130,26 @@ def detect_date_order(values) -> tuple[str | None, str | None]:
 
 
 __all__ = ["parse_date", "detect_date_order", "numeric_evidence", "DateError", "ORDERS", "MONTHS"]
+
+
+_IN_TEXT = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?[\s\-]+[A-Za-z]{3,9}\.?,?[\s\-]+\d{4}"
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+)
+
+
+def dates_in_text(text: str, order: str | None = None) -> list[date]:
+    """Every date written inside a line of text ('As of March 31, 2026', 'Stichtag: 31.03.2026',
+    'Generated 04/01/2026 08:02 AM'), in order; numeric dates that read both ways need ``order``."""
+    found = []
+    for m in _IN_TEXT.finditer(text or ""):
+        try:
+            found.append(parse_date(m.group(0), order))
+        except DateError:
+            continue
+    return found
+
+
+__all__ += ["dates_in_text"]

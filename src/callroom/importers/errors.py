@@ -32,18 +32,29 @@ class ImportFileError(ImportError_):
     """
 
     def __init__(self, file: str, problem: str, *, line: int | None = None, column: str | None = None,
-                 value: str | None = None, hint: str = ""):
+                 value: str | None = None, hint: str = "", sheet: str | None = None):
         self.file = file
         self.problem = problem
         self.line = line
         self.column = column
         self.value = None if value is None else short(value)
         self.hint = hint
+        self.sheet = sheet  # a workbook's sheet: ``line`` is then its row number
         super().__init__(self._render())
+
+    def in_sheet(self, sheet: str) -> "ImportFileError":
+        """The same error located in a workbook's sheet ('sheet "Aged", row 12' instead of 'line 12')."""
+        if self.sheet is not None:
+            return self
+        self.sheet = sheet
+        self.args = (self._render(),)
+        return self
 
     def _render(self) -> str:
         where = [self.file]
-        if self.line is not None:
+        if self.sheet is not None:
+            where.append(f'sheet "{self.sheet}"' + (f" row {self.line}" if self.line is not None else ""))
+        elif self.line is not None:
             where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f'column "{self.column}"' if self.column else "a column with no heading")
@@ -72,4 +83,20 @@ class AmbiguousDateOrder(ImportFileError):
     needs_date_order = True
 
 
-__all__ = ["ImportError_", "ImportFileError", "AmbiguousDateOrder", "short"]
+class AmbiguousDecimalMark(ImportFileError):
+    """The file's amounts read both ways ('1.234' is 1234 or 1.234): call ``parse_file`` again
+    with ``decimal=','`` or ``'.'``."""
+
+    needs_decimal = True
+
+
+class AmbiguousSheet(ImportFileError):
+    """More than one sheet of a workbook holds invoices: call ``parse_file`` again with ``sheet=NAME``.
+    ``sheets``: the names of those sheets."""
+
+    def __init__(self, file: str, problem: str, *, sheets: list[str], hint: str = ""):
+        self.sheets = list(sheets)
+        super().__init__(file, problem, hint=hint)
+
+
+__all__ = ["ImportError_", "ImportFileError", "AmbiguousDateOrder", "AmbiguousDecimalMark", "AmbiguousSheet", "short"]

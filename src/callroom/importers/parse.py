@@ -21,18 +21,21 @@ not state is None, and day/month order comes from the dates of the whole file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from ._speed import gc_paused, name_keys
-from .amounts import ISO_CURRENCIES, AmountError, detect_decimal_mark, parse_money
-from .columns import MAPPABLE, build_layout, detect_format, find_header_index, title_currency
+from .amounts import ISO_CURRENCIES, AmountError, decimal_mark_of, parse_money
+from .columns import MAPPABLE, _split_currency, build_layout, compact, detect_format, find_header_index, title_currency
 from .dates import ORDERS, DateError, detect_date_order, parse_date
-from .errors import AmbiguousDateOrder, ImportFileError, short
+from .errors import AmbiguousDateOrder, AmbiguousDecimalMark, AmbiguousSheet, ImportFileError, short
+from .report import (LayoutRow, generated_on, is_basis_line, is_bucket_heading, is_generated_line, is_page_line,
+                     is_percentage, is_percentage_label, is_total_label, section_currency, title_as_of)
 from .textfile import decode, read_bytes, read_rows, sniff_delimiter
+from .workbook import OLE_MAGIC, Sheet, is_workbook, read_workbook
 
 FIELD_ALIASES = {
     "customer": "client", "name": "client", "client_name": "client", "number": "invoice", "invoice_number": "invoice",
@@ -58,7 +61,8 @@ class ImportedInvoice:
     phone: str | None = None
     terms: str | None = None
     status: str | None = None
-    line: int = 0                  # 1-based line in the file (first line of the invoice)
+    line: int = 0                  # 1-based line in the file (first line of the invoice); a sheet's row
+    contact: str | None = None     # the person to ask for, where the file names the organisation as the client
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,14 @@ class ParsedFile:
     currency: str | None = None   # stated for the whole file (title block or headings)
     header_line: int = 0
     rows: int = 0                 # rows read under the header
+    sheet: str | None = None      # the workbook's sheet read (line numbers are then its row numbers)
+    as_of: date | None = None     # the date the report says its facts are as of (title or footer), if any
+    as_of_line: int | None = None
+    layout: list[LayoutRow] = field(default_factory=list)  # title, heading, section and footer lines
+
+    def where(self, line: int) -> str:
+        """'line 12', or 'sheet "Aged" row 12' for a workbook."""
+        return f'sheet "{self.sheet}" row {line}' if self.sheet else f"line {line}"
 
     @property
     def name(self) -> str:
@@ -152,6 +164,16 @@ def type_kind(text: str) -> tuple[str, str] | None:
     return "other", f"not an invoice ({text.strip()})"
 
 
+_TOTAL_WORDS = ("total", "grand total", "sub-total", "subtotal", "report total")
+_BARE_TOTAL = re.compile(r"^(?:grand\s+|report\s+|sub-?\s?)?(?:totals?|summe|gesamt(?:summe)?|zwischensumme|totaal|"
+                         r"totale|totalt|sous-total)\s*:?\s*(?:[A-Z]{3})?\s*$", re.I)
+
+
+def _bare_total(text: str) -> bool:
+    """A label that is a total word and nothing else (perhaps with a currency code): 'Summe', 'TOTAL EUR'."""
+    return bool(_BARE_TOTAL.match(text))
+
+
 _TOTAL_EXACT = re.compile(r"^(?:grand\s+|report\s+|sub-?)?totals?\s*:?$", re.I)
 _TOTAL_START = re.compile(r"^(?:grand\s+|sub-?)?totals?\b(?:\s+for)?\s*:?\s*", re.I)
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -192,20 +214,42 @@ class _Heading:
     text: str
     email: str = ""
     phone: str = ""
+    line: int = 0
+    used: bool = False
+
+
+_DECIMALS = {",": ",", "comma": ",", "decimal-comma": ",", ".": ".", "point": ".", "dot": ".", "period": "."}
+_NEEDED = ("client", "invoice", "balance", "amount", "paid", "line_total", "issued", "due", "currency")
+_SUMMED = ("balance", "amount", "paid", "line_total", "buckets")
 
 
 # ---------------------------------------------------------------- the parser
 
-def parse_file(path, *, date_order: str | None = None, mapping: dict[str, str] | None = None) -> ParsedFile:
-    """Read one export; raises ImportFileError (nothing imported) when it is refused."""
+def parse_file(path, *, date_order: str | None = None, mapping: dict[str, str] | None = None,
+               decimal: str | None = None, sheet: str | None = None) -> ParsedFile:
+    """Read one export (CSV or an .xlsx workbook); raises ImportFileError (nothing imported) when it is
+    refused. ``decimal``: ',' (or 'comma') or '.' ('point') when the amounts read both ways;
+    ``sheet``: the workbook's sheet to read (its name or its number from 1) when several hold invoices."""
     with gc_paused():
-        return _Parser(Path(path), date_order, mapping).run()
+        return _Parser(Path(path), date_order, mapping, decimal, sheet).run()
 
 
 class _Parser:
-    def __init__(self, path: Path, date_order: str | None, mapping: dict[str, str] | None):
+    def __init__(self, path: Path, date_order: str | None, mapping: dict[str, str] | None,
+                 decimal: str | None = None, sheet: str | None = None):
         self.path = path
         self.name = path.name
+        self.decimal = None
+        if decimal is not None:
+            self.decimal = _DECIMALS.get(str(decimal).strip().lower())
+            if self.decimal is None:
+                raise ImportFileError(self.name, "the decimal mark must be comma or point", value=str(decimal),
+                                      hint="Use comma for 1.234,56 and point for 1,234.56.")
+        self.sheet_wanted = None if sheet is None or not str(sheet).strip() else str(sheet).strip()
+        self.sheet: str | None = None
+        self.numbers: set[str] = set()           # a workbook's number cells, as text: read as they are
+        self.errors: dict[tuple[int, int], str] = {}
+        self.layout_rows: list[LayoutRow] = []
         if date_order is not None:
             date_order = str(date_order).lower().strip()
             if date_order not in ORDERS:
@@ -236,6 +280,15 @@ class _Parser:
 
     def run(self) -> ParsedFile:
         data = read_bytes(self.path)
+        if is_workbook(data):
+            return self._run_workbook()
+        if data[:8] == OLE_MAGIC:
+            raise ImportFileError(self.name, "this is an old-style Excel workbook (.xls) or a password-protected one",
+                                  line=1, hint="Open it in your spreadsheet program, save it as .xlsx (without a "
+                                               "password) or as CSV, and import that.")
+        if self.sheet_wanted is not None:
+            raise ImportFileError(self.name, "is a CSV file, which has no sheets", value=self.sheet_wanted,
+                                  hint="Leave out the sheet (--sheet is for Excel workbooks) and import it again.")
         self._check_bytes(data)
         text, encoding = decode(data, self.name)
         if not text.strip().strip("\ufeff").strip():
@@ -243,6 +296,69 @@ class _Parser:
         delimiter = sniff_delimiter(text)
         self.excel = '="' in text  # a cell can only read ="0042" if the text has '="' somewhere
         rows = read_rows(text, delimiter, self.name)
+        return self._parse(rows, encoding, delimiter)
+
+    # ------------------------------------------------------------ workbooks
+
+    def _run_workbook(self) -> ParsedFile:
+        sheets = read_workbook(self.path, self.name)
+        sheet = self._pick_sheet(sheets)
+        self.sheet, self.numbers, self.errors, self.excel = sheet.name, sheet.numbers, sheet.errors, False
+        try:
+            return self._parse(sheet.rows, "xlsx", "")
+        except ImportFileError as e:
+            raise e.in_sheet(sheet.name) from None
+
+    def _pick_sheet(self, sheets: list[Sheet]) -> Sheet:
+        names = ", ".join(f'"{s.name}"' for s in sheets) or "(none)"
+        if self.sheet_wanted is not None:
+            want = self.sheet_wanted
+            found = next((s for s in sheets if s.name == want), None) or next(
+                (s for s in sheets if s.name.strip().lower() == want.lower()), None)
+            if found is None and want.isdigit() and 1 <= int(want) <= len(sheets):
+                found = sheets[int(want) - 1]
+            if found is None:
+                raise ImportFileError(self.name, "the workbook has no sheet of that name", value=want,
+                                      hint=f"Its sheets are: {names}.")
+            return found
+        scored = [(self._sheet_level(s), i, s) for i, s in enumerate(sheets)]
+        best = max((lv for lv, _, _ in scored), default=0)
+        if best == 0:
+            if len(sheets) == 1:
+                return sheets[0]  # the usual message about its headings
+            raise ImportFileError(
+                self.name, f"no sheet of this workbook has invoice columns (such as Customer, Invoice number, "
+                           f"Balance): its sheets are {names}",
+                hint="Check that this is the report of open invoices, or save the right sheet as CSV and import that.")
+        top = [s for lv, _, s in scored if lv == best]
+        if len(top) > 1:
+            listed = ", ".join(f'"{s.name}"' for s in top)
+            raise AmbiguousSheet(
+                self.name, f"more than one sheet holds invoices ({listed}), and callroom will not guess which one "
+                           "to import", sheets=[s.name for s in top],
+                hint=f'Say which sheet to read: --sheet "{top[0].name}" with callroom import, or the Sheet box of '
+                     "the import window.")
+        return top[0]
+
+    def _sheet_level(self, sheet: Sheet) -> int:
+        """2: a sheet of invoices (numbers and amounts), 1: balances per client, 0: anything else."""
+        rows = sheet.rows
+        if not any(any(c.strip() for c in cells) for _, cells in rows):
+            return 0
+        idx = find_header_index(rows, self.mapping)
+        if idx is None:
+            return 0
+        layout, missing = build_layout(rows, idx, self.mapping)
+        if missing or not any(any(c.strip() for c in cells) for _, cells in rows[idx + 1:]):
+            return 0
+        money = bool({"balance", "amount", "line_total"} & layout.cols.keys() or layout.buckets)
+        if money and "invoice" in layout.cols:
+            return 2
+        return 1 if money and ("client" in layout.cols or layout.label_cols) else 0
+
+    # ------------------------------------------------------------ rows to invoices
+
+    def _parse(self, rows, encoding: str, delimiter: str) -> ParsedFile:
         if not any(any(c.strip() for c in cells) for _, cells in rows):
             self._empty()
         idx = find_header_index(rows, self.mapping)
@@ -257,8 +373,9 @@ class _Parser:
                     layout.line, ", ".join(f'"{h}"' for h in layout.headers if h) or "(none)"))
         self.rows = rows
         self.layout = layout
-        self.title = [" ".join(c.strip() for c in cells if c.strip()) for _, cells in rows[:idx]
-                      if any(c.strip() for c in cells)]
+        self.title_rows = [(ln, " ".join(c.strip() for c in cells if c.strip())) for ln, cells in rows[:idx]
+                           if any(c.strip() for c in cells)]
+        self.title = [t for _, t in self.title_rows]
         self.format = detect_format(self.title, layout)
         self.body = [(ln, cells) for ln, cells in rows[idx + 1:] if any(map(str.strip, cells))]
         if not self.body:
@@ -266,17 +383,59 @@ class _Parser:
                 self.name, f"the file has column headings on line {layout.line} but no rows under them",
                 line=layout.line,
                 hint="Export the report again with its invoices (check its date range and filters) and import that.")
-        self.file_currency = layout.header_currency or title_currency(self.title)
+        title_cur = None
+        if not layout.header_currency:
+            stated = {c for c in map(section_currency, self.title) if c}
+            title_cur = title_currency(self.title) or (stated.pop() if len(stated) == 1 else None)
+        self.file_currency = layout.header_currency or title_cur
         self.ledger = "account" in layout.cols and ({"ledger_amount", "debit", "credit"} & layout.cols.keys()) \
             and "balance" not in layout.cols
         self._check_columns()
         self._scan()
         invoices, skipped = self._read()
+        as_of, as_of_line = self._as_of()
+        self._title_layout(as_of_line)
+        self.layout_rows.sort(key=lambda r: r.line)
         return ParsedFile(
             path=str(self.path), format_name=self.format.name, invoices=invoices, skipped=skipped,
             encoding=encoding, delimiter=delimiter, date_order=self.order, decimal_mark=self.mark,
-            currency=self.file_currency, header_line=layout.line, rows=len(self.body),
+            currency=self.file_currency, header_line=layout.line, rows=len(self.body), sheet=self.sheet,
+            as_of=as_of, as_of_line=as_of_line, layout=self.layout_rows,
         )
+
+    def _as_of(self) -> tuple[date | None, int | None]:
+        """The report's as-of date: a title line ('As of March 31, 2026'), else a footer line saying so,
+        else the date it was generated on (title or footer)."""
+        footers = [(h.line, h.text) for h in self._headings if not h.used]
+        for lines in (self.title_rows, footers):
+            d, ln = title_as_of(lines, self.order)
+            if d is not None:
+                return d, ln
+        return generated_on(self.title_rows + footers, self.order)
+
+    def _title_layout(self, as_of_line: int | None) -> None:
+        add = self.layout_rows.append
+        cur_lines = {ln for ln, t in self.title_rows if section_currency(t)}
+        for ln, text in self.title_rows:
+            if ln == as_of_line:
+                add(LayoutRow(ln, "as-of", "title: the date the report is as of", text))
+            elif ln in cur_lines:
+                add(LayoutRow(ln, "currency", f"title: currency {section_currency(text)} for the whole file", text))
+            elif is_basis_line(text):
+                add(LayoutRow(ln, "title", "title: aging basis", text))
+            elif is_generated_line(text):
+                add(LayoutRow(ln, "title", "title: when the report was made", text))
+            else:
+                add(LayoutRow(ln, "title", "title block (company or report name)", text))
+        for h in self._headings:
+            if h.used:
+                add(LayoutRow(h.line, "heading", "client group heading (names the client of the rows under it)", h.text))
+            elif h.line == as_of_line:
+                add(LayoutRow(h.line, "footer", "footer: the date the report is as of", h.text))
+            elif is_generated_line(h.text) or is_page_line(h.text):
+                add(LayoutRow(h.line, "footer", "footer", h.text))
+            else:
+                add(LayoutRow(h.line, "note", "a line with no invoice and no amount under the headings", h.text))
 
     def _check_bytes(self, data: bytes) -> None:
         bare = data.strip(b" \t\r\n\x00")
@@ -361,6 +520,7 @@ class _Parser:
         paid_values: list[str] = []
         due_col, paid_col = cols.get("due"), cols.get("paid")
         dcols, mcols = sorted(date_cols), money_cols
+        numbers = self.numbers
         for ln, cells in self.body:
             n = len(cells)
             for j in dcols:
@@ -372,21 +532,36 @@ class _Parser:
             for j in mcols:
                 if j < n:
                     v = cells[j]
-                    if v and "\n" not in v:
+                    if v and "\n" not in v and v not in numbers:
                         money_seen.add(v)
             if due_col is not None and due_col < n and cells[due_col].strip() and len(due_values) < 200:
                 due_values.append(cells[due_col].strip())
             if paid_col is not None and paid_col < n and cells[paid_col].strip() and len(paid_values) < 200:
                 paid_values.append(cells[paid_col].strip())
-        self.mark = detect_decimal_mark(money_seen)
+        if self.decimal is not None:
+            self.mark = self.decimal
+        else:
+            mark, example = decimal_mark_of(money_seen)
+            if mark is None:
+                ln, j = next(((ln, j) for ln, cells in self.body for j in mcols
+                              if j < len(cells) and cells[j] == example), (None, None))
+                raise AmbiguousDecimalMark(
+                    self.name, "reads two ways: 1,234 and 1.234 can each be a thousand and more or a little more "
+                    "than one, and no amount in the file shows which mark is the decimal one",
+                    line=ln, column=L.heading(j) if j is not None else None, value=example,
+                    hint="Import the file again saying which it is: --decimal comma if the amounts are written "
+                         "like 1.234,56, --decimal point if like 1,234.56 (in the import window: the Decimal "
+                         "option).")
+            self.mark = mark
         # A 'Due' column holding amounts is what is due, not a due date (Xero 'Total, Paid, Credited, Due').
         if (due_values and "due" not in L.mapped and L.compact[due_col] == "due" and "balance" not in cols
                 and not any(_looks_like_date(v) for v in due_values)
-                and all(_is_amount(v, self.mark) for v in due_values)):
+                and all(v in numbers or _is_amount(v, self.mark) for v in due_values)):
             cols["balance"] = cols.pop("due")
             money_seen.update(due_values)
         # Stripe's 'Paid' is true/false, not an amount.
-        if paid_values and "paid" not in L.mapped and not all(_is_amount(v, self.mark) for v in paid_values):
+        if paid_values and "paid" not in L.mapped and not all(v in numbers or _is_amount(v, self.mark)
+                                                               for v in paid_values):
             cols.pop("paid")
         if self.date_order:
             self.order = self.date_order
@@ -414,6 +589,9 @@ class _Parser:
         money_cols = [cols[f] for f in ("balance", "amount", "paid", "line_total", "ledger_amount", "debit", "credit")
                       if f in cols] + L.buckets
         header_raw = list(self.rows[L.index][1])
+        self._header_raw = header_raw
+        self._header_compact = [compact(_split_currency(c.strip())[0]) for c in header_raw if c and not c.isspace()]
+        header_inv = header_raw[g_inv].strip() if g_inv is not None and g_inv < len(header_raw) else None
         split_jobs = self.format.family == "quickbooks"
         stack: list[_Heading] = []
         groups: dict = {}
@@ -421,7 +599,6 @@ class _Parser:
         skipped: list[Skipped] = []
         self._dates: dict[int, dict[str, date]] = {}  # column -> cell text -> date
         self._prepare_record()
-        total_words = ("total", "grand total", "sub-total", "subtotal", "report total")
         # Each row's cells are cleaned once into ``vals`` (see ``_values``): vals[at(j)] is what g(j) gives.
         width = max((*cols.values(), *L.buckets), default=-1) + 1
         at = _at
@@ -430,34 +607,40 @@ class _Parser:
         x_money = [at(j) for j in money_cols]
         excel = self.excel
 
+        x_contact = at(cols.get("contact"))
+        self._headings: list[_Heading] = []
+        self._section_cur: str | None = None
+        self._sums: list[dict[str, Decimal]] = [{}, {}, {}]  # since the group began, the section began, the file began
+        self._codes: set[str] = set()                        # currencies printed with the amounts
+        errors = self.errors
+        needed = [at(cols[f]) for f in _NEEDED if f in cols] + [at(j) for j in L.buckets]
+
         for ln, cells in self.body:
             n = len(cells)
             vals = _values(cells, n, width, excel)
             inv = vals[x_inv]
-            if inv and inv[0] in "Tt" or not inv:
-                first_j, first = next(((j, c.strip()) for j, c in enumerate(cells) if c and not c.isspace()), (0, ""))
-                if first and (first.lower().startswith(total_words) and (not inv or inv == first)) \
-                        and self._is_total(first, first_j, stack):
-                    self._close_group(first, stack)
-                    skipped.append(Skipped(ln, None, "total row", "total", file=self.name))
-                    continue
-            if cells == header_raw:
-                continue  # the header repeated (page breaks in printed-style exports)
-            if not inv and not any(vals[x] for x in x_money):
-                # A heading (customer group), a note or a footer: it only matters if detail rows follow.
-                email = vals[x_email] or next((m.group(0) for c in cells for m in [_EMAIL_ANY.search(c)] if m), "")
-                while stack and stack[-1].col >= first_j:
-                    stack.pop()
-                stack.append(_Heading(first_j, first, email, vals[x_phone]))
+            has_money = False
+            for x in x_money:
+                if vals[x]:
+                    has_money = True
+                    break
+            if (not inv or inv[0] in "Tt" or not has_money or inv == header_inv) and \
+                    self._layout_row(ln, cells, vals, inv, has_money, stack, header_raw, skipped, x_client, x_email,
+                                     x_phone, x_money):
                 continue
+            if errors:
+                self._check_errors(ln, needed)
 
             # ---- a detail row
             client = vals[x_client]
+            if not client and x_contact >= 0:
+                client = vals[x_contact]  # no organisation on this row: the person is the client
             if not client:
                 client = next((cells[j].strip() for j in L.label_cols if j < n and cells[j].strip()), "")
             heading = stack[0] if stack else None
             if not client and heading is not None:
                 client = heading.text
+                heading.used = True
             if split_jobs and ":" in client:
                 client = client.split(":", 1)[0].strip() or client
             email = vals[x_email]
@@ -472,6 +655,8 @@ class _Parser:
                 self._ledger_row(ln, cells, _reader(vals, n), client, inv, groups, order, skipped)
                 continue
             rec = self._record(ln, vals, client, inv, email, phone)
+            contact = vals[x_contact]
+            rec["contact"] = contact if contact and contact != client else None
             if not client:
                 if g_client is None and not L.label_cols and g_email is None:
                     self._missing("the customer's name", "client")
@@ -483,15 +668,20 @@ class _Parser:
             if tk is None and rec["balance"] is not None and rec["balance"] < 0 and g_type is None \
                     and "credit" in (vals[x_status] or "").lower():
                 tk = ("credit", "credit note")
-            if tk is not None:
-                skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
-                continue
-            if g_inv is not None and not inv:
+            if g_inv is not None and not inv and tk is None:
                 sk = status_kind(rec["status"] or "")
                 if sk in _STATUS_REASON:
                     skipped.append(Skipped(ln, None, _STATUS_REASON[sk], sk, client, email, self.name))
+                elif self._sums_match(rec):
+                    skipped.append(Skipped(ln, None, f"subtotal for {client} (its amounts are the sum of the rows above)",
+                                           "total", file=self.name))
+                    self._sums[0] = {}
                 else:
                     skipped.append(Skipped(ln, None, "no invoice number", "other", client, email, self.name))
+                continue
+            self._add_sums(rec)
+            if tk is not None:
+                skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
                 continue
             key = inv if g_inv is not None else (self._key(client) or client.lower(), rec["currency"])
             prev = groups.get(key)
@@ -509,6 +699,144 @@ class _Parser:
             self._finish(rec, invoices, skipped)
         skipped.sort(key=lambda s: s.line)
         return invoices, skipped
+
+    # ------------------------------------------------------------ layout rows
+
+    def _layout_row(self, ln, cells, vals, inv, has_money, stack, header_raw, skipped, x_client, x_email, x_phone,
+                    x_money) -> bool:
+        """True when the row is part of the document's layout rather than an invoice: a total, a
+        percentage row, the headings again, a section line (currency, aging bucket), a client group
+        heading, a note or a footer. Recognised by structure: no invoice number, a total word, no
+        amount, or amounts that are the sum of the rows above."""
+        L = self.layout
+        texts = [(j, c.strip()) for j, c in enumerate(cells) if c and not c.isspace()]
+        if not texts:
+            return True
+        first_j, first = texts[0]
+        add = self.layout_rows.append
+        # the column headings again (a page break, or a new section of the report)
+        if cells == self._header_raw or self._header_again(texts):
+            cur = {c for _, c in map(_split_currency, (t for _, t in texts)) if c}
+            if len(cur) == 1:
+                self._section_cur = cur.pop()
+                self._sums[1] = {}
+            add(LayoutRow(ln, "header", "the column headings again", " | ".join(t for _, t in texts)))
+            return True
+        label_row = not inv or inv == first
+        # 'Total …', 'Total for …', 'TOTAL', 'Grand Total', 'Acme Ltd Total', 'Summe'
+        if label_row and is_total_label(first) and not is_percentage_label(first):
+            if first.lower().startswith(_TOTAL_WORDS):
+                rest = _TOTAL_START.sub("", first, count=1).strip()
+                total = self._is_total(first, first_j, stack) or is_bucket_heading(rest) or bool(
+                    section_currency(rest)) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
+            else:
+                total = bool(stack) or _bare_total(first) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
+            if total:
+                self._close_group(first, stack)
+                self._sums[0] = {}
+                skipped.append(Skipped(ln, None, "total row", "total", file=self.name))
+                return True
+        # 'Percentage of total' and rows of percentages
+        if label_row and has_money and (is_percentage_label(first) or all(
+                is_percentage(vals[x]) for x in x_money if vals[x])):
+            skipped.append(Skipped(ln, None, "percentage row", "total", file=self.name))
+            return True
+        if not has_money and (not inv or len(texts) == 1):
+            text = " ".join(t for _, t in texts)
+            cur = section_currency(text) if len(texts) == 1 or section_currency(first) else None
+            if cur:
+                self._section_cur = cur
+                self._sums[0], self._sums[1] = {}, {}
+                stack.clear()
+                add(LayoutRow(ln, "currency", f"currency section: the rows under it are in {cur}", text))
+                return True
+            if len(texts) == 1 and is_bucket_heading(first):
+                stack.clear()
+                self._sums[0] = {}
+                add(LayoutRow(ln, "bucket", "aging bucket heading", text))
+                return True
+            if len(texts) == 1 and (is_page_line(first) or is_basis_line(first)):
+                add(LayoutRow(ln, "footer", "page or basis line", text))
+                return True
+            # A heading (customer group), a note or a footer: it only matters if detail rows follow.
+            email = vals[x_email] or next((m.group(0) for c in cells for m in [_EMAIL_ANY.search(c)] if m), "")
+            while stack and stack[-1].col >= first_j:
+                stack.pop()
+            h = _Heading(first_j, first, email, vals[x_phone], ln)
+            stack.append(h)
+            self._headings.append(h)
+            self._sums[0] = {}
+            return True
+        # amounts with no invoice number and no name: a total when they add up to the rows above
+        if has_money and not inv and not vals[x_client] and not any(
+                j < len(cells) and cells[j].strip() for j in L.label_cols):
+            found = self._amounts_of(vals, ln)
+            if self._sums_match(found):
+                if stack:
+                    stack.pop()
+                self._sums[0] = {}
+                skipped.append(Skipped(ln, None, "total row (its amounts are the sum of the rows above)", "total",
+                                       file=self.name))
+                return True
+        return False
+
+    def _header_again(self, texts) -> bool:
+        """The header row printed again, its currency aside ('Balance (USD)' under 'Balance (EUR)')."""
+        want = self._header_compact
+        if len(texts) != len(want):
+            return False
+        return [compact(_split_currency(t)[0]) for _, t in texts] == want
+
+    def _amounts_of(self, vals, ln) -> dict[str, Decimal] | None:
+        """A row's amounts by field (as ``_record`` reads them), or None when one is not an amount."""
+        out: dict[str, Decimal] = {}
+        for f, j in self._money_cols:
+            raw = vals[j]
+            if raw:
+                try:
+                    out[f] = self._money(f, j, raw, ln)[0]
+                except ImportFileError:
+                    return None
+        if self.layout.buckets:
+            total = None
+            for j in self.layout.buckets:
+                raw = vals[j]
+                if raw:
+                    try:
+                        v = self._money("balance", j, raw, ln)[0]
+                    except ImportFileError:
+                        return None
+                    total = v if total is None else total + v
+            if total is not None:
+                out["buckets"] = total
+        return out
+
+    def _add_sums(self, rec: dict) -> None:
+        sums = self._sums
+        for f in _SUMMED:
+            v = rec.get(f)
+            if v is not None:
+                for d in sums:
+                    d[f] = d.get(f, 0) + v
+
+    def _sums_match(self, found) -> bool:
+        """Whether a row's amounts are the sum of the detail rows above it (since its group, its section
+        or the file began): the structure of a total row, whatever it is called."""
+        if not found:
+            return False
+        values = {f: v for f, v in found.items() if f in _SUMMED and v is not None}
+        if not values:
+            return False
+        return any(d and all(d.get(f) == v for f, v in values.items()) for d in self._sums)
+
+    def _check_errors(self, ln: int, needed: list[int]) -> None:
+        for j in needed:
+            if j >= 0 and (ln, j) in self.errors:
+                value = self.errors[(ln, j)]
+                raise ImportFileError(
+                    self.name, "is an error cell: the workbook could not work out this value", line=ln,
+                    column=self.layout.heading(j), value=value,
+                    hint="Fix the formula in the workbook (or type the value in), save it and import it again.")
 
     def _is_total(self, text: str, col: int, stack: list[_Heading]) -> bool:
         if _TOTAL_EXACT.match(text):
@@ -540,6 +868,8 @@ class _Parser:
     # ------------------------------------------------------------ values
 
     def _money(self, f: str, j: int, raw: str, ln: int) -> tuple[Decimal, str | None]:
+        if raw in self.numbers:
+            return Decimal(raw), None
         try:
             return parse_money(raw, self.mark)
         except AmountError as e:
@@ -646,7 +976,9 @@ class _Parser:
                 cur = self._currencies[raw] = self._currency(j, raw, ln)
         else:
             cur = None
-        rec["currency"] = cur or self.file_currency or code
+        if code is not None:
+            self._codes.add(code)
+        rec["currency"] = cur or self._section_cur or self.file_currency or code
         return rec
 
     _COMPARED = ("client", "currency", "balance", "amount", "paid", "issued", "due", "status")
@@ -682,8 +1014,8 @@ class _Parser:
             prev["line_total"] = rec["line_total"] + (prev["line_total"] or 0)
         if rec["buckets"] is not None:
             prev["buckets"] = rec["buckets"] + (prev["buckets"] or 0)
-        for f in ("email", "phone", "terms"):
-            if not prev[f] and rec[f]:
+        for f in ("email", "phone", "terms", "contact"):
+            if not prev.get(f) and rec.get(f):
                 prev[f] = rec[f]
 
     def _finish(self, rec: dict, invoices: list, skipped: list) -> None:
@@ -712,10 +1044,13 @@ class _Parser:
             return skip("credit balance (the client is owed money)", "credit")
         if balance is None and amount is not None and amount <= 0 and sk != "partial":
             return skip("credit (negative amount)", "credit")
+        currency = rec["currency"]
+        if currency is None and len(self._codes) == 1:
+            currency = next(iter(self._codes))  # the one currency the file's amounts print ('1,250.00 CAD', 'US$')
         invoices.append(ImportedInvoice(
             client=rec["client"], invoice=rec["invoice"], issued=rec["issued"], due=rec["due"],
-            currency=rec["currency"], balance=balance, amount=amount, email=rec["email"], phone=rec["phone"],
-            terms=rec["terms"], status=rec["status"], line=rec["line"],
+            currency=currency, balance=balance, amount=amount, email=rec["email"], phone=rec["phone"],
+            terms=rec["terms"], status=rec["status"], line=rec["line"], contact=rec.get("contact"),
         ))
 
     # ------------------------------------------------------------ general-ledger exports (Wave)
