@@ -112,20 +112,27 @@ def parse_date(text: str, order: str | None = None) -> date:
 
 def detect_date_order(values) -> tuple[str | None, str | None]:
     """From all of a file's date values: ``(order, None)`` when some value settles it
-    (the majority wins if values disagree), ``(None, example)`` when every numeric date
+    (the majority wins if values disagree) or every date that reads both ways is dotted
+    (03.04.2026 is day-first by convention), ``(None, example)`` when every numeric date
     reads both ways, ``(None, None)`` when no value needs an order."""
     dmy = mdy = 0
     example = None
+    dotted = True  # every date that reads both ways is written with dots (31.03.2026)
     for v in values:
         ev = numeric_evidence(v)
         if ev == "dmy":
             dmy += 1
         elif ev == "mdy":
             mdy += 1
-        elif ev == "?" and example is None:
-            example = v.strip()
+        elif ev == "?":
+            if example is None:
+                example = v.strip()
+            if dotted and NUMERIC_RE.match(v.strip()).group(2) != ".":
+                dotted = False
     if dmy or mdy:
         return ("dmy" if dmy >= mdy else "mdy"), None
+    if example is not None and dotted:
+        return "dmy", None  # day.month.year: the dotted form is day-first wherever it is written
     return None, example
 
 

@@ -515,7 +515,7 @@ class _Parser:
         money_cols = sorted({cols[f] for f in ("balance", "amount", "paid", "line_total", "ledger_amount", "debit", "credit")
                              if f in cols} | set(L.buckets))
         date_seen: dict[str, tuple[int, int]] = {}
-        money_seen: set[str] = set()
+        money_seen: dict[str, None] = {}  # in file order: the first ambiguous amount is the one named
         due_values: list[str] = []
         paid_values: list[str] = []
         due_col, paid_col = cols.get("due"), cols.get("paid")
@@ -533,7 +533,7 @@ class _Parser:
                 if j < n:
                     v = cells[j]
                     if v and "\n" not in v and v not in numbers:
-                        money_seen.add(v)
+                        money_seen[v] = None
             if due_col is not None and due_col < n and cells[due_col].strip() and len(due_values) < 200:
                 due_values.append(cells[due_col].strip())
             if paid_col is not None and paid_col < n and cells[paid_col].strip() and len(paid_values) < 200:
@@ -558,7 +558,7 @@ class _Parser:
                 and not any(_looks_like_date(v) for v in due_values)
                 and all(v in numbers or _is_amount(v, self.mark) for v in due_values)):
             cols["balance"] = cols.pop("due")
-            money_seen.update(due_values)
+            money_seen.update(dict.fromkeys(due_values))
         # Stripe's 'Paid' is true/false, not an amount.
         if paid_values and "paid" not in L.mapped and not all(v in numbers or _is_amount(v, self.mark)
                                                                for v in paid_values):

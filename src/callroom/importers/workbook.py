@@ -39,7 +39,7 @@ def is_workbook(data: bytes) -> bool:
 
 def _not_readable(name: str, why: str = "") -> ImportFileError:
     return ImportFileError(
-        name, "is not a readable workbook" + (f" ({why})" if why else "") +
+        name, "this is not a readable workbook" + (f" ({why})" if why else "") +
         ": it may be damaged or cut short, or it is another kind of file with an Excel name",
         hint="Open it in your spreadsheet program and save it again as .xlsx, or export the report again, "
              "and import that.")
