@@ -34,12 +34,27 @@ def normalise_name(name: str) -> str:
     legal suffixes do not matter ('O'Brien & Sons Construction LLC' == 'obrien and sons construction')."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # 'S.A.', 'B.V.', 'L.L.C.' -> 'sa', 'bv', 'llc'
+    text = re.sub(r"\b([a-z])\.(?=\s|$)", r"\1", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
     words = [w for w in text.split() if w]
-    suffixes = {"llc", "ltd", "limited", "inc", "incorporated", "co", "corp", "corporation", "pty", "plc", "gmbh", "as", "kk", "bv", "sa", "the"}
-    while words and words[-1] in suffixes:
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
+    while len(words) > 1 and words[-1] == "and":  # 'Smith & Co' -> 'smith and' -> 'smith'
+        words.pop()
+        while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+            words.pop()
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
     return " ".join(words)
+
+
+# Legal forms that say nothing about who a client is ('Acme Ltd' is 'Acme'), as the last words of a name.
+LEGAL_SUFFIXES = frozenset({
+    "llc", "ltd", "limited", "inc", "incorporated", "co", "corp", "corporation", "company", "pty", "plc", "gmbh",
+    "as", "kk", "bv", "sa", "the", "llp", "lp", "pllc", "pc", "ag", "kg", "ug", "ohg", "ev", "sarl", "sas", "srl",
+    "spa", "oy", "oyj", "ab", "nv", "aps", "sl", "sro", "kft", "pte", "bhd", "sdn", "asa", "se", "lda", "ltda",
+})
 
 
 class Record:

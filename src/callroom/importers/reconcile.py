@@ -8,9 +8,21 @@
   ids, new values), ``payments`` (client_id=0 too), ``closed_invoices`` (existing ids,
   status "paid", closed_on=as_of).
 
-Rules: a client is the same when ``normalise_name`` matches or the email matches
-(case-insensitive), in any file; an invoice is the same when the client and the number
-match. A balance that went down is a Payment dated ``as_of`` (source "import"); a
+Clients are matched on more than the printed name (``callroom.domain.identity``): the
+same name key (case, punctuation, legal suffixes aside) or the same email is the same
+client; the same words in another order ('Kowalski, Anna', 'Anna Kowalski') is the same
+client when the phone or an invoice number agrees too. A likely match that is not certain
+(the words in another order alone, a shared phone with a shared word in the name, an
+invoice number the ledger holds for another client) is a ``Question`` for the owner: the
+plan is ``blocked`` until ``Decisions`` say "the same client" or "keep apart". An invoice
+number never goes to a second client without the owner saying so.
+
+Stale facts: a file whose as-of date is older than the ledger's latest import, a balance
+that would go up without a new invoice, an invoice paid or void that would open again, a
+date that would move back: each is listed in ``plan.older`` and the plan is ``blocked``
+until ``accept_older`` says the owner has seen them.
+
+An invoice is the same when the client and the number match. A balance that went down is a Payment dated ``as_of`` (source "import"); a
 balance that went up is only an update. An invoice the file shows as paid (or void)
 is updated to paid (with a Payment for what was still owed) or void. An open invoice
 missing from the files is closed as paid only when ``full`` is true.
@@ -24,6 +36,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from ..domain.identity import order_free_key, phone_key, shares_a_word
 from ..domain.models import Client, Invoice, Payment
 from ..domain.money import format_money
 from ._speed import gc_paused, name_keys
@@ -51,6 +64,54 @@ class ClientImport:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A client in the files that may be one callroom already has (or another name in the files)."""
+
+    name: str                  # as the file prints it
+    key: str                   # its name key: what a decision refers to
+    candidate: str             # the client it may be: a ledger client's name, or another name in the files
+    candidate_id: int | None   # the ledger client's id; None for another new name in these files
+    why: tuple[str, ...]       # 'the same name in another order', 'invoice 1059 is this client's in the ledger' …
+    file: str = ""
+    line: int = 0
+
+    def text(self) -> str:
+        who = f"{self.candidate} (#{self.candidate_id})" if self.candidate_id is not None else \
+            f"{self.candidate} (also in the files)"
+        return f"{self.name} may be {who}: " + "; ".join(self.why)
+
+
+@dataclass
+class Decisions:
+    """The owner's answers: ``same`` file name -> the client it is ('#12', a ledger client's name, or
+    another name in the files); ``separate``: file names to keep apart from any likely match."""
+
+    same: dict[str, str] = field(default_factory=dict)
+    separate: set[str] = field(default_factory=set)
+
+    @classmethod
+    def parse(cls, same=(), separate=()) -> "Decisions":
+        """From ``--same "Kowalski, Anna=Anna Kowalski"`` (or ``=#12``) and ``--separate NAME``; raises
+        ValueError naming an item that is not NAME=CLIENT."""
+        d = cls()
+        for item in same:
+            name, sep, target = str(item).rpartition("=")
+            if not sep or not name.strip() or not target.strip():
+                raise ValueError(f"{str(item).strip()!r}: write NAME IN THE FILE=CLIENT, for example "
+                                 f"\"Kowalski, Anna=Anna Kowalski\" or \"Kowalski, Anna=#12\"")
+            d.same[name.strip()] = target.strip()
+        d.separate.update(str(x).strip() for x in separate if str(x).strip())
+        return d
+
+    def __bool__(self) -> bool:
+        return bool(self.same or self.separate)
+
+
+class DecisionError(ImportFileError):
+    """A decision names a client that is neither in the ledger nor in the files."""
+
+
+@dataclass(frozen=True)
 class ImportCounts:
     new_clients: int = 0
     new_invoices: int = 0
@@ -75,6 +136,17 @@ class ImportPlan:
     as_of: date | None = None
     full: bool = False
     default_currency: str = ""
+    questions: list[Question] = field(default_factory=list)   # likely matches the owner must decide
+    matched: list[str] = field(default_factory=list)          # names matched on more than the name, and why
+    older: list[str] = field(default_factory=list)            # facts that would move back
+    accept_older: bool = False
+    file_as_of: date | None = None                            # the newest as-of date the files state
+    ledger_as_of: date | None = None                          # the ledger's latest import's as-of date
+
+    @property
+    def blocked(self) -> bool:
+        """Not to be stored as it is: a likely match is undecided, or older facts are not accepted."""
+        return bool(self.questions) or (bool(self.older) and not self.accept_older)
 
     @property
     def counts(self) -> ImportCounts:
@@ -96,6 +168,19 @@ class ImportPlan:
         out: list[str] = []
         described = ", ".join(f"{Path(f).name} ({fmt})" for f, fmt in zip(self.files, self.format_names))
         out.append(f"Read {_n(len(self.files), 'file')}: {described}." if self.files else "No files read.")
+        if self.questions:
+            out.append(f"Needs your decision: {_n(len(self.questions), 'client')} in the files may be "
+                       f"{'a client' if len(self.questions) == 1 else 'clients'} callroom already has "
+                       "(nothing is stored until you say same or separate).")
+            out += _details(self.questions, Question.text)
+        if self.older:
+            head = ("Older facts, accepted: " if self.accept_older else
+                    "Older than the ledger: nothing is stored unless you accept them: ")
+            out.append(head + f"{_n(len(self.older), 'fact')} would move back.")
+            out += _details(self.older)
+        if self.matched:
+            out.append(f"Matched on more than the name: {_n(len(self.matched), 'client')}.")
+            out += _details(self.matched)
         news = [c for c in self.clients if c.is_new]
         if news:
             out.append(f"New clients: {len(news)}.")
@@ -161,11 +246,18 @@ class ImportPlan:
 # ---------------------------------------------------------------- the planning
 
 def plan_import(parsed_files: list[ParsedFile], existing_clients: list[Client], existing_invoices: list[Invoice], *,
-                as_of: date, full: bool, default_currency: str) -> ImportPlan:
-    """The plan for importing ``parsed_files`` (a list, or one ParsedFile); pure, no I/O."""
+                as_of: date, full: bool, default_currency: str, decisions: Decisions | None = None,
+                ledger_as_of: date | None = None, accept_older: bool = False) -> ImportPlan:
+    """The plan for importing ``parsed_files`` (a list, or one ParsedFile); pure, no I/O.
+    ``decisions``: the owner's answers to earlier questions; ``ledger_as_of``: the as-of date of the
+    ledger's latest import; ``accept_older``: the owner has seen the older facts and wants them."""
     files = [parsed_files] if isinstance(parsed_files, ParsedFile) else list(parsed_files)
     with gc_paused():
-        return _Planner(existing_clients, existing_invoices, as_of, full, default_currency).plan(files)
+        planner = _Planner(existing_clients, existing_invoices, as_of, full, default_currency)
+        planner.decisions = decisions or Decisions()
+        planner.ledger_as_of = ledger_as_of
+        planner.accept_older = accept_older
+        return planner.plan(files)
 
 
 class _Planner:
@@ -177,16 +269,33 @@ class _Planner:
         self.clients_by_id: dict[int, Client] = {}
         self.by_key: dict[str, Client] = {}
         self.by_email: dict[str, Client] = {}
+        self.by_order_free: dict[str, list[Client]] = {}
+        self.by_phone: dict[str, list[Client]] = {}
         for c in clients:
             if c.id is None:
                 continue
             self.clients_by_id.setdefault(c.id, c)
-            self.by_key.setdefault(c.key or key_of(c.name), c)
+            k = c.key or key_of(c.name)
+            self.by_key.setdefault(k, c)
+            now = key_of(c.name)
+            if now != k:
+                self.by_key.setdefault(now, c)  # a key stored by an older version of the name rules
             if c.email:
                 self.by_email.setdefault(c.email.strip().lower(), c)
         self.invoices_by: dict[tuple[int, str], list[Invoice]] = {}
+        self.holders: dict[str, set[int]] = {}  # invoice number -> the clients holding it
         for inv in invoices:
             self.invoices_by.setdefault((inv.client_id, inv.number), []).append(inv)
+            if inv.number:
+                self.holders.setdefault(inv.number, set()).add(inv.client_id)
+        self._clients = [c for c in clients if c.id is not None]
+        self._indexed = False
+        self.route: dict[str, Client | str] = {}  # file name key -> the ledger client, or the key of a new one
+        self.questions: list[Question] = []
+        self.matched: list[str] = []
+        self.decisions = Decisions()
+        self.ledger_as_of: date | None = None
+        self.accept_older = False
         self.existing_invoices = list(invoices)
         self.itemised_ids = {i.client_id for i in invoices if i.number and i.status == "open"}
         self.entries: list[ClientImport] = []
@@ -207,6 +316,9 @@ class _Planner:
 
     def _existing(self, name: str, email: str | None) -> Client | None:
         key = self._key(name) if name else ""
+        routed = self.route.get(key) if key else None
+        if routed is not None:
+            return None if routed.__class__ is str else routed
         c = self.by_key.get(key) if key else None
         if c is None and email:
             c = self.by_email.get(email.strip().lower())
@@ -215,21 +327,26 @@ class _Planner:
     def _resolve(self, ii: ImportedInvoice) -> ClientImport:
         name, email = ii.client.strip(), (ii.email or "").strip() or None
         key = self._key(name) if name else ""  # what _existing works out, inlined: this runs for every invoice
-        c = self.by_key.get(key) if key else None
-        if c is None and email:
+        routed = self.route.get(key) if key else None
+        if routed is not None and routed.__class__ is str:
+            key = routed  # the same client as another name in the files
+            c = None
+        else:
+            c = routed if routed is not None else (self.by_key.get(key) if key else None)
+        if c is None and email and routed is None:
             c = self.by_email.get(email.strip().lower())
         if c is not None:
             e = self.entry_of_id.get(c.id)
             if e is None:
                 e = self._entry_for(c)
-            if email or ii.phone:
-                self._fill(e, email, ii.phone)
+            if email or ii.phone or ii.contact:
+                self._fill(e, email, ii.phone, ii.contact)
             return e
         e = self.new_by_key.get(key) if key else None
         if e is None and email:
             e = self.new_by_email.get(email.lower())
         if e is None:
-            e = ClientImport(client=Client(id=None, name=name, email=email or "",
+            e = ClientImport(client=Client(id=None, name=name, email=email or "", contact=ii.contact or "",
                                            phones=(ii.phone,) if ii.phone else ()), is_new=True)
             self.entries.append(e)
         else:
@@ -238,9 +355,11 @@ class _Planner:
                 cl = cl.with_(email=email)
             if ii.phone and not cl.phones:
                 cl = cl.with_(phones=(ii.phone,))
+            if ii.contact and not cl.contact:
+                cl = cl.with_(contact=ii.contact)
             if cl.email and cl.name.strip().lower() == cl.email.lower() and name.lower() != (email or "").lower() \
                     and "@" not in name:
-                cl = Client(id=None, name=name, email=cl.email, phones=cl.phones)  # a real name instead of the email
+                cl = Client(id=None, name=name, email=cl.email, phones=cl.phones, contact=cl.contact)  # a real name, not the email
             e.client = cl
         if key:
             self.new_by_key.setdefault(key, e)
@@ -249,13 +368,15 @@ class _Planner:
             self.new_by_email.setdefault(e.client.email.lower(), e)
         return e
 
-    def _fill(self, e: ClientImport, email: str | None, phone: str | None) -> None:
+    def _fill(self, e: ClientImport, email: str | None, phone: str | None, contact: str | None = None) -> None:
         cl = e.client
         changes = {}
         if email and not cl.email:
             changes["email"] = email
         if phone and not cl.phones:
             changes["phones"] = (phone,)
+        if contact and not cl.contact:
+            changes["contact"] = contact
         if changes:
             e.client = cl.with_(**changes)
             e.client_updated = True
@@ -264,7 +385,180 @@ class _Planner:
 
     # ---- invoices
 
+    # ---- who is who: evidence beyond the printed name, gathered over all the files first
+
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        self._indexed = True
+        for c in self._clients:
+            k = c.key or self._key(c.name)
+            self.by_order_free.setdefault(order_free_key(k), []).append(c)
+            for p in c.phones:
+                pk = phone_key(p)
+                if pk:
+                    self.by_phone.setdefault(pk, []).append(c)
+
+    def _identify(self, files: list[ParsedFile]) -> None:
+        """Route every name in the files to a ledger client, another name in the files, or a new client;
+        what is likely but not certain becomes a Question (unless the owner decided it)."""
+        seen: dict[str, dict] = {}
+        for pf in files:
+            for ii in pf.invoices:
+                name = ii.client.strip()
+                if not name:
+                    continue
+                key = self._key(name)
+                info = seen.get(key)
+                if info is None:
+                    info = seen[key] = {"name": name, "numbers": set(), "phones": set(), "emails": set(),
+                                        "file": pf.name, "line": ii.line}
+                if ii.invoice:
+                    info["numbers"].add(ii.invoice)
+                if ii.phone:
+                    pk = phone_key(ii.phone)
+                    if pk:
+                        info["phones"].add(pk)
+                if ii.email:
+                    info["emails"].add(ii.email.strip().lower())
+        decided = self._decided(seen)
+        new_keys: list[str] = []
+        for key, info in seen.items():
+            if key in decided:
+                continue
+            apart = info["name"] in self.decisions.separate or key in self._separate_keys
+            c = self.by_key.get(key) or next((self.by_email[m] for m in sorted(info["emails"]) if m in self.by_email), None)
+            if c is not None:
+                if not apart:
+                    self._number_conflicts(key, info, c)
+                continue
+            if apart:
+                new_keys.append(key)
+                continue
+            self._likely(key, info, new_keys)
+        self._among_new(new_keys, seen)
+
+    def _decided(self, seen: dict[str, dict]) -> set[str]:
+        """Apply the owner's 'same client' answers; the keys they settle."""
+        self._separate_keys = {self._key(n) for n in self.decisions.separate}
+        out = set()
+        for name, target in self.decisions.same.items():
+            key = self._key(name)
+            if key not in seen:
+                continue
+            t = target.lstrip("#")
+            client = self.clients_by_id.get(int(t)) if t.isdigit() else None
+            if client is None:
+                tk = self._key(target)
+                client = self.by_key.get(tk)
+                if client is None and tk in seen and tk != key:
+                    self.route[key] = tk
+                    out.add(key)
+                    continue
+            if client is None:
+                raise DecisionError(seen[key]["file"], f"callroom has no client called '{target}' and no file names one",
+                                    value=f"{name}={target}",
+                                    hint="Write the client as callroom shows it, or its number (#12), after the =.")
+            self.route[key] = client
+            out.add(key)
+        return out
+
+    def _likely(self, key: str, info: dict, new_keys: list[str]) -> None:
+        """A name callroom does not know as it is written: the same words in another order, the same phone,
+        an invoice number the ledger holds for someone else."""
+        self._index()
+        evidence: dict[int, list[str]] = {}
+        for c in self.by_order_free.get(order_free_key(key), ()):
+            evidence.setdefault(c.id, []).append("the same name in another order")
+        for pk in info["phones"]:
+            for c in self.by_phone.get(pk, ()):
+                if shares_a_word(key, c.key or self._key(c.name)) or c.id in evidence:
+                    evidence.setdefault(c.id, []).append("the same phone number")
+        for number in sorted(info["numbers"]):
+            for cid in sorted(self.holders.get(number, ())):
+                evidence.setdefault(cid, []).append(f"invoice {number} is this client's in the ledger")
+        if not evidence:
+            new_keys.append(key)
+            return
+        reordered = [cid for cid, why in evidence.items() if why[0] == "the same name in another order" and len(why) > 1]
+        if len(reordered) == 1 and len(evidence) == 1:
+            c = self.clients_by_id[reordered[0]]
+            self.route[key] = c
+            self.matched.append(f"{info['name']} is {c.name} (#{c.id}): " + "; ".join(_joined(evidence[c.id])))
+            return
+        for cid, why in evidence.items():
+            c = self.clients_by_id.get(cid)
+            if c is not None:
+                self.questions.append(Question(info["name"], key, c.name, c.id, tuple(_joined(why)), info["file"],
+                                               info["line"]))
+        new_keys.append(key)  # planned as a new client meanwhile (the plan is blocked)
+
+    def _number_conflicts(self, key: str, info: dict, c: Client) -> None:
+        """An invoice number of this (known) client that the ledger holds for another client."""
+        for number in sorted(info["numbers"]):
+            for cid in sorted(self.holders.get(number, ())):
+                if cid != c.id and cid in self.clients_by_id:
+                    other = self.clients_by_id[cid]
+                    self.questions.append(Question(
+                        info["name"], key, other.name, other.id,
+                        (f"invoice {number} is {other.name}'s in the ledger, and the file gives it to "
+                         f"{c.name} (#{c.id})",), info["file"], info["line"]))
+
+    def _among_new(self, new_keys: list[str], seen: dict[str, dict]) -> None:
+        """Two new names in the files for one client: the same words in another order, or one invoice number."""
+        by_order: dict[str, str] = {}
+        by_number: dict[str, str] = {}
+        for key in new_keys:
+            info = seen[key]
+            apart = info["name"] in self.decisions.separate or key in self._separate_keys
+            why: dict[str, list[str]] = {}
+            of = order_free_key(key)
+            other = by_order.get(of)
+            if other is not None and other != key:
+                why.setdefault(other, []).append("the same name in another order")
+            for number in sorted(info["numbers"]):
+                o = by_number.get(number)
+                if o is not None and o != key:
+                    why.setdefault(o, []).append(f"invoice {number} is in the files under both names")
+            if why and not apart:
+                for o, reasons in why.items():
+                    self.questions.append(Question(info["name"], key, seen[o]["name"], None, tuple(_joined(reasons)),
+                                                   info["file"], info["line"]))
+            by_order.setdefault(of, key)
+            for number in info["numbers"]:
+                by_number.setdefault(number, key)
+
+    # ---- stale facts
+
+    def _older(self, files: list[ParsedFile]) -> list[str]:
+        """What would move back: an older file, balances up, invoices open again, dates earlier."""
+        out, dates = [], []
+        if self.ledger_as_of is not None:
+            for pf in files:
+                if pf.as_of is not None and pf.as_of < self.ledger_as_of:
+                    out.append(f"{pf.name} is as of {_day(pf.as_of)}, older than the latest import "
+                               f"(as of {_day(self.ledger_as_of)})")
+        for c in self.entries:
+            for inv in c.updated_invoices:
+                old = c.before.get(inv.number)
+                if old is None or (inv.status == "void" and not inv.number):
+                    continue
+                label = _label(c, inv)
+                if old.status in ("paid", "void") and inv.status == "open":
+                    out.append(f"{label}: {old.status} in the ledger, open again in the file "
+                               f"({_money(inv.balance, inv.currency)})")
+                elif old.balance is not None and inv.balance is not None and inv.balance > old.balance \
+                        and inv.status == "open":
+                    out.append(f"{label}: the balance would go up with no new invoice, "
+                               f"{_money(old.balance, old.currency)} -> {_money(inv.balance, inv.currency)}")
+                moved = [f"{word} {_day(a)} -> {_day(b)}" for f, word in (("issued", "issued"), ("due", "due"))
+                         for a, b in [(getattr(old, f), getattr(inv, f))] if a is not None and b is not None and b < a]
+                if moved:
+                    dates.append(f"{label}: dates would move back ({', '.join(moved)})")
+        return out + dates
+
     def plan(self, files: list[ParsedFile]) -> ImportPlan:
+        self._identify(files)
         skipped: list[Skipped] = []
         found_of = self.found
         for pf in files:
@@ -295,9 +589,12 @@ class _Planner:
         self._settle_from_skipped(skipped, matched)
         if self.full:
             self._close_missing(matched)
+        stated = [pf.as_of for pf in files if pf.as_of is not None]
         return ImportPlan(files=[pf.path for pf in files], format_names=[pf.format_name for pf in files],
                           clients=self.entries, skipped=skipped, as_of=self.as_of, full=self.full,
-                          default_currency=self.default)
+                          default_currency=self.default, questions=self.questions, matched=self.matched,
+                          older=self._older(files), accept_older=self.accept_older,
+                          file_as_of=max(stated) if stated else None, ledger_as_of=self.ledger_as_of)
 
     def _merge(self, prev, new, e: ClientImport) -> ImportedInvoice:
         (a, fa), (b, fb) = prev, new
@@ -421,6 +718,15 @@ def _with_file(s: Skipped, name: str) -> Skipped:
     return replace(s, file=name)
 
 
+def _joined(why: list[str]) -> list[str]:
+    """Reasons without repeats, in order."""
+    return list(dict.fromkeys(why))
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
 def _n(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -515,4 +821,4 @@ def _reason_label(reason: str, n: int) -> str:
     return plural.get(reason, reason) if n != 1 else reason
 
 
-__all__ = ["plan_import", "ImportPlan", "ClientImport", "ImportCounts"]
+__all__ = ["plan_import", "ImportPlan", "ClientImport", "ImportCounts", "Question", "Decisions", "DecisionError"]

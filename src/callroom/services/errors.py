@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 from ..importers import AmbiguousDateOrder, ImportError_, ImportFileError
+from ..importers.errors import AmbiguousDecimalMark, AmbiguousSheet
 from ..store import DamagedFileError, LockedError, NewerSchemaError, ReadOnlyError, StorageWriteError, StoreError
 from ..store.repo import Ambiguous, NotFound, ReadOnly
 
 __all__ = [
-    "AmbiguousDateOrder", "ImportError_", "ImportFileError",
+    "AmbiguousDateOrder", "AmbiguousDecimalMark", "AmbiguousSheet", "ImportError_", "ImportFileError",
     "DamagedFileError", "LockedError", "NewerSchemaError", "ReadOnlyError", "StorageWriteError", "StoreError",
     "Ambiguous", "NotFound", "ReadOnly",
 ]

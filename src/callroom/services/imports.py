@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..importers import ParsedFile, gc_paused, parse_file, to_expected_json
 from ..importers.columns import column_map, split_column_map
-from ..importers.reconcile import ImportPlan, plan_import
+from ..importers.errors import ImportError_
+from ..importers.explain import explain_lines
+from ..importers.reconcile import Decisions, ImportPlan, Question, plan_import
 from ..store.repo import record_of
 
 if TYPE_CHECKING:
@@ -27,13 +29,43 @@ if TYPE_CHECKING:
 __all__ = [
     "ImportRequest", "ImportsDesk", "apply_import", "column_map", "split_column_map", "parse_files", "plan",
     "plan_against_empty", "read_and_plan", "expected_json", "ImportPlan", "ParsedFile", "gc_paused",
+    "Decisions", "Question", "ImportBlocked", "explain", "blocked_text",
 ]
 
 
-def parse_files(paths: Iterable[Path], *, date_order: str | None = None, mapping: dict | None = None) -> list[ParsedFile]:
-    """Read every file (``ImportFileError`` names what is wrong and where)."""
+class ImportBlocked(ImportError_):
+    """A plan that must not be stored as it is: a likely client match is undecided, or it would move
+    facts back and the owner has not accepted that."""
+
+
+def parse_files(paths: Iterable[Path], *, date_order: str | None = None, mapping: dict | None = None,
+                decimal: str | None = None, sheet: str | None = None) -> list[ParsedFile]:
+    """Read every file, CSV or .xlsx (``ImportFileError`` names what is wrong and where)."""
     with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
-        return [parse_file(Path(p), date_order=date_order, mapping=mapping) for p in paths]
+        return [parse_file(Path(p), date_order=date_order, mapping=mapping, decimal=decimal, sheet=sheet)
+                for p in paths]
+
+
+def explain(parsed: Iterable[ParsedFile]) -> list[str]:
+    """Every line of the files that is not an invoice, with where it is and why (``--explain``)."""
+    out: list[str] = []
+    for p in parsed:
+        out += explain_lines(p)
+    return out
+
+
+def blocked_text(plan: ImportPlan) -> str:
+    """Why a plan is not stored as it is, and what to do (the command line's words)."""
+    parts = []
+    if plan.questions:
+        q = plan.questions[0]
+        parts.append(f"{len(plan.questions)} likely same client{'s' if len(plan.questions) > 1 else ''} to decide: "
+                     f"say --same \"{q.name}={'#%d' % q.candidate_id if q.candidate_id is not None else q.candidate}\" "
+                     f"if they are one client, or --separate \"{q.name}\" to keep them apart")
+    if plan.older and not plan.accept_older:
+        parts.append("the files would move facts back (listed above): check that they are your newest export, "
+                     "and add --accept-older to import them all the same")
+    return "Not stored: " + "; ".join(parts) + ". Nothing from the files was imported."
 
 
 def expected_json(parsed: Iterable[ParsedFile]) -> list[dict]:
@@ -57,11 +89,17 @@ class ImportRequest:
     invoices: list
     as_of: date
     currency: str
+    decimal: str | None = None
+    sheet: str | None = None
+    decisions: Decisions | None = None
+    ledger_as_of: date | None = None
+    accept_older: bool = False
 
 
 def plan(req: ImportRequest, parsed: list[ParsedFile]) -> ImportPlan:
     """What importing ``parsed`` would change (pure, no I/O)."""
-    return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency)
+    return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency,
+                       decisions=req.decisions, ledger_as_of=req.ledger_as_of, accept_older=req.accept_older)
 
 
 def read_and_plan(req: ImportRequest) -> ImportPlan:
@@ -75,12 +113,14 @@ def read_and_plan(req: ImportRequest) -> ImportPlan:
         if not p.exists():
             raise ValueError(f"{p}: no such file. Check the name and folder (~ is your home folder). Nothing was imported.")
     with gc_paused():
-        return plan(req, parse_files(req.paths, date_order=req.order, mapping=req.mapping))
+        return plan(req, parse_files(req.paths, date_order=req.order, mapping=req.mapping, decimal=req.decimal,
+                                     sheet=req.sheet))
 
 
-def plan_against_empty(parsed: list[ParsedFile], *, as_of: date, full: bool, currency: str) -> ImportPlan:
+def plan_against_empty(parsed: list[ParsedFile], *, as_of: date, full: bool, currency: str,
+                       decisions: Decisions | None = None) -> ImportPlan:
     """The plan against a ledger with nothing in it (a dry run before the first import)."""
-    return plan_import(parsed, [], [], as_of=as_of, full=full, default_currency=currency)
+    return plan_import(parsed, [], [], as_of=as_of, full=full, default_currency=currency, decisions=decisions)
 
 
 class ImportsDesk:
@@ -90,15 +130,20 @@ class ImportsDesk:
     clock: "Clock"
 
     def import_request(self, paths: Iterable[Path], *, full: bool = False, order: str | None = None,
-                       mapping: dict | None = None, currency: str | None = None) -> ImportRequest:
+                       mapping: dict | None = None, currency: str | None = None, decimal: str | None = None,
+                       sheet: str | None = None, decisions: Decisions | None = None,
+                       accept_older: bool = False) -> ImportRequest:
         s = self.store
         with gc_paused():
             return ImportRequest(tuple(paths), full, order, mapping, list(s.clients.all()), list(s.ledger.all_invoices()),
-                                 self.clock.today(), (currency or s.settings.default_currency).upper())
+                                 self.clock.today(), (currency or s.settings.default_currency).upper(), decimal, sheet,
+                                 decisions, s.settings.latest_import_as_of, accept_older)
 
-    def plan_import(self, parsed: list[ParsedFile], *, full: bool = False, currency: str | None = None) -> ImportPlan:
+    def plan_import(self, parsed: list[ParsedFile], *, full: bool = False, currency: str | None = None,
+                    decisions: Decisions | None = None, accept_older: bool = False) -> ImportPlan:
         """What importing ``parsed`` would change in this ledger (nothing stored)."""
-        return plan(self.import_request((), full=full, currency=currency), parsed)
+        return plan(self.import_request((), full=full, currency=currency, decisions=decisions,
+                                        accept_older=accept_older), parsed)
 
     def apply_import(self, plan: ImportPlan) -> dict[str, int]:
         with gc_paused():
@@ -107,8 +152,13 @@ class ImportsDesk:
 
 def apply_import(store: "Store", plan: ImportPlan) -> dict[str, int]:
     """Store an import plan (callroom.importers.reconcile.ImportPlan) as ONE durable write:
-    the whole file's changes land together, or none of them do."""
+    the whole file's changes land together, or none of them do. A ``blocked`` plan (an undecided
+    likely match, older facts not accepted) is refused: ``ImportBlocked``, nothing stored. The
+    newest as-of date the files state is kept as the ledger's latest import's."""
+    if plan.blocked:
+        raise ImportBlocked(blocked_text(plan))
     counts = {"new_clients": 0, "new_invoices": 0, "updated_invoices": 0, "payments": 0, "closed_invoices": 0}
+    newer = plan.file_as_of is not None and (plan.ledger_as_of is None or plan.file_as_of > plan.ledger_as_of)
     if any(ci.has_changes for ci in plan.clients):
         from ..store import keep_backup
 
@@ -116,6 +166,8 @@ def apply_import(store: "Store", plan: ImportPlan) -> dict[str, int]:
     # The collector is paused: tens of thousands of records, no cycles among them, and
     # each full collection on a large ledger rescans all of it.
     with gc_paused(), store.transaction():
+        if newer:
+            store.settings.set(import_as_of=plan.file_as_of.isoformat())
         if all(inv.id is not None for ci in plan.clients for inv in (*ci.updated_invoices, *ci.closed_invoices)):
             return _apply_in_bulk(store, plan, counts)
         return _apply_one_by_one(store, plan, counts)

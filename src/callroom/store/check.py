@@ -399,7 +399,7 @@ def record_problems(data: dict[str, dict[str, dict[str, Any]]]) -> Iterator[tupl
 
 def _settings_problems(data: dict[str, dict[str, dict[str, Any]]]) -> Iterator[tuple[str, int, str]]:
     for key, doc in (data.get("settings") or {}).items():
-        for name in ("currency", "business", "caller"):
+        for name in ("currency", "business", "caller", "import_as_of"):
             if name in doc and doc[name] is not None and type(doc[name]) is not str:
                 yield "settings", int(key), f"field {name!r}: wrong type: {_show(doc[name])}"
                 break

@@ -758,6 +758,15 @@ class Settings:
             self.set(logo={"data": base64.b64encode(logo.data).decode("ascii"), "mime": logo.mime,
                            "width": logo.width, "height": logo.height})
 
+    @property
+    def latest_import_as_of(self) -> date | None:
+        """The as-of date of the newest report imported (None before any report that states one)."""
+        value = self.get("import_as_of")
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) and value else None
+        except ValueError:
+            return None
+
 
 class ReadOnly(PermissionError):
     pass
