@@ -172,7 +172,7 @@ class ImportPlan:
             out.append(f"Needs your decision: {_n(len(self.questions), 'client')} in the files may be "
                        f"{'a client' if len(self.questions) == 1 else 'clients'} callroom already has "
                        "(nothing is stored until you say same or separate).")
-            out += _details(self.questions, Question.text)
+            out += _details([(q,) for q in self.questions], Question.text)
         if self.older:
             head = ("Older facts, accepted: " if self.accept_older else
                     "Older than the ledger: nothing is stored unless you accept them: ")

@@ -547,16 +547,17 @@ class Clients(_Repo[Client]):
         exact = [c for c in everyone if c.key == key or c.name.lower() == t.lower()]
         if len(exact) == 1:
             return exact[0]
-        pref = [c for c in everyone if c.key.startswith(key) or c.name.lower().startswith(t.lower())] if key else []
-        if len(pref) == 1:
-            return pref[0]
-        if len(pref) > 1:
-            raise Ambiguous(t, pref)
-        words = [c for c in everyone if key and any(w.startswith(key) for w in c.key.split())]
-        if len(words) == 1:
-            return words[0]
-        if len(words) > 1:
-            raise Ambiguous(t, words)
+        if len(exact) > 1:
+            raise Ambiguous(t, exact)
+        # A name prefix, or the start of any word of the name ('Kowalski' is 'Anna Kowalski' and
+        # 'Kowalski, Anna' alike): one client is an answer, more are listed, never picked from.
+        low = t.lower()
+        found = [c for c in everyone if key and (c.key.startswith(key) or c.name.lower().startswith(low)
+                                                 or any(w.startswith(key) for w in c.key.split()))]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise Ambiguous(t, found)
         raise NotFound(f"no client matches {t!r}. `callroom clients` lists them.")
 
     def by_key(self) -> dict[str, Client]:
