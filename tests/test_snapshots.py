@@ -74,3 +74,27 @@ def test_import_screen(snap_compare, tmp_path, monkeypatch, size, name):
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path, empty=True), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("case", ["question", "older"])
+def test_import_screen_asks(snap_compare, tmp_path, monkeypatch, size, case):
+    """The import window asking: a likely same client (s/k), or older facts to accept (a)."""
+    from decimal import Decimal
+
+    from callroom.domain.models import Client, Invoice
+
+    app = make_app(tmp_path, empty=True)
+    client = app.desk.store.clients.add(Client(None, "Anna Kowalski"))
+    app.desk.store.ledger.invoices.add(Invoice(None, client.id, "1059", "USD", Decimal("440.00")))
+    export = tmp_path / "export.csv"
+    rows = ('"Kowalski, Anna",2001,300.00' if case == "question" else "Anna Kowalski,1059,640.00")
+    export.write_text("As of March 31, 2026\n\nCustomer,Invoice,Balance\n" + rows + "\n", encoding="utf-8")
+
+    async def run_before(pilot):
+        await pilot.press("i", *str(export.name), "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    monkeypatch.chdir(tmp_path)  # the path typed is shown on screen
+    assert snap_compare(app, run_before=run_before, terminal_size=size)

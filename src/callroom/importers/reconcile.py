@@ -453,6 +453,7 @@ class _Planner:
                 client = self.by_key.get(tk)
                 if client is None and tk in seen and tk != key:
                     self.route[key] = tk
+                    self.matched.append(f"{seen[key]['name']} is {seen[tk]['name']} (also in the files): as you said")
                     out.add(key)
                     continue
             if client is None:
@@ -460,6 +461,7 @@ class _Planner:
                                     value=f"{name}={target}",
                                     hint="Write the client as callroom shows it, or its number (#12), after the =.")
             self.route[key] = client
+            self.matched.append(f"{seen[key]['name']} is {client.name} (#{client.id}): as you said")
             out.add(key)
         return out
 

@@ -64,7 +64,7 @@ class ClientCommands(Provider):
         if isinstance(target, SessionScreen):
             yield from self._commands()
             yield from target.filter_commands()
-        yield ("Import invoices…", "Read CSV exports, preview what changes, then store", "import_invoices")
+        yield ("Import invoices…", "Read CSV or Excel exports, preview what changes, then store", "import_invoices")
 
     async def discover(self) -> Hits:
         sess = self._target()
@@ -97,7 +97,7 @@ class EmptyScreen(Screen):
     KEYS_TITLE = "empty ledger"
 
     BINDINGS = [
-        Binding("i", "import_invoices", "Import invoices", id="empty.import", tooltip="Import open invoices from CSV exports, with a preview"),
+        Binding("i", "import_invoices", "Import invoices", id="empty.import", tooltip="Import open invoices from CSV or Excel exports, with a preview"),
         Binding("q", "app.quit", "Quit", id="empty.quit", tooltip="Leave callroom"),
     ]
 
@@ -135,7 +135,7 @@ class NothingTodayScreen(Screen):
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="nothing.quit", tooltip="Leave callroom"),
         Binding("z", "not_today", "Not today", id="nothing.not_today", tooltip="Who is left out, and why"),
-        Binding("i", "import_invoices", "Import invoices", id="nothing.import", tooltip="Import open invoices from CSV exports, with a preview"),
+        Binding("i", "import_invoices", "Import invoices", id="nothing.import", tooltip="Import open invoices from CSV or Excel exports, with a preview"),
         Binding("R", "report", "Report", id="nothing.report", tooltip="Aging, promises kept, reach and promise rates, follow-ups this week"),
     ]
 

@@ -24,10 +24,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from ..services import Desk
-from ..services.errors import AmbiguousDateOrder, ImportError_, ReadOnly, StoreError
-from ..services.imports import ImportPlan, ImportRequest, column_map, read_and_plan, split_column_map
+from ..services.errors import (AmbiguousDateOrder, AmbiguousDecimalMark, AmbiguousSheet, ImportError_, ReadOnly,
+                              StoreError)
+from ..services.imports import Decisions, ImportPlan, ImportRequest, column_map, read_and_plan, split_column_map
 
 ORDERS = (None, "dmy", "mdy", "ymd")
+DECIMALS = (None, "comma", "point")
+DECIMAL_TEXT = {None: "auto", "comma": "comma (1.234,56)", "point": "point (1,234.56)"}
 ORDER_TEXT = {
     None: "auto: worked out from the file's dates",
     "dmy": "dmy: day/month/year (31/03/2026)",
@@ -70,8 +73,14 @@ class ImportScreen(ModalScreen[dict | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="import.cancel", tooltip="Close; nothing is stored"),
         Binding("enter,y", "confirm", "Store", id="import.confirm", tooltip="Store the changes shown in the preview"),
+        Binding("s", "same", "Same client", id="import.same", tooltip="The name in the file is the client it looks like"),
+        Binding("k", "separate", "Keep apart", id="import.separate", tooltip="The name in the file is another client"),
+        Binding("a", "accept_older", "Accept older", id="import.accept_older",
+                tooltip="Store the files although they would move facts back"),
         Binding("ctrl+f", "toggle_full", "Full import", id="import.full", tooltip="Full import: close as paid open invoices missing from the files"),
         Binding("ctrl+o", "cycle_order", "Date order", id="import.order", tooltip="Day/month order: auto, dmy, mdy, ymd"),
+        Binding("ctrl+t", "cycle_decimal", "Decimal", id="import.decimal", tooltip="Decimal mark: auto, comma, point"),
+        Binding("ctrl+g", "cycle_sheet", "Sheet", id="import.sheet", tooltip="Which sheet of a workbook to read"),
     ]
 
     class Planned(Message):
@@ -81,11 +90,14 @@ class ImportScreen(ModalScreen[dict | None]):
             self.plan = plan
 
     class Failed(Message):
-        def __init__(self, generation: int, message: str, ambiguous: bool = False):
+        def __init__(self, generation: int, message: str, ambiguous: bool = False, ask: str = "",
+                     sheets: tuple[str, ...] = ()):
             super().__init__()
             self.generation = generation
             self.message = message
             self.ambiguous = ambiguous
+            self.ask = ask        # "decimal" or "sheet": the option that answers it
+            self.sheets = sheets
 
     def __init__(self, desk: Desk, path: str = ""):
         super().__init__()
@@ -93,6 +105,11 @@ class ImportScreen(ModalScreen[dict | None]):
         self.initial = path
         self.full = False
         self.order: str | None = None
+        self.decimal: str | None = None
+        self.sheet: str | None = None
+        self.sheets: tuple[str, ...] = ()   # the sheets a workbook offers, once it has asked
+        self.decisions = Decisions()
+        self.accept_older = False
         self.state = "edit"  # edit -> reading -> preview | error; stored
         self.plan: ImportPlan | None = None
         self.generation = 0
@@ -101,7 +118,7 @@ class ImportScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="import"):
             yield Label(Text("Import invoices", style="bold"), id="import-title")
-            yield Label("CSV exports (several: separate with commas; ~ is your home folder)")
+            yield Label("CSV or Excel exports (several: separate with commas; ~ is your home folder)")
             yield Input(value=self.initial, placeholder="~/Downloads/open-invoices.csv", id="import-path")
             yield Label("Columns, if a heading is not recognised (FIELD=Heading, …)")
             yield Input(placeholder="balance=Amount Due, due=Pay By", id="import-map")
@@ -131,13 +148,18 @@ class ImportScreen(ModalScreen[dict | None]):
         t.append("Date order  ", style="bold")
         t.append("^o ", style="dim")
         t.append(ORDER_TEXT[self.order])
+        t.append("\nDecimal ", style="bold")
+        t.append("^t ", style="dim")
+        t.append(DECIMAL_TEXT[self.decimal])
+        t.append("   Sheet ", style="bold")
+        t.append("^g ", style="dim")
+        t.append(self.sheet or "auto")
         self.query_one("#import-options", Static).update(t)
         hint = {
             "edit": "Enter: read and preview (nothing is stored yet) · Esc: cancel",
             "reading": "Reading… · Esc: cancel",
             "error": "Fix the path, the columns or an option, then Enter to read again · Esc: cancel",
-            "preview": ("y/Enter: store · Tab: change the files · Esc: cancel, store nothing"
-                        if self.plan is not None and self.plan.has_changes else "Nothing to store · Esc: close"),
+            "preview": self._preview_hint(),
             "stored": "",
         }[self.state]
         self.query_one("#import-help", Static).update(Text(hint, style="dim"))
@@ -146,9 +168,26 @@ class ImportScreen(ModalScreen[dict | None]):
     def _status(self, text: str | Text) -> None:
         self.query_one("#import-status", Static).update(text)
 
+    def _preview_hint(self) -> str:
+        plan = self.plan
+        if plan is None or not plan.has_changes:
+            return "Nothing to store · Esc: close"
+        if plan.questions:
+            return "s: same client · k: keep apart · Esc: cancel, store nothing"
+        if plan.older and not plan.accept_older:
+            return "a: accept the older facts · Esc: cancel, store nothing"
+        return "y/Enter: store · Tab: change the files · Esc: cancel, store nothing"
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        plan = self.plan if self.state == "preview" else None
         if action == "confirm":
-            return True if self.state == "preview" and self.plan is not None and self.plan.has_changes else None
+            return True if plan is not None and plan.has_changes and not plan.blocked else None
+        if action in ("same", "separate"):
+            return plan is not None and bool(plan.questions)
+        if action == "accept_older":
+            return plan is not None and not plan.questions and bool(plan.older) and not plan.accept_older
+        if action == "cycle_sheet":
+            return bool(self.sheets)
         return True
 
     # reading
@@ -163,6 +202,8 @@ class ImportScreen(ModalScreen[dict | None]):
     @on(Input.Changed, "#import-path, #import-map")
     def _changed(self, event: Input.Changed) -> None:
         if self.state in ("preview", "error") and self._texts() != self.read_text:
+            if self._texts()[0] != self.read_text[0]:  # other files: earlier answers were about those
+                self.decisions, self.accept_older, self.sheet, self.sheets = Decisions(), False, None, ()
             self.state = "edit"
             self.plan = None
             self._status("")
@@ -187,7 +228,9 @@ class ImportScreen(ModalScreen[dict | None]):
             self._show()
             self.set_focus(self.query_one("#import-map", Input))
             return
-        req = self.desk.import_request(resolve_paths(text), full=self.full, order=self.order, mapping=mapping)
+        req = self.desk.import_request(resolve_paths(text), full=self.full, order=self.order, mapping=mapping,
+                                       decimal=self.decimal, sheet=self.sheet, decisions=self.decisions,
+                                       accept_older=self.accept_older)
         self.generation += 1
         self.read_text = (text, columns)
         self.state = "reading"
@@ -204,6 +247,10 @@ class ImportScreen(ModalScreen[dict | None]):
             plan = read_and_plan(req)
         except AmbiguousDateOrder as e:
             self.post_message(self.Failed(generation, str(e), ambiguous=True))
+        except AmbiguousDecimalMark as e:
+            self.post_message(self.Failed(generation, str(e), ask="decimal"))
+        except AmbiguousSheet as e:
+            self.post_message(self.Failed(generation, str(e), ask="sheet", sheets=tuple(e.sheets)))
         except (ImportError_, ValueError) as e:
             self.post_message(self.Failed(generation, str(e)))
         except OSError as e:
@@ -223,6 +270,13 @@ class ImportScreen(ModalScreen[dict | None]):
             t.append("\nChoose the date order with ctrl+o (now: ", style="bold")
             t.append(self.order or "auto", style="bold")
             t.append("); the files are read again at once.", style="bold")
+        if msg.ask == "decimal":
+            t.append("\nChoose the decimal mark with ctrl+t (comma or point); the files are read again at once.",
+                     style="bold")
+        if msg.ask == "sheet":
+            self.sheets = msg.sheets
+            t.append("\nChoose the sheet with ctrl+g (" + ", ".join(msg.sheets) + "); the file is read again at once.",
+                     style="bold")
         self._status(t)
         self._show()
         self.set_focus(self.query_one("#import-path", Input))
@@ -232,8 +286,21 @@ class ImportScreen(ModalScreen[dict | None]):
         if msg.generation != self.generation or self.state != "reading":
             return
         self.state = "preview"
-        self.plan = msg.plan
-        if msg.plan.has_changes:
+        self.plan = plan = msg.plan
+        if plan.questions:
+            q = plan.questions[0]
+            t = Text(f"Is {q.name} (in the file) ", style="bold yellow")
+            t.append(f"{q.candidate}" + (f" (#{q.candidate_id})" if q.candidate_id is not None else " (also in the files)"),
+                     style="bold yellow")
+            t.append(f"? {'; '.join(q.why)}.", style="bold yellow")
+            more = len(plan.questions) - 1
+            t.append(f"\ns: same client · k: keep apart" + (f" ({more} more to decide)" if more else "")
+                     + ". Nothing is stored until every one is decided.", style="bold")
+            self._status(t)
+        elif plan.older and not plan.accept_older:
+            self._status(Text("These files would move facts back (listed below: older than the ledger). Check they "
+                              "are your newest export; a: accept the older facts, then y to store.", style="bold red"))
+        elif plan.has_changes:
             self._status(Text("Preview: nothing is stored until you press y or Enter.", style="bold"))
         else:
             self._status(Text("Nothing to store: the ledger already has all of this.", style="bold"))
@@ -263,17 +330,52 @@ class ImportScreen(ModalScreen[dict | None]):
         self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
         self._reread()
 
+    def action_cycle_decimal(self) -> None:
+        if self.state in ("reading", "stored"):
+            return
+        self.decimal = DECIMALS[(DECIMALS.index(self.decimal) + 1) % len(DECIMALS)]
+        self._reread()
+
+    def action_cycle_sheet(self) -> None:
+        if self.state in ("reading", "stored") or not self.sheets:
+            return
+        choices = (None, *self.sheets)
+        self.sheet = choices[(choices.index(self.sheet) + 1) % len(choices)] if self.sheet in choices else self.sheets[0]
+        self._reread()
+
+    def _answer(self, same: bool) -> None:
+        if self.state != "preview" or self.plan is None or not self.plan.questions:
+            return
+        q = self.plan.questions[0]
+        if same:
+            self.decisions.same[q.name] = f"#{q.candidate_id}" if q.candidate_id is not None else q.candidate
+        else:
+            self.decisions.separate.add(q.name)
+        self._reread()
+
+    def action_same(self) -> None:
+        self._answer(True)
+
+    def action_separate(self) -> None:
+        self._answer(False)
+
+    def action_accept_older(self) -> None:
+        if self.state != "preview" or self.plan is None or not self.plan.older or self.plan.questions:
+            return
+        self.accept_older = True
+        self._reread()
+
     # the end
     def action_cancel(self) -> None:
         self.generation += 1  # a worker still reading is ignored
         self.dismiss(None)
 
     def action_confirm(self) -> None:
-        if self.state != "preview" or self.plan is None or not self.plan.has_changes:
+        if self.state != "preview" or self.plan is None or not self.plan.has_changes or self.plan.blocked:
             return
         try:
             counts = self.desk.apply_import(self.plan)
-        except (StoreError, ReadOnly, OSError) as e:
+        except (StoreError, ReadOnly, OSError, ImportError_) as e:
             self._status(Text(f"Not stored: {e}. Nothing from the files was stored.", style="bold red"))
             return
         self.state = "stored"
