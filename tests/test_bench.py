@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench" / "run.py"
 KEYS = [
     "open_to_first_client_s", "record_call_s", "record_call_p95_s", "next_client_s", "history_open_s",
-    "queue_build_s", "import_50k_rows_s", "peak_rss_mb", "jsonstorage_record_call_s", "record_call_speedup",
+    "queue_build_s", "import_50k_rows_s", "import_50k_rows_xlsx_s", "peak_rss_mb", "jsonstorage_record_call_s",
+    "record_call_speedup",
 ]
 TINY = {"clients": 40, "invoices": 200, "calls": 600, "promises": 100, "import_rows": 150, "history_calls": 50}
 

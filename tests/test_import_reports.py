@@ -324,3 +324,18 @@ def test_european_file_round_trip(tmp_path_factory, rows, cp1252):
     pf = parse_file(f)
     assert [(i.client, i.invoice, i.issued, i.balance) for i in pf.invoices] == [
         (f"Café Nº{i}", f"RE-{i:04d}", d, v) for i, (v, d) in enumerate(rows)]
+
+
+def test_as_of_date_from_a_footer_or_the_generated_line(tmp_path):
+    footer = tmp_path / "footer.csv"
+    footer.write_text("Customer,Invoice,Due date,Balance\nAcme,A-1,15/03/2026,100.00\n\nAs of 31/03/2026\n",
+                      encoding="utf-8")
+    pf = parse_file(footer)
+    assert (pf.as_of, pf.as_of_line) == (date(2026, 3, 31), 4)
+    generated = tmp_path / "generated.csv"
+    generated.write_text("Customer,Invoice,Due date,Balance\nAcme,A-1,15/03/2026,100.00\n"
+                         "Report generated 02/04/2026 17:40\n", encoding="utf-8")
+    assert parse_file(generated).as_of == date(2026, 4, 2)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Customer,Invoice,Due date,Balance\nAcme,A-1,15/03/2026,100.00\n", encoding="utf-8")
+    assert parse_file(plain).as_of is None

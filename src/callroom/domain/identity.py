@@ -23,7 +23,8 @@ name_key = normalise_name
 
 _NOT_WORDS = frozenset({"and", "of", "the", "for", "de", "la", "le", "du", "van", "von", "der", "den", "group",
                         "services", "service", "studio", "partners", "associates", "consulting", "company", "dr", "mr",
-                        "mrs", "ms"})
+                        "mrs", "ms", "north", "south", "east", "west", "central", "sons", "supply", "works", "holdings",
+                        "international", "global", "solutions", "enterprises", "trading", "limited"})
 
 
 def order_free_key(key: str) -> str:
@@ -32,9 +33,14 @@ def order_free_key(key: str) -> str:
 
 
 def phone_key(phone: str | None) -> str | None:
-    """The last nine digits ('+1 312 555 0164' and '(312) 555-0164' match); None for a short number."""
+    """The last ten digits ('+1 312 555 0164' and '(312) 555-0164' match; so do '+44 20 7946 0321' and
+    '020 7946 0321'); a shorter number whole, without a leading trunk 0; None under eight digits.
+    Two different numbers never share a key; one number written two ways may not (no match then)."""
     digits = re.sub(r"\D", "", phone or "")
-    return digits[-9:] if len(digits) >= 9 else None
+    if len(digits) >= 10:
+        return digits[-10:]
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 8 else None
 
 
 def shares_a_word(a: str, b: str) -> bool:
