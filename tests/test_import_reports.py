@@ -339,3 +339,17 @@ def test_as_of_date_from_a_footer_or_the_generated_line(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text("Customer,Invoice,Due date,Balance\nAcme,A-1,15/03/2026,100.00\n", encoding="utf-8")
     assert parse_file(plain).as_of is None
+
+
+def test_a_currency_line_under_all_the_rows_is_the_files_currency(tmp_path):
+    path = workbooks.aged_receivables(tmp_path / "aged.xlsx")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["A4"] = None  # no 'Currency: NZD' in the title
+    ws["A16"] = "Currency: NZD"
+    wb.save(path)
+    pf = parse_file(path)
+    assert {i.currency for i in pf.invoices} == {"NZD"}
+    assert any(r.line == 16 and r.reason == "footer: currency NZD for the whole file" for r in pf.layout)

@@ -612,6 +612,9 @@ class _Parser:
         self._section_cur: str | None = None
         self._sums: list[dict[str, Decimal]] = [{}, {}, {}]  # since the group began, the section began, the file began
         self._codes: set[str] = set()                        # currencies printed with the amounts
+        self._currency_lines: list[tuple[int, str]] = []     # (line, code) of the currency lines under the headings
+        self._last_client = ""                               # the name key of the last invoice row's client
+        last_detail = 0
         errors = self.errors
         needed = [at(cols[f]) for f in _NEEDED if f in cols] + [at(j) for j in L.buckets]
 
@@ -680,6 +683,8 @@ class _Parser:
                     skipped.append(Skipped(ln, None, "no invoice number", "other", client, email, self.name))
                 continue
             self._add_sums(rec)
+            last_detail = ln
+            self._last_client = self._key(client)
             if tk is not None:
                 skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
                 continue
@@ -691,6 +696,19 @@ class _Parser:
             else:
                 self._merge(prev, rec, cells, ln)
 
+        # One currency line after every invoice row ('Currency: NZD' under the totals), and no other: the
+        # currency of the whole file, as if it stood in the title.
+        lines = self._currency_lines
+        if lines and not self.file_currency and all(ln > last_detail for ln, _ in lines) \
+                and len({c for _, c in lines}) == 1:
+            self.file_currency = lines[0][1]
+            for i, r in enumerate(self.layout_rows):
+                if r.line == lines[0][0]:
+                    self.layout_rows[i] = LayoutRow(r.line, "currency", f"footer: currency {self.file_currency} for the "
+                                                                        "whole file", r.text)
+            for rec in groups.values():
+                if rec.get("currency") is None:
+                    rec["currency"] = self.file_currency
         if self.ledger:
             return self._ledger_finish(groups, order, skipped)
         invoices: list[ImportedInvoice] = []
@@ -728,7 +746,8 @@ class _Parser:
             if first.lower().startswith(_TOTAL_WORDS):
                 rest = _TOTAL_START.sub("", first, count=1).strip()
                 total = self._is_total(first, first_j, stack) or is_bucket_heading(rest) or bool(
-                    section_currency(rest)) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
+                    section_currency(rest)) or (bool(rest) and self._key(rest) == self._last_client) or (
+                    has_money and self._sums_match(self._amounts_of(vals, ln)))
             else:
                 total = bool(stack) or _bare_total(first) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
             if total:
@@ -748,6 +767,7 @@ class _Parser:
                 self._section_cur = cur
                 self._sums[0], self._sums[1] = {}, {}
                 stack.clear()
+                self._currency_lines.append((ln, cur))
                 add(LayoutRow(ln, "currency", f"currency section: the rows under it are in {cur}", text))
                 return True
             if len(texts) == 1 and is_bucket_heading(first):
