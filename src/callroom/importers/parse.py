@@ -545,13 +545,18 @@ class _Parser:
             if mark is None:
                 ln, j = next(((ln, j) for ln, cells in self.body for j in mcols
                               if j < len(cells) and cells[j] == example), (None, None))
+                readings = []
+                for m in (",", "."):
+                    try:
+                        readings.append(f"{parse_money(example, m)[0]:,}")
+                    except AmountError:
+                        pass
+                both = f" ({' or '.join(readings)})" if len(readings) == 2 else ""
                 raise AmbiguousDecimalMark(
-                    self.name, "reads two ways: 1,234 and 1.234 can each be a thousand and more or a little more "
-                    "than one, and no amount in the file shows which mark is the decimal one",
+                    self.name, f"reads two ways{both}, and no amount in the file shows which mark is the decimal one",
                     line=ln, column=L.heading(j) if j is not None else None, value=example,
-                    hint="Import the file again saying which it is: --decimal comma if the amounts are written "
-                         "like 1.234,56, --decimal point if like 1,234.56 (in the import window: the Decimal "
-                         "option).")
+                    hint="Say which: --decimal comma for amounts written like 1.234,56, --decimal point for "
+                         "1,234.56 (in the import window: ctrl+t).")
             self.mark = mark
         # A 'Due' column holding amounts is what is due, not a due date (Xero 'Total, Paid, Credited, Due').
         if (due_values and "due" not in L.mapped and L.compact[due_col] == "due" and "balance" not in cols
