@@ -124,12 +124,12 @@ def test_a_schema_migration_keeps_the_file_under_its_old_schema(tmp_path: Path):
 
 def test_an_import_keeps_the_ledger_as_it_was(ledger: Path):
     before = ledger.read_bytes()
-    r = cli(ledger, "import", str(CSV / "qbo_open_invoices.csv"))
+    r = cli(ledger, "import", "--accept-older", str(CSV / "qbo_open_invoices.csv"))  # the demo is newer than the file
     assert r.exit_code == 0, r.output
     (kept,) = list_backups(ledger)
     assert kept.reason == "import" and kept.path.read_bytes() == before
     assert ledger.read_bytes() != before
-    r = cli(ledger, "import", str(CSV / "qbo_open_invoices.csv"))  # the same file again: nothing changes...
+    r = cli(ledger, "import", "--accept-older", str(CSV / "qbo_open_invoices.csv"))  # the same file again: nothing changes...
     assert r.exit_code == 0, r.output
     assert reasons(ledger) == ["import"]  # ...so nothing to keep
 
@@ -146,7 +146,7 @@ def test_an_import_that_cannot_keep_its_backup_imports_nothing(ledger: Path):
     store = open_store(ledger, disk=disk)
     before, invoices = ledger.read_bytes(), store.ledger.invoices.count()
     plan = plan_import([parse_file(CSV / "qbo_open_invoices.csv")], store.clients.all(), store.ledger.all_invoices(),
-                       as_of=date(2026, 4, 15), full=False, default_currency="USD")
+                       as_of=date(2026, 4, 15), full=False, default_currency="USD", accept_older=True)
     disk.full = True
     with pytest.raises(StorageWriteError) as err:
         apply_import(store, plan)
@@ -231,7 +231,7 @@ def test_same_second_backups_get_distinct_names_in_the_order_taken(ledger: Path)
 def test_backups_lists_when_why_size_and_counts_newest_first(ledger: Path):
     r = cli(ledger, "backups")
     assert r.exit_code == 0 and "No backups" in r.output and str(backups_dir(ledger)) in r.output
-    cli(ledger, "import", str(CSV / "qbo_open_invoices.csv"))
+    cli(ledger, "import", "--accept-older", str(CSV / "qbo_open_invoices.csv"))
     with open_db(ledger) as db:
         db.compact()
     r = cli(ledger, "backups")
@@ -264,7 +264,7 @@ def test_backups_flags_a_damaged_backup(ledger: Path):
 
 def test_restore_brings_a_backup_back_and_can_itself_be_undone(ledger: Path):
     before_import = ledger.read_bytes()
-    cli(ledger, "import", str(CSV / "qbo_open_invoices.csv"))
+    cli(ledger, "import", "--accept-older", str(CSV / "qbo_open_invoices.csv"))
     after_import = ledger.read_bytes()
 
     r = cli(ledger, "restore", "1")
