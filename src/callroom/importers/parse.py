@@ -615,7 +615,11 @@ class _Parser:
         x_contact = at(cols.get("contact"))
         self._headings: list[_Heading] = []
         self._section_cur: str | None = None
-        self._sums: list[dict[str, Decimal]] = [{}, {}, {}]  # since the group began, the section began, the file began
+        # Running totals of the invoice rows' amounts, and where the current group and section began: the sums
+        # since then are the differences (one addition per amount per row, whatever the number of levels).
+        self._cum: dict[str, Decimal] = {}
+        self._marks: list[dict[str, Decimal]] = [{}, {}, {}]  # the totals when the group, the section, the file began
+        self._rows_since = [0, 0, 0]
         self._codes: set[str] = set()                        # currencies printed with the amounts
         self._currency_lines: list[tuple[int, str]] = []     # (line, code) of the currency lines under the headings
         self._last_client = ""                               # the name key of the last invoice row's client
@@ -683,7 +687,7 @@ class _Parser:
                 elif self._sums_match(rec):
                     skipped.append(Skipped(ln, None, f"subtotal for {client} (its amounts are the sum of the rows above)",
                                            "total", file=self.name))
-                    self._sums[0] = {}
+                    self._restart(0)
                 else:
                     skipped.append(Skipped(ln, None, "no invoice number", "other", client, email, self.name))
                 continue
@@ -742,7 +746,7 @@ class _Parser:
             cur = {c for _, c in map(_split_currency, (t for _, t in texts)) if c}
             if len(cur) == 1:
                 self._section_cur = cur.pop()
-                self._sums[1] = {}
+                self._restart(1)
             add(LayoutRow(ln, "header", "the column headings again", " | ".join(t for _, t in texts)))
             return True
         label_row = not inv or inv == first
@@ -757,7 +761,7 @@ class _Parser:
                 total = bool(stack) or _bare_total(first) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
             if total:
                 self._close_group(first, stack)
-                self._sums[0] = {}
+                self._restart(0)
                 skipped.append(Skipped(ln, None, "total row", "total", file=self.name))
                 return True
         # 'Percentage of total' and rows of percentages
@@ -770,14 +774,14 @@ class _Parser:
             cur = section_currency(text) if len(texts) == 1 or section_currency(first) else None
             if cur:
                 self._section_cur = cur
-                self._sums[0], self._sums[1] = {}, {}
+                self._restart(0, 1)
                 stack.clear()
                 self._currency_lines.append((ln, cur))
                 add(LayoutRow(ln, "currency", f"currency section: the rows under it are in {cur}", text))
                 return True
             if len(texts) == 1 and is_bucket_heading(first):
                 stack.clear()
-                self._sums[0] = {}
+                self._restart(0)
                 add(LayoutRow(ln, "bucket", "aging bucket heading", text))
                 return True
             if len(texts) == 1 and (is_page_line(first) or is_basis_line(first)):
@@ -790,7 +794,7 @@ class _Parser:
             h = _Heading(first_j, first, email, vals[x_phone], ln)
             stack.append(h)
             self._headings.append(h)
-            self._sums[0] = {}
+            self._restart(0)
             return True
         # amounts with no invoice number and no name: a total when they add up to the rows above
         if has_money and not inv and not vals[x_client] and not any(
@@ -799,7 +803,7 @@ class _Parser:
             if self._sums_match(found):
                 if stack:
                     stack.pop()
-                self._sums[0] = {}
+                self._restart(0)
                 skipped.append(Skipped(ln, None, "total row (its amounts are the sum of the rows above)", "total",
                                        file=self.name))
                 return True
@@ -837,12 +841,21 @@ class _Parser:
         return out
 
     def _add_sums(self, rec: dict) -> None:
-        sums = self._sums
+        cum = self._cum
         for f in _SUMMED:
-            v = rec.get(f)
+            v = rec[f]
             if v is not None:
-                for d in sums:
-                    d[f] = d.get(f, 0) + v
+                cum[f] = cum.get(f, 0) + v
+        since = self._rows_since
+        since[0] += 1
+        since[1] += 1
+        since[2] += 1
+
+    def _restart(self, *levels: int) -> None:
+        """A new group (0) or section (1) begins here: its sums start from nothing."""
+        for lv in levels:
+            self._marks[lv] = dict(self._cum)
+            self._rows_since[lv] = 0
 
     def _sums_match(self, found) -> bool:
         """Whether a row's amounts are the sum of the detail rows above it (since its group, its section
@@ -852,7 +865,9 @@ class _Parser:
         values = {f: v for f, v in found.items() if f in _SUMMED and v is not None}
         if not values:
             return False
-        return any(d and all(d.get(f) == v for f, v in values.items()) for d in self._sums)
+        cum = self._cum
+        return any(n and all(cum.get(f, 0) - mark.get(f, 0) == v for f, v in values.items())
+                   for n, mark in zip(self._rows_since, self._marks))
 
     def _check_errors(self, ln: int, needed: list[int]) -> None:
         for j in needed:

@@ -275,11 +275,7 @@ class _Planner:
             if c.id is None:
                 continue
             self.clients_by_id.setdefault(c.id, c)
-            k = c.key or key_of(c.name)
-            self.by_key.setdefault(k, c)
-            now = key_of(c.name)
-            if now != k:
-                self.by_key.setdefault(now, c)  # a key stored by an older version of the name rules
+            self.by_key.setdefault(c.key or key_of(c.name), c)
             if c.email:
                 self.by_email.setdefault(c.email.strip().lower(), c)
         self.invoices_by: dict[tuple[int, str], list[Invoice]] = {}
@@ -388,11 +384,15 @@ class _Planner:
     # ---- who is who: evidence beyond the printed name, gathered over all the files first
 
     def _index(self) -> None:
+        """What matching beyond the stored name key needs, made the first time a name is not found by it."""
         if self._indexed:
             return
         self._indexed = True
         for c in self._clients:
-            k = c.key or self._key(c.name)
+            now = self._key(c.name)
+            if now != c.key:
+                self.by_key.setdefault(now, c)  # a key stored under older name rules
+            k = c.key or now
             self.by_order_free.setdefault(order_free_key(k), []).append(c)
             for p in c.phones:
                 pk = phone_key(p)
@@ -428,6 +428,9 @@ class _Planner:
                 continue
             apart = info["name"] in self.decisions.separate or key in self._separate_keys
             c = self.by_key.get(key) or next((self.by_email[m] for m in sorted(info["emails"]) if m in self.by_email), None)
+            if c is None:
+                self._index()
+                c = self.by_key.get(key)
             if c is not None:
                 if not apart:
                     self._number_conflicts(key, info, c)
