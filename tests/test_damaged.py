@@ -12,12 +12,14 @@ from click.testing import CliRunner
 from callroom.cli import salvage as cli_salvage
 from callroom.cli import main
 from callroom.domain.codes import Result
-from callroom.store import DamagedFileError, open_store, problems
+from callroom.store import DamagedFileError, notices, open_store, problems
+from callroom.store.seal import seal_path_for
 from callroom.store.backups import backups_dir
 from callroom.store.journal import open_db
 from callroom.ui.app import CallroomApp
 from callroom.ui.session import SessionScreen
 
+from ledger_files import write_sealed
 from support import TODAY
 
 
@@ -45,8 +47,10 @@ def last_put(lines: list[bytes], table: str, skip: int = 0) -> tuple[int, int]:
     return found[-1 - skip]
 
 
-def edit_doc(lines: list[bytes], number: int, table: str, doc_id: int, change) -> None:
-    """Apply ``change(doc)`` to the document ``doc_id`` of ``table`` written on line ``number``."""
+def edit_doc(lines: list, number: int, table: str, doc_id: int, change) -> None:
+    """Apply ``change(doc)`` to the document ``doc_id`` of ``table`` written on line ``number``
+    (the line becomes a JSON object, for :func:`write_sealed`: a faulty program wrote it, with
+    a correct checksum, so that only the record is wrong)."""
     obj = json.loads(lines[number - 1])
     if "tx" in obj:
         docs = [op["doc"] for op in obj["tx"] if op.get("t") == table and op.get("put") == doc_id]
@@ -54,7 +58,7 @@ def edit_doc(lines: list[bytes], number: int, table: str, doc_id: int, change) -
         docs = [obj["docs"][str(doc_id)]]
     for doc in docs:
         change(doc)
-    lines[number - 1] = json.dumps(obj, separators=(",", ":")).encode()
+    lines[number - 1] = obj
 
 
 def cli(path: Path, *args: str, input: str | None = None):
@@ -69,24 +73,24 @@ def _truncated(path: Path) -> tuple[int, str]:
     with open_db(path) as db:
         db.compact()
     lines = read_lines(path)
-    assert all(line.startswith(b'{"table":') for line in lines[1:])
+    assert all(b',"table":' in line[:40] for line in lines[1:])
     write_lines(path, lines[:-1] + [lines[-1][: len(lines[-1]) // 2]], end=b"")
-    return len(lines), "truncated"
+    return len(lines), "cut short"
 
 
-def _invalid_json(path: Path) -> tuple[int, str]:
+def _hand_edit(path: Path) -> tuple[int, str]:
     lines = read_lines(path)
-    assert lines[3].startswith(b'{"tx":[{')
-    lines[3] = b'{"tx":[{,' + lines[3][8:]  # a stray comma, as a hand edit leaves
+    assert b',"tx":[{' in lines[3][:40]
+    lines[3] = lines[3].replace(b'"tx":[{', b'"tx":[{,', 1)  # a stray comma, as a hand edit leaves
     write_lines(path, lines)
-    return 4, "not valid JSON"
+    return 4, "the checksum does not match"
 
 
 def _missing_field(path: Path) -> tuple[int, str]:
     lines = read_lines(path)
     number, doc_id = last_put(lines, "invoices")
     edit_doc(lines, number, "invoices", doc_id, lambda d: d.pop("number"))
-    write_lines(path, lines)
+    write_sealed(path, lines)
     return number, f"invoice #{doc_id}: missing field 'number'"
 
 
@@ -94,7 +98,7 @@ def _wrong_type(path: Path) -> tuple[int, str]:
     lines = read_lines(path)
     number, doc_id = last_put(lines, "calls")
     edit_doc(lines, number, "calls", doc_id, lambda d: d.update(at=20261101))
-    write_lines(path, lines)
+    write_sealed(path, lines)
     return number, f"call #{doc_id}: field 'at': wrong type"
 
 
@@ -102,9 +106,9 @@ def _float_money_in_a_snapshot(path: Path) -> tuple[int, str]:
     with open_db(path) as db:
         db.compact()
     lines = read_lines(path)
-    number = next(n for n, line in enumerate(lines, 1) if line.startswith(b'{"table":"promises"'))
+    number = next(n for n, line in enumerate(lines, 1) if b',"table":"promises"' in line[:60])
     edit_doc(lines, number, "promises", 1, lambda d: d.update(amount=3325.5))
-    write_lines(path, lines)
+    write_sealed(path, lines)
     return number, "promise #1: field 'amount': wrong type"
 
 
@@ -112,7 +116,7 @@ def _unknown_code(path: Path) -> tuple[int, str]:
     lines = read_lines(path)
     number, doc_id = last_put(lines, "calls")
     edit_doc(lines, number, "calls", doc_id, lambda d: d.update(result="maybe"))
-    write_lines(path, lines)
+    write_sealed(path, lines)
     return number, f"call #{doc_id}: field 'result': not one of"
 
 
@@ -120,8 +124,15 @@ def _impossible_date(path: Path) -> tuple[int, str]:
     lines = read_lines(path)
     number, doc_id = last_put(lines, "invoices")
     edit_doc(lines, number, "invoices", doc_id, lambda d: d.update(due="2026-02-31"))
-    write_lines(path, lines)
+    write_sealed(path, lines)
     return number, f"invoice #{doc_id}: field 'due': not a date"
+
+
+def _cut_at_a_line_end(path: Path) -> tuple[int, str]:
+    """A copy that stopped between two lines: every line left is whole."""
+    lines = read_lines(path)
+    write_lines(path, lines[: len(lines) // 2])
+    return len(lines) // 2 + 1, "the file is cut short"
 
 
 def _bad_policy(path: Path) -> tuple[int, str]:
@@ -133,7 +144,8 @@ def _bad_policy(path: Path) -> tuple[int, str]:
 
 DAMAGE = {
     "truncated": _truncated,
-    "invalid JSON mid-file": _invalid_json,
+    "cut at the end of a line": _cut_at_a_line_end,
+    "a hand edit mid-file": _hand_edit,
     "a record missing a field": _missing_field,
     "a wrong type": _wrong_type,
     "money as a float in a snapshot": _float_money_in_a_snapshot,
@@ -195,7 +207,7 @@ def test_salvage_opens_the_readable_part_read_only(ledger: Path, case: str):
     r = cli(ledger, "--salvage", "clients")
     assert r.exit_code == 0, r.output
     assert "is damaged" in r.output and f"line {line}" in r.output and "read-only" in r.output
-    assert "Northgate Self Storage" in r.output or case == "truncated"
+    assert "Northgate Self Storage" in r.output or case in ("truncated", "cut at the end of a line")
     r = cli(ledger, "--salvage", "log", "Delgado", "--result", "voicemail")
     assert r.exit_code == 1 and "read-only" in r.output
     assert ledger.read_bytes() == before
@@ -232,20 +244,25 @@ def test_a_file_with_nothing_readable_is_refused_without_an_offer(tmp_path: Path
 
 
 def test_a_torn_last_line_is_not_damage_only_the_unacknowledged_write_is_missing(ledger: Path):
-    """A crash mid-append leaves a torn last line: never acknowledged, silently ignored."""
+    """A crash mid-append leaves a torn last line: never acknowledged; set aside and said once."""
     store = open_store(ledger, read_only=True)
     calls = store.calls.count()
     store.close()
-    lines = read_lines(ledger)
-    torn = lines[-1][: len(lines[-1]) // 2]
-    acknowledged = write_lines(ledger, lines[:-1])
+    acknowledged = ledger.read_bytes()
+    seal = seal_path_for(ledger).read_bytes()
+    torn = b'{"seq":999,"crc":"12345678","tx":[{"t":"calls","put":77,"doc":{"client_id":1,"no'
     ledger.write_bytes(acknowledged + torn)
-    store = open_store(ledger)  # writable: the torn bytes are cut by the next write
-    assert store.calls.count() <= calls and problems(store) == []
+    store = open_store(ledger)  # writable: the bytes are set aside, then cut off
+    [notice] = notices(store)
+    assert store.calls.count() == calls and problems(store) == []
+    assert notice.kind == "torn" and notice.path.read_bytes() == torn and str(notice.path) in notice.text
+    assert ledger.read_bytes() == acknowledged and seal_path_for(ledger).read_bytes() == seal
     store.calls.add(store.calls.all()[0].with_(id=None, note="after the crash"))
     store.close()
-    assert ledger.read_bytes().startswith(acknowledged) and torn not in ledger.read_bytes()[len(acknowledged):]
-    assert open_store(ledger, read_only=True).calls.all()[-1].note == "after the crash"
+    assert ledger.read_bytes().startswith(acknowledged) and torn not in ledger.read_bytes()
+    store = open_store(ledger, read_only=True)
+    assert store.calls.all()[-1].note == "after the crash" and notices(store) == []
+    store.close()
 
 
 async def test_the_app_runs_on_a_salvaged_ledger_and_writes_nothing(ledger: Path, clock):

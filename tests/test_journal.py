@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import zlib
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,10 @@ from callroom.store.journal import (
     open_db,
 )
 from callroom.store.lock import lock_path_for, read_holder
+from callroom.store.seal import seal_path_for
+
+from ledger_files import body, bodies, legacy_file, raw_lines, sealed_line, seq_of, tx, write_raw, write_sealed
+from callroom.store.backups import backups_dir
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 q = Query()
@@ -67,7 +72,8 @@ def snapshot(db: TinyDB) -> dict[str, list[tuple[int, dict]]]:
 
 
 def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """The lines as JSON, without their sequence numbers and checksums."""
+    return bodies(path)
 
 
 # -- format and round trips ----------------------------------------------------
@@ -78,11 +84,16 @@ def test_new_file_is_a_header_then_one_journal_line_per_write(path: Path) -> Non
         db.table("calls").insert({"client_id": 7, "outcome": "promise", "note": "Müller"})
         db.table("calls").remove(doc_ids=[1])
     header, put, delete = lines(path)
-    assert header["format"] == "callroom" and header["schema"] == 3
-    assert isinstance(header["created"], str)
+    assert header["format"] == "callroom" and header["schema"] == 3 and header["layout"] == 2
+    assert isinstance(header["created"], str) and len(header["ledger"]) == 16 and header["gen"] == 1
     assert put == {"tx": [{"t": "calls", "put": 1, "doc": {"client_id": 7, "outcome": "promise", "note": "Müller"}}]}
     assert delete == {"tx": [{"t": "calls", "del": 1}]}
     assert "Müller" in path.read_text(encoding="utf-8")  # human-readable, not \u-escaped
+    # Every line starts with its sequence number and a checksum of the rest.
+    raw = raw_lines(path)
+    assert [seq_of(line) for line in raw] == [0, 1, 2]
+    assert raw[1].startswith(b'{"seq":1,"crc":"') and raw[1][25:] == b',"tx":[{"t":"calls","put":1,"doc":{"client_id":7,"outcome":"promise","note":"M\xc3\xbcller"}}]}'
+    assert zlib.crc32(raw[1][25:], zlib.crc32(b"1")) == int(raw[1][16:24], 16)
 
 
 def test_every_table_operation_survives_reopen(path: Path) -> None:
@@ -288,33 +299,53 @@ def _file_with_calls(path: Path, n: int = 3) -> None:
         db.table("calls").insert_multiple({"n": i} for i in range(n))
 
 
-@pytest.mark.parametrize(
-    "tail",
-    [
-        b'{"tx":[{"t":"calls","put":9,"doc":{"n"',  # cut mid-document
-        b'{"tx":[{"t":"calls","put":9,"doc":{"n":9}}]}',  # complete JSON, newline missing
-        b'{"t',  # only the first bytes made it
-        b"\0" * 300,  # zero-fill left by some filesystems after a power cut
-    ],
-)
-def test_torn_last_line_is_ignored_then_cut_by_the_next_write(path: Path, tail: bytes) -> None:
+TORN = {
+    # what a kill or a power cut can leave after the last acknowledged line
+    "cut mid-document": lambda seq: b'{"seq":%d,"crc":"5a5a5a5a","tx":[{"t":"calls","put":9,"doc":{"n"' % seq,
+    "whole line, newline missing": lambda seq: sealed_line(seq, tx({"t": "calls", "put": 9, "doc": {"n": 9}})),
+    "only the first bytes": lambda seq: b'{"se',
+    "zero-fill after a power cut": lambda seq: b"\0" * 300,
+}
+
+
+@pytest.mark.parametrize("case", list(TORN))
+def test_a_torn_last_line_is_set_aside_reported_then_cut(path: Path, case: str) -> None:
     _file_with_calls(path)
     good = path.read_bytes()
+    tail = TORN[case](seq_of(raw_lines(path)[-1]) + 1)
     path.write_bytes(good + tail)
 
     with open_db(path, read_only=True) as ro:
         assert sorted(d.doc_id for d in ro.table("calls")) == [1, 2, 3]
         assert ro.storage.torn_tail_bytes == len(tail)
-    db = open_db(path)
+        [notice] = ro.storage.notices
+        assert notice.kind == "torn" and f"{len(tail)} " in notice.text and str(notice.path) in notice.text
+        assert notice.path.read_bytes() == tail and notice.path.parent == backups_dir(path)
+    assert path.read_bytes() == good + tail  # a reader never changes the ledger
+
+    db = open_db(path)  # the writer keeps the bytes (once), then cuts them off
+    [again] = db.storage.notices
+    assert again.kind == "torn" and again.path == notice.path
+    assert list(backups_dir(path).glob("*.bytes")) == [notice.path]
+    assert path.read_bytes() == good
     assert sorted(d.doc_id for d in db.table("calls")) == [1, 2, 3]
-    assert path.read_bytes() == good + tail  # opening alone changes nothing
     assert db.table("calls").insert({"n": 4}) == 4
     data = path.read_bytes()
-    assert data.startswith(good)
-    assert data[len(good):] == b'{"tx":[{"t":"calls","put":4,"doc":{"n":4}}]}\n'
+    assert data.startswith(good) and body(data[len(good):]) == tx({"t": "calls", "put": 4, "doc": {"n": 4}})
     db.close()
     with open_db(path) as db:
         assert sorted(d.doc_id for d in db.table("calls")) == [1, 2, 3, 4]
+        assert db.storage.notices == []  # said once
+
+
+def test_a_torn_tail_that_names_its_transaction_says_which(path: Path) -> None:
+    _file_with_calls(path)
+    seq = seq_of(raw_lines(path)[-1]) + 1
+    with path.open("ab") as f:
+        f.write(b'{"seq":%d,"crc":"0badf00d","tx":[{"t":"calls","put":4,"doc":{}},{"t":"promises","put":1,"do' % seq)
+    with open_db(path) as db:
+        [notice] = db.storage.notices
+    assert f"transaction {seq} (writing calls, promises), never acknowledged" in notice.text
 
 
 # -- damage ------------------------------------------------------------------------
@@ -338,8 +369,98 @@ def _join(lines_: list[bytes]) -> bytes:
     return b"".join(line + b"\n" for line in lines_)
 
 
+def _flip(line: bytes, at: int) -> bytes:
+    return line[:at] + bytes([line[at] ^ 0x20]) + line[at + 1:]
+
+
 DAMAGE = {
-    # name: (how to damage the lines, line number reported, words in the message)
+    # name: (how to damage the lines, line number reported, words in the message). The
+    # bytes change and nothing else: checksums and the seal stay as the writer left them.
+    "file cut in the middle of the snapshot": (
+        lambda ls: _join(ls[:1]) + ls[1][: len(ls[1]) // 2], 2, "cut short"),
+    "file cut at the end of a line": (lambda ls: _join(ls[:4]), 5, "2 acknowledged lines are missing"),
+    "last line dropped": (lambda ls: _join(ls[:5]), 6, "1 acknowledged line is missing"),
+    "journal line cut short mid-file": (
+        lambda ls: _join(ls[:3] + [ls[3][:-9]] + ls[4:]), 4, "checksum does not match"),
+    "one byte flipped in a document": (lambda ls: _join(ls[:4] + [_flip(ls[4], 60)] + ls[5:]), 5, "checksum"),
+    "one byte flipped in a sequence number": (lambda ls: _join(ls[:4] + [_flip(ls[4], 7)] + ls[5:]), 5, "sequence number"),
+    "a newline turned into a space": (lambda ls: _join(ls[:3] + [ls[3] + b" " + ls[4]] + ls[5:]), 4, "checksum"),
+    "a line dropped mid-file": (lambda ls: _join(ls[:4] + ls[5:]), 5, "1 line missing before this one"),
+    "a line repeated": (lambda ls: _join(ls[:5] + [ls[4]] + ls[5:]), 6, "repeats an earlier one"),
+    "two lines swapped": (lambda ls: _join(ls[:3] + [ls[4], ls[3]] + ls[5:]), 4, "1 line missing before this one"),
+    "blank line in the middle": (lambda ls: _join(ls[:4] + [b""] + ls[4:]), 5, "no sequence number"),
+    "binary garbage mid-file": (lambda ls: _join(ls[:2] + [b"\xff\xfe\x00garbage"] + ls[2:]), 3, "no sequence number"),
+    "header missing": (lambda ls: _join(ls[1:]), 1, "not a callroom file"),
+    "header of another format": (lambda ls: _join([b'{"format": "tinydb", "schema": 1}'] + ls[1:]), 1, "not a callroom file"),
+    "header that is not JSON": (lambda ls: _join([b"callroom v1"] + ls[1:]), 1, "not valid JSON"),
+    "garbage appended after a cut": (lambda ls: _join(ls[:4]) + b"PK\x03\x04 zip bytes", 5, "cut short"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+@pytest.mark.parametrize("read_only", [False, True])
+def test_damage_is_refused_with_file_and_line_and_file_is_untouched(path: Path, case: str, read_only: bool) -> None:
+    damage, line, words = DAMAGE[case]
+    path.write_bytes(damage(_damaged_file(path)))
+    _assert_refused(path, read_only, line, words)
+
+
+def _assert_refused(path: Path, read_only: bool, line: int, words: str) -> None:
+    before, seal = path.read_bytes(), seal_path_for(path).read_bytes() if seal_path_for(path).exists() else None
+    kept = sorted(backups_dir(path).glob("*")) if backups_dir(path).exists() else []
+    with pytest.raises(DamagedFileError) as err:
+        open_db(path, read_only=read_only)
+    message = str(err.value)
+    assert str(path) in message and f"line {line}:" in message and words in message, message
+    assert "callroom repair" in message and "--salvage" in message
+    assert err.value.line == line
+    assert path.read_bytes() == before
+    # The failed open released the writer lock: a second attempt fails the same way, not with LockedError.
+    with pytest.raises(DamagedFileError):
+        open_db(path)
+    assert path.read_bytes() == before
+    assert (seal_path_for(path).read_bytes() if seal_path_for(path).exists() else None) == seal
+    assert (sorted(backups_dir(path).glob("*")) if backups_dir(path).exists() else []) == kept  # not even copied
+
+
+WELL_SEALED = {
+    # Lines a faulty program could write with correct checksums: the shape is still checked.
+    "transaction that is not a list": (lambda bs: bs[:4] + [{"tx": {"t": "calls", "del": 1}}] + bs[4:], 5, "tx"),
+    "operation of an unknown kind": (lambda bs: bs[:4] + [tx({"t": "calls", "frob": 1})] + bs[4:], 5, "neither put"),
+    "snapshot after the journal": (lambda bs: bs[:4] + [bs[1]] + bs[4:], 5, "after journal"),
+    "line of an unknown shape": (lambda bs: bs[:4] + [{"something": 1}] + bs[4:], 5, "neither"),
+    "snapshot document that is not an object": (
+        lambda bs: bs[:1] + [{"table": "calls", "docs": {"1": {"n": 0}, "2": [1, 2]}}] + bs[2:], 2, "not a JSON object"),
+    "journal document that is not an object": (
+        lambda bs: bs[:4] + [tx({"t": "calls", "put": 9, "doc": "hello"})] + bs[4:], 5, "not a JSON object"),
+    "document id that is not a number": (
+        lambda bs: bs[:1] + [{"table": "calls", "docs": {"one": {"n": 0}}}] + bs[2:], 2, "not a whole number"),
+    "a document on two snapshot lines": (
+        lambda bs: bs[:2] + [{"table": "calls", "docs": {"2": {"n": 1}}}] + bs[2:], 3, "appears on an earlier line"),
+    "header without a schema": (lambda bs: [{k: v for k, v in bs[0].items() if k != "schema"}] + bs[1:], 1, "schema"),
+    "header without a ledger id": (lambda bs: [{k: v for k, v in bs[0].items() if k != "ledger"}] + bs[1:], 1, "ledger id"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WELL_SEALED))
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_well_sealed_file_of_the_wrong_shape_is_refused(path: Path, case: str, read_only: bool) -> None:
+    change, line, words = WELL_SEALED[case]
+    _damaged_file(path)
+    write_sealed(path, change(bodies(path)))
+    _assert_refused(path, read_only, line, words)
+
+
+def _legacy_damaged_file(path: Path) -> list[bytes]:
+    """The same file in layout 1 (callroom 0.1), as lines without newlines."""
+    legacy_file(path, {"calls": {"1": {"n": 0}, "2": {"n": 1}, "3": {"n": 2}}, "promises": {"1": {"due": "2024-06-01"}}},
+                [[{"t": "calls", "put": 4, "doc": {"n": 3}}], [{"t": "calls", "put": 4, "doc": {"n": 30}}],
+                 [{"t": "promises", "put": 2, "doc": {"due": "2024-07-01"}}]])
+    return raw_lines(path)
+
+
+LEGACY_DAMAGE = {
+    # The reader of the old layout refuses what callroom 0.1 refused.
     "file cut in the middle of the snapshot": (
         lambda ls: _join(ls[:1]) + ls[1][: len(ls[1]) // 2], 2, "truncated"),
     "journal line cut short mid-file": (
@@ -358,14 +479,8 @@ DAMAGE = {
         lambda ls: _join(ls[:4] + [ls[1]] + ls[4:]), 5, "after journal"),
     "snapshot document that is not an object": (
         lambda ls: _join(ls[:1] + [b'{"table": "calls", "docs": {"1": {"n": 0}, "2": [1, 2]}}'] + ls[2:]), 2, "not a JSON object"),
-    "journal document that is not an object": (
-        lambda ls: _join(ls[:4] + [b'{"tx": [{"t": "calls", "put": 9, "doc": "hello"}]}'] + ls[4:]), 5, "not a JSON object"),
     "document id that is not a number": (
         lambda ls: _join(ls[:1] + [b'{"table": "calls", "docs": {"one": {"n": 0}}}'] + ls[2:]), 2, "not a whole number"),
-    "header of another format": (
-        lambda ls: _join([b'{"format": "tinydb", "schema": 1}'] + ls[1:]), 1, "not a callroom file"),
-    "header that is not JSON": (
-        lambda ls: _join([b"callroom v1"] + ls[1:]), 1, "not valid JSON"),
     "header missing": (lambda ls: _join(ls[1:]), 1, "not a callroom file"),
     "header without a schema": (
         lambda ls: _join([b'{"format": "callroom", "created": "x"}'] + ls[1:]), 1, "schema"),
@@ -374,22 +489,12 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(DAMAGE))
+@pytest.mark.parametrize("case", sorted(LEGACY_DAMAGE))
 @pytest.mark.parametrize("read_only", [False, True])
-def test_damage_is_refused_with_file_and_line_and_file_is_untouched(path: Path, case: str, read_only: bool) -> None:
-    damage, line, words = DAMAGE[case]
-    path.write_bytes(damage(_damaged_file(path)))
-    before = path.read_bytes()
-    with pytest.raises(DamagedFileError) as err:
-        open_db(path, read_only=read_only)
-    message = str(err.value)
-    assert str(path) in message and f"line {line}:" in message and words in message, message
-    assert err.value.line == line
-    assert path.read_bytes() == before
-    # The failed open released the writer lock: a second attempt fails the same way, not with LockedError.
-    with pytest.raises(DamagedFileError):
-        open_db(path)
-    assert path.read_bytes() == before
+def test_damage_in_a_file_of_the_old_layout_is_refused_too(path: Path, case: str, read_only: bool) -> None:
+    damage, line, words = LEGACY_DAMAGE[case]
+    path.write_bytes(damage(_legacy_damaged_file(path)))
+    _assert_refused(path, read_only, line, words)
 
 
 def test_newer_schema_is_refused_naming_both_versions(path: Path) -> None:
@@ -419,26 +524,43 @@ def test_older_schema_is_exposed_and_a_migration_bumps_it_atomically(path: Path)
 
 def test_salvage_reads_the_readable_part(path: Path) -> None:
     ls = _damaged_file(path)
-    # Line 5 (update of call 4 to n=30) is garbled, and a snapshot doc is not an object.
-    ls[1] = b'{"table": "calls", "docs": {"1": {"n": 0}, "2": 7, "3": {"n": 2}}}'
-    ls[4] = b'{"tx": [{"t": "calls", "put": 4, "doc": {"n": 3'
+    ls[1] = _flip(ls[1], 40)  # the calls snapshot line: its documents are lost
+    ls[4] = ls[4][:-12] + b"garbled}]}"  # the update of call 4 to n=30: the journal stops there
     path.write_bytes(_join(ls))
     before = path.read_bytes()
 
     data, problems = JournalStorage.salvage(path)
-    assert data["calls"] == {"1": {"n": 0}, "3": {"n": 2}, "4": {"n": 3}}
-    assert data["promises"] == {"1": {"due": "2024-06-01"}, "2": {"due": "2024-07-01"}}
-    assert sorted(p.line for p in problems) == [2, 5]
+    assert data["calls"] == {"4": {"n": 3}}  # put on line 4, before the damage
+    assert data["promises"] == {"1": {"due": "2024-06-01"}}  # line 6 comes after it
+    assert [(p.line, p.what.split(":")[0]) for p in problems] == [
+        (2, "the checksum does not match"), (5, "the checksum does not match"), (5, "1 later journal line left out")]
     assert all(str(p).startswith(f"line {p.line}: ") for p in problems)
 
     with open_db(path, read_only=True, salvage=True) as db:
-        assert len(db.table("calls")) == 3
+        assert len(db.table("calls")) == 1
         assert [p.line for p in db.storage.problems] == [p.line for p in problems]
         with pytest.raises(ReadOnlyError):
             db.table("calls").insert({"n": 1})
     assert path.read_bytes() == before
     with pytest.raises(ValueError):
         open_db(path, salvage=True)  # salvage is read-only only
+
+
+def test_salvage_keeps_every_intact_snapshot_line_of_a_table(path: Path, monkeypatch) -> None:
+    from callroom.store import format as fmt
+
+    monkeypatch.setattr(fmt, "SNAPSHOT_DOCS", 10)
+    with open_db(path) as db:
+        db.table("calls").insert_multiple({"n": i} for i in range(35))
+        db.compact()
+        db.table("calls").insert({"n": 35})
+    ls = raw_lines(path)
+    assert [body(line).get("table") for line in ls] == [None, "calls", "calls", "calls", "calls", None]
+    ls[2] = _flip(ls[2], 50)
+    path.write_bytes(_join(ls))
+    data, problems = JournalStorage.salvage(path)
+    assert sorted(map(int, data["calls"])) == list(range(1, 11)) + list(range(21, 37))
+    assert [p.line for p in problems] == [3]
 
 
 def test_salvage_of_a_healthy_file_finds_no_problems(path: Path) -> None:
@@ -546,7 +668,8 @@ def test_compaction_keeps_everything_and_shrinks_the_file(path: Path, tmp_path: 
     backup = db.compact(backup_to=backups)
     assert backup is not None and backup.parent == backups and backup.read_bytes() == old_bytes
     assert path.stat().st_size < len(old_bytes) / 3
-    assert [set(line) for line in lines(path)] == [{"format", "schema", "created"}, {"table", "docs"}, {"table", "docs"}]
+    assert [set(line) for line in lines(path)] == [
+        {"format", "layout", "schema", "created", "ledger", "gen"}, {"table", "docs"}, {"table", "docs"}]
     assert snapshot(db) == expected
     assert calls.insert({"n": 0}) == 201  # appends go to the new file
     db.close()
@@ -637,7 +760,7 @@ def test_failed_append_is_rolled_back_and_a_retry_succeeds(path: Path, fault: st
     new_id = calls.insert({"n": 3})
     after = path.read_bytes()
     assert after.startswith(before_file)  # ...and is cut off before the retry is written
-    assert after[len(before_file):] == b'{"tx":[{"t":"calls","put":%d,"doc":{"n":3}}]}\n' % new_id
+    assert body(after[len(before_file):]) == tx({"t": "calls", "put": new_id, "doc": {"n": 3}})
     db.close()
     with open_db(path) as db:
         assert [dict(d) for d in db.table("calls")] == [{"n": 1}, {"n": 2}, {"n": 3}]

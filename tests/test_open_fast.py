@@ -17,9 +17,11 @@ import pytest
 
 from callroom import demo
 from callroom.store import DamagedFileError, open_store
-from callroom.store import journal
+from callroom.store import format as fmt
+from callroom.store import reading
 from callroom.store.journal import JournalStorage, open_db, read_file
 
+from ledger_files import append_sealed, body, raw_lines, text_file, tx, write_sealed
 from support import TODAY
 
 
@@ -30,7 +32,7 @@ def plain_read(path: Path) -> dict:
     for line in raw.split(b"\n")[1:-1]:  # header first; the part after the last newline is torn
         obj = json.loads(line.decode("utf-8"))
         if "table" in obj:
-            data[obj["table"]] = obj["docs"]
+            data.setdefault(obj["table"], {}).update(obj["docs"])
         for op in obj.get("tx", []):
             if "put" in op:
                 data.setdefault(op["t"], {})[str(op["put"])] = op["doc"]
@@ -69,42 +71,38 @@ def ledger(tmp_path: Path) -> Path:
     return path
 
 
-def append(path: Path, *lines: str) -> int:
-    """Append journal lines; the number of the last one."""
-    with path.open("a", encoding="utf-8") as f:
-        for line in lines:
-            f.write(line + "\n")
-    return len(path.read_bytes().split(b"\n")) - 1
+def append(path: Path, *objs: dict) -> int:
+    """Append journal lines as a faulty writer would (checksummed and sealed); the number of the last one."""
+    return append_sealed(path, *objs)
 
 
 def snapshot_line(path: Path, table: str) -> tuple[list[bytes], int, dict]:
-    lines = path.read_bytes().split(b"\n")
+    lines = raw_lines(path)
     for i, line in enumerate(lines):
-        if line.startswith(b'{"table":') and json.loads(line)["table"] == table:
-            return lines, i, json.loads(line)
+        if body(line).get("table") == table:
+            return lines, i, body(line)
     raise AssertionError(table)
 
 
 def edit_snapshot(path: Path, table: str, change) -> str:
-    """Apply ``change(docs)`` to a table's snapshot line; returns the first doc id."""
+    """Apply ``change(docs)`` to a table's snapshot line, checksummed again; returns the first doc id."""
     lines, i, obj = snapshot_line(path, table)
     first = next(iter(obj["docs"]))
     change(obj["docs"], first)
-    lines[i] = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    path.write_bytes(b"\n".join(lines))
+    write_sealed(path, [obj if n == i else line for n, line in enumerate(lines)])
     return first
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1000, 4 * 1024 * 1024])
 def test_lines_spanning_chunks_read_as_the_whole_file_does(ledger: Path, monkeypatch, chunk: int):
-    monkeypatch.setattr(journal, "_CHUNK", chunk)
+    monkeypatch.setattr(reading, "_CHUNK", chunk)
     assert same(read_file(ledger)[0], plain_read(ledger))
-    torn = b'{"tx":[{"t":"notes","put":9,"doc":{"te'
+    torn = b'{"seq":99,"crc":"00000000","tx":[{"t":"notes","put":9,"doc":{"te'
     with ledger.open("ab") as f:
         f.write(torn)
     assert same(read_file(ledger)[0], plain_read(ledger))
     db = open_db(ledger)
-    assert db.storage.torn_tail_bytes == len(torn)
+    assert db.storage.torn_tail_bytes == len(torn) and db.storage.notices[0].kind == "torn"
     db.table("notes").insert({"text": "written over the torn line"})
     db.close()
     assert ledger.read_bytes().endswith(b"}]}\n")
@@ -112,22 +110,21 @@ def test_lines_spanning_chunks_read_as_the_whole_file_does(ledger: Path, monkeyp
     assert plain_read(ledger)["notes"]["3"] == {"text": "written over the torn line"}
 
 
+@pytest.mark.parametrize("layout", [2, 1])
 @pytest.mark.parametrize("fast", [True, False], ids=["msgspec", "json-only"])
-def test_values_msgspec_reads_differently_or_refuses_are_read_as_json_reads_them(tmp_path: Path, monkeypatch, fast):
+def test_values_msgspec_reads_differently_or_refuses_are_read_as_json_reads_them(tmp_path: Path, monkeypatch, fast, layout):
     if not fast:
-        monkeypatch.setattr(journal, "_fast_loads", None)
+        monkeypatch.setattr(fmt, "_fast_loads", None)
     doc = (
         '{"big":123456789012345678901234567890,"low":-9223372036854775809,"u64":18446744073709551616,'
         '"f":0.1,"e":1e300,"tiny":5e-324,"neg0":-0.0,"over":1e400,"nan":NaN,"inf":-Infinity,'
         '"lone":"\\ud800","pair":"\\ud83d\\ude00","text":"é😀\\n\\"","dup":1,"dup":2}'
     )
     path = tmp_path / "ledger.jsonl"
-    path.write_text(
-        '{"format":"callroom","schema":1,"created":"2026-11-23T09:00:00+00:00"}\n'
-        f'{{"table":"misc","docs":{{"1":{doc}}}}}\n'
-        f'{{"tx":[{{"t":"misc","put":2,"doc":{doc}}},{{"t":"misc","put":123456789012345678901234567890,"doc":{{}}}}]}}\n',
-        encoding="utf-8",
-    )
+    text_file(path, layout, [
+        f'{{"table":"misc","docs":{{"1":{doc}}}}}'.encode(),
+        f'{{"tx":[{{"t":"misc","put":2,"doc":{doc}}},{{"t":"misc","put":123456789012345678901234567890,"doc":{{}}}}]}}'.encode(),
+    ])
     data = read_file(path)[0]
     expected = json.loads(doc)
     assert same(data["misc"]["1"], expected) and same(data["misc"]["2"], expected)
@@ -142,11 +139,14 @@ def test_values_msgspec_reads_differently_or_refuses_are_read_as_json_reads_them
      b'{"table":"misc","docs":{"1":{"a":1}}} x', b'{"table":"misc","docs":{"1":{"a":"\xff"}}}',
      b'{"table":"misc","docs":{"1":{"a":1},}}', b"\xef\xbb\xbf{}"],
 )
-def test_damaged_json_is_named_as_json_names_it(tmp_path: Path, monkeypatch, fast, line: bytes):
+@pytest.mark.parametrize("layout", [2, 1])
+def test_damaged_json_is_named_as_json_names_it(tmp_path: Path, monkeypatch, fast, line: bytes, layout: int):
     if not fast:
-        monkeypatch.setattr(journal, "_fast_loads", None)
+        monkeypatch.setattr(fmt, "_fast_loads", None)
     path = tmp_path / "ledger.jsonl"
-    path.write_bytes(b'{"format":"callroom","schema":1,"created":"x"}\n' + line + b"\n")
+    line = text_file(path, layout, [line])[1]  # with its checksum in layout 2: only the JSON is wrong
+    if layout == 2 and not line.startswith(b'{"seq"'):
+        return  # (not an object at all: named as a line without a sequence number)
     try:
         json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -158,15 +158,12 @@ def test_damaged_json_is_named_as_json_names_it(tmp_path: Path, monkeypatch, fas
     assert (err.value.line, err.value.problem) == (2, expected)
 
 
+@pytest.mark.parametrize("layout", [2, 1])
 @pytest.mark.parametrize("bad", ["01", "00", "-1", "-0", "", "1_0", "+1", " 1", "1 ", "\u0663", "²", "x", "1.0"])
-def test_document_ids_are_judged_as_before(tmp_path: Path, bad: str):
+def test_document_ids_are_judged_as_before(tmp_path: Path, bad: str, layout: int):
     docs = {"0": {}, "10": {}, bad: {"bad": True}, "7": {}}
     path = tmp_path / "ledger.jsonl"
-    path.write_text(
-        '{"format":"callroom","schema":1,"created":"x"}\n'
-        + json.dumps({"table": "misc", "docs": docs}, separators=(",", ":"), ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+    text_file(path, layout, [json.dumps({"table": "misc", "docs": docs}, separators=(",", ":"), ensure_ascii=False).encode()])
     data, found = JournalStorage.salvage(path)
     assert sorted(data["misc"]) == ["0", "10", "7"]
     assert [(p.line, p.what) for p in found] == [(2, f"table 'misc': document id {bad!r} is not a whole number")]
@@ -174,15 +171,12 @@ def test_document_ids_are_judged_as_before(tmp_path: Path, bad: str):
         read_file(path)
 
 
+@pytest.mark.parametrize("layout", [2, 1])
 @pytest.mark.parametrize("bad", [[1], "text", None, 5])
-def test_a_document_that_is_not_an_object_is_named(tmp_path: Path, bad):
+def test_a_document_that_is_not_an_object_is_named(tmp_path: Path, bad, layout: int):
     path = tmp_path / "ledger.jsonl"
-    path.write_text(
-        '{"format":"callroom","schema":1,"created":"x"}\n'
-        + json.dumps({"table": "misc", "docs": {"0": {}, "1": bad, "2": {}}}) + "\n"
-        + json.dumps({"table": "fine", "docs": {str(i): {} for i in range(300)}}) + "\n",
-        encoding="utf-8",
-    )
+    text_file(path, layout, [json.dumps({"table": "misc", "docs": {"0": {}, "1": bad, "2": {}}}).encode(),
+                             json.dumps({"table": "fine", "docs": {str(i): {} for i in range(300)}}).encode()])
     data, found = JournalStorage.salvage(path)
     assert sorted(data["misc"]) == ["0", "2"] and len(data["fine"]) == 300
     assert [(p.line, p.what) for p in found] == [(2, "table 'misc': document 1 is not a JSON object")]
@@ -205,7 +199,7 @@ def test_records_are_the_file_and_equal_values_are_shared(ledger: Path):
 def test_a_bad_record_written_by_the_journal_is_named_with_its_line(ledger: Path):
     lines, _, obj = snapshot_line(ledger, "invoices")
     doc = dict(next(iter(obj["docs"].values())), currency=5)
-    number = append(ledger, json.dumps({"tx": [{"t": "invoices", "put": 999, "doc": doc}]}))
+    number = append(ledger, tx({"t": "invoices", "put": 999, "doc": doc}))
     before = ledger.read_bytes()
     with pytest.raises(DamagedFileError) as err:
         open_store(ledger)
@@ -228,7 +222,7 @@ def test_a_bad_snapshot_record_the_journal_removed_does_not_stop_the_open(ledger
                             {"t": "invoices", "put": 777, "doc": dict(good, issued="2026-02-30")},
                             {"t": "invoices", "del": 777}],
     }[fix]
-    append(ledger, json.dumps({"tx": ops}))
+    append(ledger, {"tx": ops})
     store = open_store(ledger)
     try:
         assert same(store.db.storage.read(), plain_read(ledger))
@@ -238,8 +232,7 @@ def test_a_bad_snapshot_record_the_journal_removed_does_not_stop_the_open(ledger
 
 def test_a_bad_record_put_after_a_clear_is_found(ledger: Path):
     good = next(iter(plain_read(ledger)["calls"].values()))
-    append(ledger, json.dumps({"tx": [{"t": "calls", "clear": True}]}),
-           json.dumps({"tx": [{"t": "calls", "put": 3, "doc": dict(good, result="maybe")}]}))
+    append(ledger, tx({"t": "calls", "clear": True}), tx({"t": "calls", "put": 3, "doc": dict(good, result="maybe")}))
     with pytest.raises(DamagedFileError) as err:
         open_store(ledger)
     assert "call #3: field 'result'" in err.value.problem
@@ -255,7 +248,7 @@ def test_a_big_open_freezes_what_it_loaded_and_a_small_one_does_not(tmp_path: Pa
     db.table("misc").insert_multiple({"n": i, "text": "x" * 100, "list": [i]} for i in range(40_000))
     db.compact()
     db.close()
-    assert big.stat().st_size > journal._SETTLE_GC_BYTES
+    assert big.stat().st_size > reading.SETTLE_GC_BYTES
     try:
         before = gc.get_freeze_count()
         open_db(small).close()

@@ -1,9 +1,12 @@
 """Persistence for callroom: the only layer that talks to TinyDB.
 
 ``open_store(path)`` gives the repository API (``callroom.store.repo.Store``) over one
-journal file (``callroom.store.journal``): durable, crash-safe, single-writer, with
-the previous file kept before every rewrite, migration and import
-(``callroom.store.backups``).
+ledger file: durable, crash-safe, single-writer, every line checked (sequence number and
+checksum, ``callroom.store.format``), its end checked against the seal beside it
+(``callroom.store.seal``), and the previous file kept before every rewrite, migration,
+import and repair (``callroom.store.backups``). Reading is ``callroom.store.reading``,
+writing ``callroom.store.writing``, the TinyDB classes ``callroom.store.tinydb_glue``;
+``callroom check`` and ``callroom repair`` are ``callroom.store.integrity``.
 """
 
 from __future__ import annotations
@@ -34,23 +37,29 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
     the record, and is never written.
 
     ``salvage=True`` (implies read-only) opens the readable part of a damaged file
-    instead: damaged lines and records are left out, and listed by :func:`problems`.
-    ``disk`` replaces the system calls that write (``callroom.store.journal.Disk``), for fault tests.
+    instead: every intact snapshot line and the journal up to its first damaged line,
+    without records that do not fit their model; :func:`problems` lists what was left out.
+    What the owner should be told about the open (an unfinished last write set aside,
+    a missing seal, a conversion) is in :func:`notices`.
+    ``disk`` replaces the system calls that write (``callroom.store.disk.Disk``), for fault tests.
     """
     from .check import Precheck, check_records
-    from .journal import Problem, open_db
+    from .reading import Problem
+    from .tinydb_glue import open_db
 
     path = Path(path)
     read_only = read_only or salvage
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     precheck = Precheck()  # checks each table as it is read; check_records then only what the journal changed
-    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk, on_table=precheck)
+    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk, on_table=precheck, upgrade=False)
     storage = db.storage
     try:
         found = check_records(
             storage.read(), path, storage.locate, salvage=salvage, precheck=precheck, touched=storage.touched
         )
+        if not read_only:
+            storage.upgrade()  # a file of an earlier layout, once its records are known to be sound
     except BaseException:
         storage.close()  # not db.close(): that may compact, and a damaged file is never written
         raise
@@ -65,13 +74,20 @@ def problems(store: Store) -> list:
     return list(getattr(getattr(store.db, "storage", None), "problems", []))
 
 
+def notices(store: Store) -> list:
+    """What the owner is told once about this open (``Notice``: ``.kind``, ``.text``,
+    ``.path``): an unfinished last write set aside (and where), no seal beside the
+    ledger, a conversion from an earlier layout. Empty for a whole file."""
+    return list(getattr(getattr(store.db, "storage", None), "notices", []))
+
+
 def keep_backup(store: Store, reason: str) -> Path | None:
     """Copy the ledger as it is now into its backups folder (see ``callroom.store.backups``).
 
     None for a read-only or in-memory store. Raises :class:`StorageWriteError`
     if the copy cannot be made (the ledger is unchanged: callers stop there).
     """
-    from .journal import JournalStorage
+    from .tinydb_glue import JournalStorage
 
     storage = getattr(store.db, "storage", None)
     if store.read_only or not isinstance(storage, JournalStorage) or storage.read_only:
@@ -85,7 +101,7 @@ def check_file(path: Path | str) -> None:
 
 
 __all__ = [
-    "open_store", "default_path", "keep_backup", "problems", "check_file", "SCHEMA",
+    "open_store", "default_path", "keep_backup", "problems", "notices", "check_file", "SCHEMA",
     "Store", "NotFound", "Ambiguous", "ReadOnly",
     "StoreError", "DamagedFileError", "LockedError", "NewerSchemaError", "ReadOnlyError", "StorageWriteError",
 ]

@@ -19,6 +19,15 @@ while taking one cannot hurt it.
 Only the process holding the writer lock takes, prunes or restores backups.
 The newest :data:`KEEP` are kept, plus the newest of each reason, so a burst
 of compactions never pushes out the backup taken before an import.
+
+Beside them, ``<when>-unfinished-at-<offset>.bytes`` files keep the bytes of an
+unfinished last write exactly as found, before the writer trims them
+(:func:`keep_bytes`; a reader that finds them with no writer about keeps them too).
+They are not backups: never listed, restored or pruned.
+
+Owns the backups folder. Uses ``disk``, ``lock``, ``seal`` and ``reading`` (a
+restore writes the restored file's tip into the seal); the writer
+(``callroom.store.writing``) calls it, never the other way round.
 """
 
 from __future__ import annotations
@@ -32,8 +41,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from .disk import Disk
 from .errors import StorageWriteError
 from .lock import WriterLock
+from .reading import tip_of
+from .seal import SealWriter, read_seal, seal_path_for
 
 __all__ = [
     "Backup",
@@ -41,6 +53,7 @@ __all__ = [
     "REASONS",
     "backups_dir",
     "find_backup",
+    "keep_bytes",
     "keep_copy",
     "keep_link",
     "list_backups",
@@ -59,6 +72,8 @@ REASONS = {
     "import": "before an import",
     "before-restore": "before a restore",
     "rewrite": "before a whole-file rewrite",
+    "upgrade": "before the file format was upgraded",
+    "repair": "the damaged file, before a repair",
 }
 
 _NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?-([a-z][a-z-]*)\.jsonl$")
@@ -268,6 +283,17 @@ def remove_stale_temps(ledger: Path | str) -> None:
             pass
 
 
+def _latest_slot(ledger: Path) -> int | None:
+    """The seal slot holding the ledger's current tip (see ``callroom.store.seal``)."""
+    state = read_seal(ledger)
+    try:
+        current = tip_of(ledger)
+    except OSError:
+        current = None
+    found = state.latest(current.ledger, current.gen) if current is not None else None
+    return found[0] if found else None
+
+
 def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callroom restore") -> Backup | None:
     """Put a copy of ``source`` in place of the ledger, atomically, keeping the
     current ledger first as a ``before-restore`` backup (so this can be undone).
@@ -277,8 +303,6 @@ def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callro
     :class:`StorageWriteError` if the disk refuses (the ledger is then unchanged).
     Returns the ``before-restore`` backup (None if there was no ledger yet).
     """
-    from .journal import Disk
-
     ledger = Path(ledger)
     src = source.path if isinstance(source, Backup) else Path(source)
     disk = Disk()
@@ -316,6 +340,20 @@ def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callro
                     os.close(out)
             finally:
                 os.close(sfd)
+            tip = tip_of(tmp)
+            if tip is not None:
+                # The restored file's own tip, before it takes the ledger's place: a
+                # kill in between leaves the old file, whose tip is in the other slot.
+                seal = SealWriter(ledger, disk, _latest_slot(ledger))
+                try:
+                    seal.write(tip)
+                finally:
+                    seal.close()
+            else:
+                try:  # a layout-1 file has no seal; it gets one when it is converted
+                    seal_path_for(ledger).unlink()
+                except FileNotFoundError:
+                    pass
             disk.replace(tmp, ledger)
             _fsync_dir(ledger.parent, disk)
         except OSError as exc:
@@ -332,3 +370,44 @@ def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callro
     finally:
         lock.release()
 
+
+
+def keep_bytes(ledger: Path | str, data: bytes, label: str, disk: _Disk) -> Path:
+    """Keep ``data`` (bytes found in the ledger that are not part of it: an unfinished
+    write) in the backups folder as ``<when>-<label>.bytes``: temp file, fsync, rename.
+    The same bytes under the same label are kept once. Not a backup: never listed,
+    restored or pruned."""
+    ledger = Path(ledger)
+    d = _ensure_dir(ledger, disk)
+    for existing in sorted(d.glob(f"*-{label}.bytes")):
+        try:
+            if existing.stat().st_size == len(data) and existing.read_bytes() == data:
+                return existing
+        except OSError:
+            continue
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    dest, n = d / f"{stamp}-{label}.bytes", 1
+    while dest.exists():
+        n += 1
+        dest = d / f"{stamp}-{n}-{label}.bytes"
+    tmp = d / f".{dest.name}.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        view, done = memoryview(data), 0
+        while done < len(data):
+            written = disk.pwrite(fd, view[done:], done)
+            if written <= 0:
+                raise OSError(errno.EIO, "the disk accepted no bytes")
+            done += written
+        disk.fsync(fd)
+        disk.replace(tmp, dest)
+    except BaseException:
+        os.close(fd)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    _fsync_dir(d, disk)
+    return dest

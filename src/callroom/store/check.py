@@ -354,8 +354,9 @@ class Precheck:
         self.verdicts: dict[str, bool] = {}
 
     def __call__(self, name: str, docs: dict[str, Any]) -> None:
+        """One snapshot line's documents of table ``name`` (a table may take several lines)."""
         cls = TABLES.get(name)
-        if cls is not None:
+        if cls is not None and self.verdicts.get(name) is not False:
             self.verdicts[name] = _table_ok(cls, docs, self.memos)
 
     def all_fine(self, data: dict[str, dict[str, dict[str, Any]]], touched: dict[str, set[str]]) -> bool:

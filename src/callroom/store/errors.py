@@ -19,9 +19,10 @@ class StoreError(Exception):
 class DamagedFileError(StoreError):
     """The data file is not something a crash of ours could have produced.
 
-    A torn final append is normal after a crash and is handled silently; this
-    error means damage somewhere else, so guessing would risk losing data. The
-    file is left exactly as it was.
+    A torn final append is what a crash leaves: it is set aside and reported, not
+    raised. This error means damage somewhere else (a checksum, a missing or repeated
+    line, a cut, a hand edit), so guessing would risk losing data. The file is left
+    exactly as it was.
     """
 
     def __init__(self, path: Path | str, line: int, problem: str) -> None:
@@ -30,21 +31,22 @@ class DamagedFileError(StoreError):
         self.problem = problem
         super().__init__(
             f"{self.path}: line {line}: {problem}. The file has not been changed. "
-            f"`callroom backups` lists the backups you can restore; "
-            f"--salvage opens the readable part, read-only."
+            f"`callroom check` lists all the damage; `callroom repair` keeps what can be read "
+            f"(the damaged file is kept as a backup); --salvage opens the readable part, read-only; "
+            f"`callroom backups` lists the backups you can restore."
         )
 
 
 class NewerSchemaError(StoreError):
     """The file was written by a newer callroom; reading it could silently drop fields."""
 
-    def __init__(self, path: Path | str, file_schema: int, code_schema: int) -> None:
+    def __init__(self, path: Path | str, file_schema: int, code_schema: int, *, kind: str = "schema") -> None:
         self.path = Path(path)
         self.file_schema = file_schema
         self.code_schema = code_schema
         super().__init__(
-            f"{self.path} was written by a newer callroom (file schema {file_schema}; "
-            f"this version understands schema {code_schema} and older). "
+            f"{self.path} was written by a newer callroom (file {kind} {file_schema}; "
+            f"this version understands {kind} {code_schema} and older). "
             f"Upgrade callroom to open it. The file has not been changed."
         )
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import LockedError, LockHolder
 
-__all__ = ["WriterLock", "lock_path_for", "read_holder"]
+__all__ = ["WriterLock", "lock_path_for", "read_holder", "writer_alive"]
 
 
 def lock_path_for(data_path: Path) -> Path:
@@ -46,7 +46,7 @@ def read_holder(lock_path: Path) -> LockHolder | None:
         return None
 
 
-def _alive(holder: LockHolder) -> bool:
+def writer_alive(holder: LockHolder) -> bool:
     """False only when the details are provably left over from a dead process.
 
     The new holder rewrites the details right after locking; until then the
@@ -113,7 +113,7 @@ class WriterLock:
         deadline = time.monotonic() + self.holder_wait_s
         while True:
             holder = read_holder(self.path)
-            if holder is not None and _alive(holder):
+            if holder is not None and writer_alive(holder):
                 return holder
             if time.monotonic() >= deadline:
                 return holder
