@@ -51,7 +51,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT / "src"))
 
 # Bump when the generator changes, so a cached ledger from an older generator is not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: ledgers in the checked layout, each with its seal
 
 FULL = {"clients": 10_000, "invoices": 50_000, "calls": 100_000, "promises": 20_000, "import_rows": 50_000, "history_calls": 200}
 QUICK = {"clients": 500, "invoices": 2_500, "calls": 5_000, "promises": 1_000, "import_rows": 2_500, "history_calls": 200}
@@ -462,6 +462,7 @@ def cached_ledger(sizes: dict[str, int], seed: int, cache: Path) -> tuple[Path, 
     with tempfile.TemporaryDirectory(prefix="building-", dir=cache) as tmp:  # its lock and backups stay in there
         built = Path(tmp) / ledger.name
         write_ledger(built, data)
+        os.replace(_seal(built), _seal(ledger))  # the record of its last write goes with it
         os.replace(built, ledger)
     csv.write_text(data["csv"], encoding="utf-8")
     meta = dict(data["meta"], file_mb=round(ledger.stat().st_size / 1e6, 1), build_s=round(time.perf_counter() - t, 1))
@@ -807,7 +808,14 @@ def _fresh(ledger: Path, work: Path) -> Path:
             p.unlink()
     dest = work / "ledger.jsonl"
     shutil.copyfile(ledger, dest)
+    if _seal(ledger).exists():
+        shutil.copyfile(_seal(ledger), _seal(dest))  # a ledger copied without its seal says so at open
     return dest
+
+
+def _seal(ledger: Path) -> Path:
+    """The seal beside a ledger (callroom.store.seal): the record of its last write."""
+    return ledger.with_name(ledger.name + ".seal")
 
 
 def _compile() -> str:

@@ -8,7 +8,10 @@ the output); the journal store is timed over many more.
     python bench/store_bench.py            # 100,000 calls
     python bench/store_bench.py --quick    # 5,000 calls
 
-Target: median <= 1 ms per durable (fsync'd) insert with 100,000 calls stored.
+Target: median <= 1 ms per durable (fsync'd) insert with 100,000 calls stored. A durable
+insert is one fsync'd line in the ledger and its tip in the seal beside it (a second,
+fdatasync'd write), so the run also times the disk alone doing the same two writes, right
+after: the floor no code can go under on this disk at this moment.
 """
 
 from __future__ import annotations
@@ -120,7 +123,10 @@ def bench_journal(workdir: Path, stored: list[dict[str, Any]], new: list[dict[st
     _settle()
     times = _time_inserts(calls.insert, new[10:])
     db.storage.close()  # not db.close(): no auto-compaction in the timing run's way
+    floor = disk_floor(workdir)
     return {
+        "disk_append_median_s": floor["append_median_s"],
+        "disk_append_and_seal_median_s": floor["append_and_seal_median_s"],
         "inserts_timed": len(times),
         "median_s": statistics.median(times),
         "p95_s": _p95(times),
@@ -128,6 +134,35 @@ def bench_journal(workdir: Path, stored: list[dict[str, Any]], new: list[dict[st
         "open_s": open_s,
         "file_mb": path.stat().st_size / 1e6,
     }
+
+
+def disk_floor(workdir: Path, n: int = 300) -> dict[str, float]:
+    """The same disk, no callroom: a 300-byte append fsync'd, then that and a 256-byte
+    overwrite fdatasync'd in a second file (what a durable insert asks of the disk)."""
+    a_path, b_path = workdir / "floor-a", workdir / "floor-b"
+    a = os.open(a_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    b = os.open(b_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.pwrite(b, b" " * 512, 0)
+        os.fsync(b)
+        line, offset = b"x" * 299 + b"\n", 0
+        one, two = [], []
+        for i in range(n):
+            for times, sealed in ((one, False), (two, True)):
+                start = time.perf_counter()
+                os.pwrite(a, line, offset)
+                offset += len(line)
+                os.fsync(a)
+                if sealed:
+                    os.pwrite(b, b"s" * 256, (i % 2) * 256)
+                    os.fdatasync(b)
+                times.append(time.perf_counter() - start)
+    finally:
+        os.close(a)
+        os.close(b)
+        a_path.unlink()
+        b_path.unlink()
+    return {"append_median_s": statistics.median(one), "append_and_seal_median_s": statistics.median(two)}
 
 
 def bench_stock(workdir: Path, stored: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, float]:
@@ -185,6 +220,8 @@ def report(result: dict[str, Any]) -> str:
             f"{stock['max_s'] * ms:>8.1f}ms{stock['open_s']:>9.3f}s{stock['file_mb']:>8.1f}MB"
             f"   (only {stock['inserts_timed']} inserts timed: each rewrites the whole file)",
             "* open: time to open and load the file in a fresh process (median of 3)",
+            f"the disk alone, same run: one fsync'd append {ours['disk_append_median_s'] * ms:.3f} ms; "
+            f"with a seal write fdatasync'd after it {ours['disk_append_and_seal_median_s'] * ms:.3f} ms (medians)",
             f"speedup (median): {result['speedup_median']:,.0f}x; "
             f"target median <= {result['target_median_s'] * ms:g} ms: {'met' if result['target_met'] else 'NOT met'}",
         ]

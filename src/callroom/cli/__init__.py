@@ -10,7 +10,8 @@ The group lives here; each command family is a module of its own, registered bel
 - :mod:`.data`: `backups`, `restore`;
 - :mod:`.keys`: `keys`;
 - :mod:`.serve`: `serve`;
-- :mod:`.writing`: `profile`, `client`, `write`, `templates`.
+- :mod:`.writing`: `profile`, `client`, `write`, `templates`;
+- :mod:`.integrity`: `check`, `repair`.
 
 The modules import :mod:`.base` (shared options, opening the ledger) and never this
 package or each other; they reach the ledger only through :mod:`callroom.services`.
@@ -23,7 +24,7 @@ import sys
 import click
 
 from .. import __version__
-from . import calls, data, imports, keys, reports, serve, session, settings, writing
+from . import calls, data, imports, integrity, keys, reports, serve, session, settings, writing
 from .base import Ctx, common
 
 
@@ -66,6 +67,7 @@ for _command in (
     keys.keys,
     serve.serve,
     writing.profile, writing.client, writing.write, writing.templates,
+    integrity.check_cmd, integrity.repair_cmd,
 ):
     main.add_command(_command)
 

@@ -36,8 +36,12 @@ class Ctx:
 
         return self.db or default_path()
 
-    def open(self, read_only: bool | None = None):
-        """The ledger as a :class:`callroom.services.Desk` (close it when done)."""
+    def open(self, read_only: bool | None = None, *, say: bool = True):
+        """The ledger as a :class:`callroom.services.Desk` (close it when done).
+
+        What the open found and the owner should know (an unfinished last write set aside,
+        and where; no seal beside the ledger) goes to stderr, unless ``say`` is False (the
+        session shows it on screen instead)."""
         from ..services.errors import DamagedFileError, StoreError
         from ..services.files import open_desk
 
@@ -47,13 +51,18 @@ class Ctx:
                 f"No ledger at {self.path()} yet. Import your open invoices first (callroom import FILE.csv), or try callroom demo."
             )
         try:
-            return open_desk(self.path(), self.clock, read_only=ro)
+            desk = open_desk(self.path(), self.clock, read_only=ro)
         except DamagedFileError as e:
             from .salvage import open_salvaged
 
             return open_salvaged(self.clock, e, salvage=self.salvage)  # names the damage; the readable part only if asked
         except StoreError as e:
             raise click.ClickException(str(e)) from None
+        if say:
+            for text in desk.ledger_notices():
+                click.echo(f"callroom: {text}", err=True)
+            desk.dismiss_ledger_notices()
+        return desk
 
     def open_existing(self):
         """The ledger, read-only; a clear line (not a traceback) when there is none yet."""

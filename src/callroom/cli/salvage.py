@@ -41,7 +41,9 @@ def open_salvaged(clock: Clock, error, *, salvage: bool):
     readable = ", ".join(f"{n} {name}" for name, n in counts.items())
     click.echo(f"The readable part holds {readable}.", err=True)
     if salvage or click.confirm("Open the readable part read-only?", default=False, err=True):
-        click.echo("Opened read-only: nothing will be saved. `callroom backups` lists backups to restore.", err=True)
+        click.echo("Opened read-only: nothing will be saved. `callroom repair` keeps the readable part for good; "
+                   "`callroom backups` lists backups to restore.", err=True)
         return desk
     desk.close()
-    raise click.ClickException("Nothing was opened. `callroom backups` lists backups; `callroom restore N` brings one back.")
+    raise click.ClickException("Nothing was opened. `callroom repair` keeps the readable part; `callroom backups` lists "
+                               "backups; `callroom restore N` brings one back.")

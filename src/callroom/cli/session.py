@@ -16,7 +16,7 @@ MINUTES = click.option("--minutes", default=60, show_default=True, type=click.In
 def open_session(c: Ctx, minutes: int) -> None:
     """Today's session on the owner's ledger."""
     say_opening(c.path())
-    run_app(c.open(), minutes)
+    run_app(c.open(say=False), minutes)  # the session shows what the open found, until dismissed
 
 
 @click.command()

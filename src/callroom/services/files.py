@@ -1,5 +1,5 @@
 """The ledger file itself: where it is, opening it (or the readable part of a damaged
-one), the demo ledger, and the backups kept beside it.
+one), checking and repairing it, the demo ledger, and the backups kept beside it.
 
 ``cli/`` opens ledgers only through here; the store stays behind this door.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..domain.clock import Clock
-from ..store import check_file, default_path, open_store, problems
+from ..store import SCHEMA, check_file, default_path, open_store, problems
 from ..store.backups import Backup, backups_dir, find_backup, list_backups
 from ..store.backups import restore as restore_backup
 from ..store.journal import read_file
@@ -17,7 +17,7 @@ from .desk import Desk
 
 __all__ = [
     "Backup", "backups_dir", "find_backup", "list_backups", "restore_backup", "check_file", "default_path",
-    "open_desk", "open_salvaged", "open_demo", "backup_counts",
+    "open_desk", "open_salvaged", "open_demo", "backup_counts", "check_ledger", "plan_repair",
 ]
 
 
@@ -46,3 +46,20 @@ def backup_counts(path: Path) -> tuple[int, int]:
     """(calls, invoices) in a backup file, read strictly; raises ``StoreError``/``OSError``."""
     data, _schema = read_file(path)
     return len(data.get("calls") or {}), len(data.get("invoices") or {})
+
+
+def check_ledger(path: Path | str):
+    """Everything wrong with the ledger at ``path``, every line read (``Report``:
+    ``.whole``, ``.problems``, ``.notices``, ``.counts``). Never writes; raises ``OSError``."""
+    from ..store.integrity import check
+
+    return check(path, schema=SCHEMA)
+
+
+def plan_repair(path: Path | str):
+    """The repair of the ledger at ``path`` worked out under the writer lock (``RepairPlan``:
+    ``.report``, ``.kept``, ``.dropped``, ``.needed``; then ``.apply()`` or ``.cancel()``).
+    Raises ``LockedError`` while callroom has it open, ``OSError`` if it cannot be read."""
+    from ..store.integrity import plan_repair as plan
+
+    return plan(path, schema=SCHEMA)

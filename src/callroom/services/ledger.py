@@ -40,6 +40,21 @@ class LedgerDesk:
         """No invoices yet: the session has nothing to build a queue from."""
         return self.store.is_empty()
 
+    def ledger_notices(self) -> list[str]:
+        """What the owner should be told about this open of the ledger, once: an unfinished
+        last write set aside (and where its bytes are), no seal beside the ledger, a file
+        converted from an earlier format. Empty for a whole file, and after
+        :meth:`dismiss_ledger_notices`."""
+        from ..store import notices
+
+        if getattr(self, "_notices_seen", False):
+            return []
+        return [n.text for n in notices(self.store)]
+
+    def dismiss_ledger_notices(self) -> None:
+        """The owner has read them: :meth:`ledger_notices` is empty from now on."""
+        self._notices_seen = True
+
     def transaction(self) -> AbstractContextManager[None]:
         """Several writes as one: all land, or none."""
         return self.store.transaction()

@@ -96,8 +96,14 @@ def keep_backup(store: Store, reason: str) -> Path | None:
 
 
 def check_file(path: Path | str) -> None:
-    """Raise :class:`DamagedFileError` / :class:`NewerSchemaError` unless ``path`` opens cleanly."""
-    open_store(path, read_only=True).close()
+    """Raise :class:`DamagedFileError` / :class:`NewerSchemaError` unless ``path`` opens cleanly
+    (every line and every record; a backup, say). Only reads: nothing is set aside."""
+    from .check import check_records
+    from .reading import load_path, locate
+
+    path = Path(path)
+    loaded = load_path(path, SCHEMA)
+    check_records(loaded.data, path, lambda wanted: locate(path.read_bytes(), wanted))
 
 
 __all__ = [

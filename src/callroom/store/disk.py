@@ -23,6 +23,10 @@ class Disk:
     def fsync(self, fd: int) -> None:
         os.fsync(fd)
 
+    def fdatasync(self, fd: int) -> None:
+        """For a file overwritten in place (the seal): its data, not its times, must be durable."""
+        os.fdatasync(fd)
+
     def ftruncate(self, fd: int, length: int) -> None:
         os.ftruncate(fd, length)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .check import TABLES, describe, record_problems
 from .disk import Disk
-from .errors import StoreError
+from .errors import NewerSchemaError, StoreError
 from .format import Header, Tables, apply_raw, check_op, decode_json, is_doc_key, new_ledger_id
 from .reading import Loaded, Notice, Problem, load, locate, writer_elsewhere_of
 from .seal import SealWriter, read_seal
@@ -61,8 +61,8 @@ def _counts(data: Tables) -> dict[str, int]:
     return {name: len(data.get(name) or {}) for name in COUNTED}
 
 
-def _read(path: Path, fd: int, seal, writer_elsewhere) -> Report:
-    loaded = load(path, fd, seal, code_schema=None, strict=False, writer_elsewhere=writer_elsewhere)
+def _read(path: Path, fd: int, seal, writer_elsewhere, schema: int | None) -> Report:
+    loaded = load(path, fd, seal, code_schema=schema, strict=False, writer_elsewhere=writer_elsewhere)
     problems = list(loaded.problems)
     data = loaded.data
     bad = list(record_problems(data))
@@ -96,24 +96,30 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-def check(path: Path | str) -> Report:
-    """Read the whole ledger at ``path`` and report everything found (raises OSError)."""
+def check(path: Path | str, *, schema: int | None = None) -> Report:
+    """Read the whole ledger at ``path`` and report everything found (raises OSError).
+    ``schema``: the newest this release reads (a file of a newer one is reported)."""
     path = Path(path)
     seal = read_seal(path)
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        return _read(path, fd, seal, writer_elsewhere_of(path))
+        return _read(path, fd, seal, writer_elsewhere_of(path), schema)
     finally:
         os.close(fd)
 
 
-def _as_if_whole(raw: bytes) -> Tables:
+def _as_if_whole(raw: bytes) -> tuple[Tables, int]:
     """Every line that reads as JSON of a known shape, applied as if the file were whole
-    (checksums, sequence numbers and order ignored): what opening it silently would give."""
+    (checksums, sequence numbers and order ignored): what opening it silently would give;
+    and how many lines cannot be read at all (what they held is unknown)."""
     data: Tables = {}
+    unreadable = 0
     for line in raw.split(b"\n"):
+        if not line.strip():
+            continue
         obj, why = decode_json(line)
         if why is not None or type(obj) is not dict:
+            unreadable += 1
             continue
         if type(obj.get("table")) is str and type(obj.get("docs")) is dict:
             docs = {k: v for k, v in obj["docs"].items() if is_doc_key(k) and type(v) is dict}
@@ -121,7 +127,9 @@ def _as_if_whole(raw: bytes) -> Tables:
         elif type(obj.get("tx")) is list and all(check_op(op) is None for op in obj["tx"]):
             for op in obj["tx"]:
                 apply_raw(data, op)
-    return data
+        else:
+            unreadable += int("format" not in obj and "aux" not in obj)
+    return data, unreadable
 
 
 def _dropped(found: Tables, kept: Tables) -> dict[str, int]:
@@ -136,12 +144,15 @@ def _dropped(found: Tables, kept: Tables) -> dict[str, int]:
 class RepairPlan:
     """A repair worked out under the writer lock; :meth:`apply` it or :meth:`cancel` it."""
 
-    def __init__(self, path: Path, journal: Journal, report: Report, dropped: dict[str, int], fd: int) -> None:
+    def __init__(self, path: Path, journal: Journal, report: Report, dropped: dict[str, int], unreadable: int,
+                 fd: int) -> None:
         self.path = path
         self.report = report
         self.kept = report.counts
         #: Per table, records that reading every line as if whole would show and the repair does not keep.
         self.dropped = dropped
+        #: Lines that cannot be read at all (what they held cannot be counted).
+        self.unreadable = unreadable
         self._journal = journal
         self._fd = fd
         self._done = False
@@ -151,7 +162,7 @@ class RepairPlan:
         """False for a whole file (its notices are dealt with by an ordinary open)."""
         return not self.report.whole
 
-    def apply(self, *, schema: int) -> Path | None:
+    def apply(self) -> Path | None:
         """Keep the damaged file as a ``repair`` backup and write the kept data in its place,
         atomically. Returns the backup. Raises :class:`StorageWriteError`; the file is then unchanged."""
         if self._done:
@@ -165,8 +176,10 @@ class RepairPlan:
         journal.seq = loaded.last_seq if loaded.last_seq is not None else -1  # the new lines count on
         journal.layout = 2
         journal.header = header
+        journal.seal = SealWriter(self.path, journal.disk)
         created = header.created if header else loaded.created
-        new = (Header(header.schema if header else schema, created or now_iso(), header.ledger, header.gen + 1)
+        schema = self._journal.schema
+        new = (Header(header.schema, created or now_iso(), header.ledger, header.gen + 1)
                if header is not None else Header(loaded.file_schema or schema, created or now_iso(), new_ledger_id(), 1))
         try:
             journal.write_snapshot(self.report.data, new, None, reason="repair", fresh_seal=True)
@@ -197,14 +210,17 @@ def plan_repair(path: Path | str, *, schema: int, disk: Disk | None = None, prog
         seal = read_seal(path)
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
         try:
-            report = _read(path, fd, seal, lambda: False)
-            dropped = _dropped(_as_if_whole(_read_all(fd)), report.data)
+            report = _read(path, fd, seal, lambda: False, schema)
+            newer = report.loaded.file_schema if report.loaded else None
+            if newer is not None and newer > schema:
+                raise NewerSchemaError(path, newer, schema)
+            found, unreadable = _as_if_whole(_read_all(fd))
+            dropped = _dropped(found, report.data)
         except BaseException:
             os.close(fd)
             raise
     except BaseException:
         journal.close()
         raise
-    journal.seal = SealWriter(path, journal.disk)
-    return RepairPlan(path, journal, report, dropped, fd)
+    return RepairPlan(path, journal, report, dropped, unreadable, fd)
 

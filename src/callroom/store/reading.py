@@ -57,7 +57,10 @@ from .format import (
 from .lock import lock_path_for, read_holder, writer_alive
 from .seal import SealState, read_seal, seal_path_for
 
-__all__ = ["Loaded", "Notice", "Problem", "Torn", "load", "load_path", "locate", "lines_after", "read_file"]
+__all__ = [
+    "Loaded", "Notice", "Problem", "Torn", "emptied", "last_written", "lines_after", "load", "load_path", "locate", "read_file",
+    "tip_of", "writer_elsewhere_of",
+]
 
 #: How much of the file is read at a time.
 _CHUNK = 4 * 1024 * 1024
@@ -413,6 +416,21 @@ class _Reader:
             self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")
 
 
+def emptied(seal: SealState | None) -> str | None:
+    """Why an empty ledger is damage: the seal says callroom wrote to it (None: it never did)."""
+    t = last_written(seal)
+    if t is None:
+        return None
+    return (f"the file is empty, but the last acknowledged write to it ended at byte {t.length:,} "
+            f"(sequence number {t.seq}): everything is missing")
+
+
+def last_written(seal: SealState | None) -> Tip | None:
+    """The furthest tip the seal records, if it records any."""
+    tips = [t for t in (seal.slots if seal is not None else ()) if t is not None and t.length > 0]
+    return max(tips, key=lambda t: t.seq, default=None)
+
+
 def _open(path: Path) -> tuple[int, int]:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -458,7 +476,14 @@ def load(
     size = os.fstat(fd).st_size
     lines = _Lines(fd, size)
     if size == 0:
-        return Loaded({}, LAYOUT, None, None, None, 0, seal=seal or SealState(False))
+        loaded = Loaded({}, LAYOUT, None, None, None, 0, seal=seal or SealState(False))
+        was = emptied(seal)
+        if was is not None:
+            problem = Problem(1, was)
+            if strict:
+                raise DamagedFileError(path, problem.line, problem.what)
+            loaded.problems = [problem]
+        return loaded
     with _gc_paused(settle, size):
         if _first_line_layout(fd, size) == 1:
             return _load_legacy(path, lines, code_schema, strict, on_table)

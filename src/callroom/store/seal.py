@@ -78,6 +78,8 @@ class SealWriter:
         existed = self.path.exists()
         self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         self._new = not existed
+        #: Both slots are in the file: a write overwrites in place, and only its data need be durable.
+        self._full = os.fstat(self._fd).st_size >= 2 * SLOT_SIZE
         #: The slot holding the latest tip (the next write goes to the other); None: both are free.
         self.latest_slot = latest_slot
 
@@ -93,13 +95,18 @@ class SealWriter:
         assert self._fd is not None
         write_all(self._disk, self._fd, data + data, 0)
         self._disk.fsync(self._fd)
+        self._full = True
         self._created()
         self.latest_slot = 1
 
     def _put(self, slot: int, data: bytes) -> None:
         assert self._fd is not None
         write_all(self._disk, self._fd, data, slot * SLOT_SIZE)
-        self._disk.fsync(self._fd)
+        if self._full:
+            self._disk.fdatasync(self._fd)  # overwritten in place: the data alone
+        else:
+            self._disk.fsync(self._fd)  # the file grows: its size must be durable too
+            self._full = os.fstat(self._fd).st_size >= 2 * SLOT_SIZE
         self._created()
 
     def _created(self) -> None:

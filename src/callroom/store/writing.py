@@ -25,7 +25,7 @@ from typing import Any
 
 from . import backups as _backups
 from .disk import Disk, fsync_dir, write_all
-from .errors import StorageWriteError, StoreError
+from .errors import DamagedFileError, StorageWriteError, StoreError
 from .format import (
     Header,
     Tables,
@@ -37,8 +37,8 @@ from .format import (
     snapshot_lines,
 )
 from .lock import WriterLock
-from .reading import Loaded, Notice, Torn, load
-from .seal import SealWriter, read_seal
+from .reading import Loaded, Notice, Torn, emptied, last_written, load
+from .seal import SealWriter, read_seal, seal_path_for
 
 __all__ = ["Journal", "now_iso", "set_aside", "torn_notice"]
 
@@ -110,8 +110,18 @@ class Journal:
         except FileNotFoundError:
             fd = None
         if fd is not None and os.fstat(fd).st_size == 0:
-            os.close(fd)  # an empty file holds no data: making it a fresh ledger loses nothing
+            os.close(fd)
             fd = None
+            was = emptied(seal)
+            if was is not None:
+                raise DamagedFileError(self.path, 1, was)
+            # An empty file callroom never wrote to holds no data: a fresh ledger loses nothing.
+        elif fd is None and last_written(seal) is not None:
+            raise StoreError(
+                f"{self.path} is missing, but {seal_path_for(self.path).name} beside it says callroom wrote "
+                f"{last_written(seal).length:,} bytes to it. Put it back from a backup "
+                f"(`callroom backups`, `callroom restore N`), or delete {seal_path_for(self.path)} to start a new, "
+                f"empty ledger.")
         if fd is None:
             # Created through the same temp-file-and-rename path as a compaction, so a
             # crash never leaves a half-written header behind.

@@ -243,10 +243,12 @@ class CallroomApp(App):
             self.notify(str(problem), title="Keys", severity="warning", timeout=30)
         if self.desk.is_empty():
             self.push_screen(EmptyScreen(str(self.desk.path or "in memory")))
+            self._show_ledger_notices()
             return
         self.push_screen(self.queue_screen())
+        self._show_ledger_notices()
         if gc.get_freeze_count():
-            # A big ledger: its documents were frozen at open (callroom.store.journal._parse).
+            # A big ledger: its documents were frozen at open (callroom.store.reading.load).
             # The first queue and the store's indexes behind it live as long as the session
             # too; left to the cyclic collector, each full collection rescans them all
             # (~0.17 s on the benchmark ledger, several per session: a stuck keypress).
@@ -260,6 +262,15 @@ class CallroomApp(App):
             self._gc_thresholds = gc.get_threshold()
             gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], IDLE_GC_CAP)
             self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
+
+    def _show_ledger_notices(self) -> None:
+        """What the open found (an unfinished write set aside, …): over the first screen until dismissed."""
+        from .notice import LedgerNoticeScreen
+
+        texts = self.desk.ledger_notices()
+        if texts:
+            self.desk.dismiss_ledger_notices()
+            self.push_screen(LedgerNoticeScreen(texts))
 
     def _collect_when_idle(self) -> None:
         """The full collection held back from keypresses (see on_mount): when nothing has been
