@@ -6,7 +6,6 @@ import copy
 
 import errno
 import gc
-import json
 import multiprocessing
 import os
 import signal
@@ -51,7 +50,7 @@ from callroom.store.journal import (
 from callroom.store.lock import lock_path_for, read_holder
 from callroom.store.seal import seal_path_for
 
-from ledger_files import body, bodies, legacy_file, raw_lines, sealed_line, seq_of, tx, write_raw, write_sealed
+from ledger_files import body, bodies, legacy_file, raw_lines, sealed_line, seq_of, tx, write_sealed
 from callroom.store.backups import backups_dir
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

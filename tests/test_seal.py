@@ -16,7 +16,7 @@ from callroom.store import DamagedFileError, notices, open_store
 from callroom.store.backups import list_backups, restore
 from callroom.store.format import SLOT_SIZE, aux_line
 from callroom.store.journal import Disk, open_db
-from callroom.store.reading import lines_after, tip_of
+from callroom.store.lookup import lines_after, tip_of
 from callroom.store.seal import seal_path_for
 
 from ledger_files import raw_lines, reseal, seal_tips, seq_of, tip_of_file, write_raw
@@ -251,3 +251,77 @@ def test_open_store_gives_the_notices_to_its_caller(ledger: Path):
         assert [n.kind for n in notices(store)] == ["unsealed"]
     finally:
         store.close()
+
+
+def test_an_emptied_ledger_is_refused_not_started_afresh(path: Path):
+    path.write_bytes(b"")  # a full disk in another program, a bad copy
+    for read_only in (True, False):
+        with pytest.raises(DamagedFileError) as err:
+            open_db(path, read_only=read_only)
+        assert err.value.line == 1 and "the file is empty" in err.value.problem
+    assert path.read_bytes() == b""
+
+
+def test_a_missing_ledger_beside_its_seal_is_not_started_afresh(path: Path):
+    path.unlink()
+    with pytest.raises(Exception, match="is missing, but ledger.jsonl.seal beside it says") as err:
+        open_db(path)
+    assert "callroom restore" in str(err.value) and not path.exists()
+    seal_path_for(path).unlink()  # the owner's choice: start a new ledger
+    with open_db(path) as db:
+        assert db.tables() == set()
+
+
+def test_a_copy_in_the_old_format_put_in_place_of_a_sealed_ledger_is_refused(path: Path):
+    fixture = Path(__file__).parent / "fixtures" / "ledger-0.1.jsonl"
+    shutil.copyfile(fixture, path)
+    with pytest.raises(DamagedFileError) as err:
+        open_db(path)
+    assert "format of an earlier callroom" in err.value.problem and str(seal_path_for(path)) in err.value.problem
+
+
+def test_a_kill_between_a_conversion_and_its_seal_leaves_a_file_that_opens(tmp_path: Path):
+    """A new ledger's (or a converted one's) seal is written just after the rename."""
+    fixture = Path(__file__).parent / "fixtures" / "ledger-0.1.jsonl"
+    p = tmp_path / "ledger.jsonl"
+    shutil.copyfile(fixture, p)
+
+    class KilledAfterRename(Disk):
+        def pwrite(self, fd, data, offset):
+            if os.readlink(f"/proc/self/fd/{fd}").endswith(".seal"):
+                raise SystemExit  # the process stops before the seal is written
+            return super().pwrite(fd, data, offset)
+
+    with pytest.raises(SystemExit):
+        open_db(p, disk=KilledAfterRename())
+    import gc
+
+    gc.collect()  # the killed writer's descriptors and lock go, as with a real kill
+    with open_db(p) as db:
+        assert [n.kind for n in db.storage.notices] in (["unsealed"], ["foreign-seal"])
+        assert len(db.table("calls")) == 9
+
+
+def test_a_seal_write_that_fails_is_taken_back_with_the_line(path: Path):
+    """The line is cut off again and the seal's slot given back its tip: the next open finds
+    no tip ahead of the file (which would read as a cut)."""
+    class SealFails(Disk):
+        def __init__(self):
+            self.fail = False
+
+        def fdatasync(self, fd):
+            if self.fail:
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+            super().fdatasync(fd)
+
+    disk = SealFails()
+    db = open_db(path, disk=disk)
+    before = path.read_bytes()
+    disk.fail = True
+    with pytest.raises(Exception, match="Input/output error"):
+        db.table("calls").insert({"n": 6})
+    assert path.read_bytes() == before
+    disk.fail = False
+    db.storage.close()
+    with open_db(path) as again:
+        assert again.storage.notices == [] and len(again.table("calls")) == 6

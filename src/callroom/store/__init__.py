@@ -99,7 +99,8 @@ def check_file(path: Path | str) -> None:
     """Raise :class:`DamagedFileError` / :class:`NewerSchemaError` unless ``path`` opens cleanly
     (every line and every record; a backup, say). Only reads: nothing is set aside."""
     from .check import check_records
-    from .reading import load_path, locate
+    from .lookup import locate
+    from .reading import load_path
 
     path = Path(path)
     loaded = load_path(path, SCHEMA)

@@ -44,7 +44,7 @@ from typing import Protocol
 from .disk import Disk
 from .errors import StorageWriteError
 from .lock import WriterLock
-from .reading import tip_of
+from .lookup import tip_of
 from .seal import SealWriter, read_seal, seal_path_for
 
 __all__ = [

@@ -25,7 +25,8 @@ from .check import TABLES, describe, record_problems
 from .disk import Disk
 from .errors import NewerSchemaError, StoreError
 from .format import Header, Tables, apply_raw, check_op, decode_json, is_doc_key, new_ledger_id
-from .reading import Loaded, Notice, Problem, load, locate, writer_elsewhere_of
+from .lookup import locate
+from .reading import Loaded, Notice, Problem, load, writer_elsewhere_of
 from .seal import SealWriter, read_seal
 from .writing import Journal, now_iso
 

@@ -3,9 +3,10 @@
 Owns opening a file for reading (:func:`load`), replaying it into tables, finding
 damage (sequence, checksum, shape, a cut, a file older than the seal says), telling
 the one thing a crash can leave (an unfinished last write, :class:`Torn`) from
-everything else, salvage (what can be read, and what was left out) and finding the
-line a record came from (:func:`locate`). Never writes: setting aside torn bytes,
-trimming and sealing are the writer's (:mod:`callroom.store.writing`).
+everything else, and salvage (what can be read, and what was left out). Never writes:
+setting aside torn bytes, trimming and sealing are the writer's
+(:mod:`callroom.store.writing`); finding things without reading the whole file is
+:mod:`callroom.store.lookup`.
 
 How the end of a file is judged against the seal's tip (:mod:`callroom.store.seal`):
 
@@ -48,8 +49,6 @@ from .format import (
     bad_docs,
     check_op,
     decode_json,
-    encode,
-    is_doc_key,
     line_tip_crc,
     read_header,
     split_line,
@@ -58,8 +57,8 @@ from .lock import lock_path_for, read_holder, writer_alive
 from .seal import SealState, read_seal, seal_path_for
 
 __all__ = [
-    "Loaded", "Notice", "Problem", "Torn", "emptied", "last_written", "lines_after", "load", "load_path", "locate", "read_file",
-    "tip_of", "writer_elsewhere_of",
+    "Loaded", "Notice", "Problem", "Torn", "emptied", "last_written", "load", "load_path", "read_file",
+    "writer_elsewhere_of",
 ]
 
 #: How much of the file is read at a time.
@@ -486,7 +485,7 @@ def load(
         return loaded
     with _gc_paused(settle, size):
         if _first_line_layout(fd, size) == 1:
-            return _load_legacy(path, lines, code_schema, strict, on_table)
+            return _load_legacy(path, lines, seal, code_schema, strict, on_table)
         return _load(path, lines, seal, code_schema, strict, on_table, writer_elsewhere)
 
 
@@ -604,7 +603,7 @@ def _line_at(lines: _Lines, offset: int) -> int:
     return number
 
 
-def _load_legacy(path: Path, lines: _Lines, code_schema: int | None, strict: bool,
+def _load_legacy(path: Path, lines: _Lines, seal: SealState | None, code_schema: int | None, strict: bool,
                  on_table: Callable[[str, dict[str, Any]], None] | None) -> Loaded:
     problems: list[Problem] = []
 
@@ -613,12 +612,20 @@ def _load_legacy(path: Path, lines: _Lines, code_schema: int | None, strict: boo
             raise DamagedFileError(path, line, what)
         problems.append(Problem(line, what))
 
+
     def newer(schema: int) -> None:
         if strict:
             raise NewerSchemaError(path, schema, code_schema or 0)
         problems.append(Problem(1, f"written by a newer callroom (schema {schema})"))
 
     parsed = legacy.parse(lines, lambda: lines.tail, damaged, newer, code_schema, on_table)
+    written = last_written(seal)
+    if written is not None and parsed.file_schema is not None:
+        # Only a ledger in the checked format has a seal: this older file was put in its place.
+        damaged(1, f"this is a copy in the format of an earlier callroom, but callroom last wrote this ledger in "
+                   f"the checked format (generation {written.gen}, up to sequence number {written.seq}): the writes "
+                   f"since are missing. `callroom restore` puts a backup back properly; to use this file as it is, "
+                   f"delete {seal_path_for(path)}")
     tail = lines.tail
     loaded = Loaded(parsed.data, 1, None, parsed.file_schema, parsed.created, lines.valid_len,
                     parsed.snapshot_bytes, parsed.journal_bytes, parsed.journal_ops, parsed.touched, lines=parsed.lines)
@@ -663,101 +670,3 @@ def read_file(path: str | os.PathLike[str], schema: int | None = None) -> tuple[
     finally:
         os.close(fd)
     return loaded.data, loaded.file_schema
-
-
-def locate(raw: bytes, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """The line number that last wrote each ``(table, doc_id)`` in ``wanted`` (for messages)."""
-    tables = {t for t, _ in wanted}
-    needles = [encode(t).encode("utf-8") for t in tables]
-    found: dict[tuple[str, int], int] = {}
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not any(n in line for n in needles):
-            continue
-        obj, why = decode_json(line)
-        if why is not None or type(obj) is not dict:
-            continue
-        if obj.get("table") in tables and type(obj.get("docs")) is dict:
-            for key in obj["docs"]:
-                if is_doc_key(key) and (obj["table"], int(key)) in wanted:
-                    found[(obj["table"], int(key))] = number
-        elif type(obj.get("tx")) is list:
-            for op in obj["tx"]:
-                if type(op) is not dict or op.get("t") not in tables:
-                    continue
-                if type(op.get("put")) is int and (op["t"], op["put"]) in wanted:
-                    found[(op["t"], op["put"])] = number
-                elif type(op.get("del")) is int:
-                    found.pop((op["t"], op["del"]), None)
-                elif op.get("clear") is True:
-                    for k in [k for k in found if k[0] == op["t"]]:
-                        del found[k]
-    return found
-
-
-def lines_after(path: Path, tip: Tip) -> list[dict[str, Any]] | None:
-    """The lines written after ``tip``, checked and decoded, or None when the file no
-    longer continues from it (another generation, lines changed, a cut).
-
-    For what is kept beside a ledger (an index, a summary) as of a tip: it brings
-    itself up to date from these lines instead of reading the whole file.
-    """
-    fd, size = _open(path)
-    try:
-        if size < tip.length or tip.length == 0:
-            return None
-        # The line ending at the tip must be the tip's line.
-        back = os.pread(fd, min(tip.length, 1 << 20), tip.length - min(tip.length, 1 << 20))
-        if not back.endswith(b"\n"):
-            return None
-        start = back.rfind(b"\n", 0, len(back) - 1) + 1
-        seq, intact = split_line(back[start:-1])
-        if not intact or seq != tip.seq or line_tip_crc(back[start:-1]) != tip.crc:
-            return None
-        head = os.pread(fd, min(size, 64 * 1024), 0).split(b"\n", 1)[0]
-        obj, _ = decode_json(head)
-        if type(obj) is not dict or obj.get("ledger") != tip.ledger or obj.get("gen") != tip.gen:
-            return None
-        out: list[dict[str, Any]] = []
-        rest = b""
-        pos, expected = tip.length, tip.seq + 1
-        while pos < size:
-            chunk = os.pread(fd, min(_CHUNK, size - pos), pos)
-            if not chunk:
-                break
-            pos += len(chunk)
-            *complete, rest = (rest + chunk).split(b"\n")
-            for line in complete:
-                seq, intact = split_line(line)
-                if not intact or seq != expected:
-                    return None
-                obj, why = decode_json(line)
-                if why is not None or type(obj) is not dict:
-                    return None
-                out.append(obj)
-                expected += 1
-        return out
-    finally:
-        os.close(fd)
-
-
-def tip_of(path: Path) -> Tip | None:
-    """The tip of a whole layout-2 file (its header and last line, nothing between read):
-    None for a layout-1 file, or one whose ends do not check out."""
-    fd, size = _open(path)
-    try:
-        lines = _Lines(fd, size)
-        header = _header_of(lines) if size else None
-        if header is None:
-            return None
-        back = os.pread(fd, min(size, 1 << 20), size - min(size, 1 << 20))
-        if not back.endswith(b"\n"):
-            return None
-        start = back.rfind(b"\n", 0, len(back) - 1) + 1
-        if start == 0 and len(back) < size:
-            return None  # a last line over 1 MB: not worth it here
-        seq, intact = split_line(back[start:-1])
-        if seq is None or not intact:
-            return None
-        return Tip(header.ledger, header.gen, seq, size, line_tip_crc(back[start:-1]))
-    finally:
-        os.close(fd)

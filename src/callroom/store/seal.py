@@ -83,10 +83,21 @@ class SealWriter:
         #: The slot holding the latest tip (the next write goes to the other); None: both are free.
         self.latest_slot = latest_slot
 
-    def write(self, tip: Tip) -> None:
-        """Record ``tip`` in the slot not holding the latest one, fsync'd. Raises OSError."""
+    def write(self, tip: Tip, *, undo: Tip | None = None) -> None:
+        """Record ``tip`` in the slot not holding the latest one, fsync'd. Raises OSError;
+        with ``undo`` (the latest tip), that slot is first given ``undo`` back, as far as
+        the disk allows, so that a write the caller then takes back leaves no tip ahead
+        of the file."""
         slot = 0 if self.latest_slot in (None, 1) else 1
-        self._put(slot, encode_slot(tip))
+        try:
+            self._put(slot, encode_slot(tip))
+        except OSError:
+            if undo is not None:
+                try:
+                    self._put(slot, encode_slot(undo))
+                except OSError:
+                    pass
+            raise
         self.latest_slot = slot
 
     def reset(self, tip: Tip) -> None:

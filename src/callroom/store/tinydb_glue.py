@@ -15,6 +15,7 @@ the whole database. Here a write appends one fsync'd, checksummed line.
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -30,9 +31,10 @@ from tinydb.table import Document, Table
 from .disk import Disk
 from .errors import ReadOnlyError, StorageWriteError, StoreError
 from .format import Clear, Delete, Op, Put, Tables, bad_docs, encode, encode_ops
-from .reading import Loaded, Notice, Problem, load, load_path, locate, writer_elsewhere_of
+from .lookup import locate
+from .reading import Loaded, Notice, Problem, load, load_path, writer_elsewhere_of
 from .seal import read_seal
-from .writing import Journal, now_iso, set_aside, torn_notice
+from .writing import Journal, set_aside, torn_notice
 
 __all__ = ["CallroomDB", "FastTable", "JournalStorage", "Record", "open_db"]
 
@@ -123,7 +125,11 @@ class JournalStorage(Storage):
         self._adopt(self._journal.open(settle=True, on_table=on_table))
         self.notices.extend(self._journal.notices)
         if upgrade and self.layout == 1:
-            self.upgrade()
+            try:
+                self.upgrade()
+            except BaseException:
+                self.close()  # the file is as it was; let go of it and the lock
+                raise
 
     # -- opening --------------------------------------------------------------
 
@@ -265,10 +271,10 @@ class JournalStorage(Storage):
 
     @staticmethod
     def _encode_ops(ops: Iterable[Op]) -> tuple[str, list[dict[str, Any]]]:
-        import gc
-
+        """The ops as journal text and parsed back (see ``format.encode_ops``), with the
+        collector paused: the parsed copy is many objects and no cycles."""
         was = gc.isenabled()
-        gc.disable()  # the parsed copy is many objects and no cycles
+        gc.disable()
         try:
             return encode_ops(ops)
         finally:

@@ -209,7 +209,7 @@ class Journal:
             write_all(self.disk, fd, line, start)
             self.disk.fsync(fd)
             crc = line_tip_crc(line)
-            self.seal.write(Tip(self.header.ledger, self.header.gen, self.seq + 1, start + len(line), crc))
+            self.seal.write(Tip(self.header.ledger, self.header.gen, self.seq + 1, start + len(line), crc), undo=self.tip)
         except OSError as exc:
             self._trim_quietly()
             raise self._write_error(exc, "Nothing was changed") from exc
@@ -250,10 +250,13 @@ class Journal:
         """Replace the whole file with ``header`` and ``data`` as snapshot lines, atomically.
 
         The sequence numbers go on from the file replaced. The old file is kept in the
-        backups folder first (``reason``), or copied to ``backup_to``; the new file's tip
-        goes into the seal before the rename. A kill at any moment leaves either file,
-        each with its tip in the seal (``fresh_seal``: both slots get the new tip, for a
-        file whose old tip means nothing, a repaired one). Returns the ``backup_to`` copy.
+        backups folder first (``reason``), or copied to ``backup_to``. The new file's tip
+        goes into the seal's other slot before the rename, so a kill at any moment leaves
+        either file with its own tip in the seal. A file with no tip worth keeping (a new
+        ledger, one converted from layout 1, a repaired one: ``fresh_seal``) gets its tip
+        in both slots just after the rename instead: a kill in between leaves the new
+        file with no seal of its own, which is said at the next open, never refused.
+        Returns the ``backup_to`` copy.
         """
         seq = self.seq + 1
         parts = [header_line(seq, header)]
@@ -280,9 +283,9 @@ class Journal:
             new_tip = Tip(header.ledger, header.gen, seq, size, line_tip_crc(parts[-1]))
             if self.seal is None:
                 self.seal = SealWriter(self.path, self.disk)
-            # A new ledger, or one converted from layout 1: no earlier tip to keep beside it.
-            (self.seal.write if old_tip is not None else self.seal.reset)(new_tip)
-            sealed = True
+            if old_tip is not None:
+                self.seal.write(new_tip)
+                sealed = True
             self.disk.replace(tmp, self.path)
         except BaseException as exc:
             os.close(fd)
@@ -295,9 +298,9 @@ class Journal:
                     pass
             if sealed and old_tip is not None and self.seal is not None:
                 try:
-                    self.seal.write(old_tip)  # both slots for the file that stays
+                    self.seal.write(old_tip)  # the latest slot is the file's that stays
                 except OSError:
-                    pass
+                    pass  # its tip is in the other slot still
             if isinstance(exc, OSError):
                 raise StorageWriteError(
                     f"Could not rewrite {self.path}: {exc.strerror or exc}. "
@@ -318,6 +321,11 @@ class Journal:
             fsync_dir(self.path.parent, self.disk)
         except OSError as exc:
             raise StorageWriteError(f"Could not confirm the rewrite of {self.path} on disk: {exc.strerror or exc}.") from exc
+        if old_tip is None:
+            try:
+                self.seal.reset(new_tip)
+            except OSError:
+                pass  # the file is in place and whole; the next open says it has no seal, and writes one
         self.last_kept = kept
         if kept is not None:
             self._prune_quietly(kept)
