@@ -237,3 +237,17 @@ def test_the_damage_message_offers_check_salvage_and_repair(compacted: Path):
     assert "callroom check" in text and "callroom repair" in text and "--salvage" in text
     r = cli(compacted, "--salvage", "clients")
     assert r.exit_code == 0 and "callroom repair" in r.stderr
+
+
+def test_records_of_clients_lost_with_the_damage_are_not_kept_as_invisible_orphans(compacted: Path):
+    lines = raw_lines(compacted)
+    clients = next(n for n, line in enumerate(lines, 1) if b'"table":"clients"' in line[:60])
+    lines[clients - 1] = lines[clients - 1].replace(b"Northgate", b"Northgatf", 1)
+    write_raw(compacted, lines)
+    r = cli(compacted, "check")
+    assert r.exit_code == 1 and "What can be trusted: 0 clients, 0 invoices, 0 payments, 0 calls, 0 promises" in r.output
+    r = cli(compacted, "repair", "--yes")
+    assert r.exit_code == 0, r.output
+    assert "drops:         25 clients, 60 invoices, 1 payment, 11 calls, 5 promises" in r.output
+    assert "records of clients lost with them" in r.output
+    assert counts(compacted) == {"clients": 0, "invoices": 0, "calls": 0, "promises": 0, "payments": 0}

@@ -9,8 +9,8 @@ import click
 
 from .base import Ctx, common
 
-#: The tables a summary always names (the issue's four), then any other with records.
-ALWAYS = ("invoices", "payments", "calls", "promises")
+#: The tables a summary always names, then any other with records.
+ALWAYS = ("clients", "invoices", "payments", "calls", "promises")
 NAMES = {"clients": ("client", "clients"), "invoices": ("invoice", "invoices"), "payments": ("payment", "payments"),
          "calls": ("call", "calls"), "promises": ("promise", "promises"), "plans": ("plan", "plans"),
          "disputes": ("dispute", "disputes"), "sessions": ("session", "sessions")}
@@ -127,8 +127,9 @@ def repair_cmd(c: Ctx, yes: bool) -> None:
         unreadable = (f", and {plan.unreadable} line{'s' if plan.unreadable != 1 else ''} that cannot be read at all"
                       if plan.unreadable else "")
         click.echo(f"and drops:         {counted(plan.dropped, plan.kept)}{unreadable}")
-        click.echo("  (what the damaged lines and the journal after them held; "
-                   "all of it stays in the backup of the damaged file)")
+        click.echo("  (what the damaged lines and the journal after them held"
+                   + (f", and {report.orphans} record{'s' if report.orphans != 1 else ''} of clients lost with them"
+                      if report.orphans else "") + "; all of it stays in the backup of the damaged file)")
         if not yes:
             if not _interactive():
                 raise click.ClickException("Nothing was changed. Run it at a terminal to be asked, or add --yes.")

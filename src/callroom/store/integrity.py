@@ -7,8 +7,8 @@ the notices an open would give (an unfinished write, no seal). Never writes.
 
 :func:`plan_repair` takes the writer lock, reads the ledger the same way, and works out
 what a repair keeps (every intact snapshot line, the journal up to its first damaged or
-missing line, without records that do not fit their model) against what reading every
-line as if it were whole would give: the difference is what is dropped, counted per
+missing line, without records that do not fit their model, nor those of a client lost
+with the damage) against what reading every line as if it were whole would give: the difference is what is dropped, counted per
 table. :meth:`RepairPlan.apply` then keeps the damaged file in the backups folder (a hard
 link: the file as found) and writes the kept data as a new generation of the ledger,
 atomically, with its seal. Owns only this; reading, writing and the record checks are
@@ -52,6 +52,8 @@ class Report:
     #: The data that can be trusted (what a repair keeps).
     data: Tables = field(repr=False, default_factory=dict)
     loaded: Loaded | None = field(repr=False, default=None)
+    #: Records left out of ``data`` because their client is lost with the damage.
+    orphans: int = 0
 
     @property
     def whole(self) -> bool:
@@ -74,6 +76,7 @@ def _read(path: Path, fd: int, seal, writer_elsewhere, schema: int | None) -> Re
             data[table].pop(str(doc_id), None)
             problems.append(Problem(lines.get((table, doc_id), 0), describe(table, doc_id, why)))
     problems.sort(key=lambda p: p.line)
+    orphans = _drop_orphans(data) if problems else 0
     notices = list(loaded.notices)
     if loaded.torn is not None and not problems:
         notices.append(Notice("torn", (
@@ -83,7 +86,25 @@ def _read(path: Path, fd: int, seal, writer_elsewhere, schema: int | None) -> Re
         notices.append(Notice("old-layout", (
             "The file is in the format of an earlier callroom (no sequence numbers or checksums): it is "
             "converted, after a backup, the next time it is opened for writing.")))
-    return Report(path, problems, notices, loaded.layout, loaded.lines, _counts(data), data, loaded)
+    return Report(path, problems, notices, loaded.layout, loaded.lines, _counts(data), data, loaded, orphans)
+
+
+#: The tables whose records belong to a client (``client_id``).
+_OF_A_CLIENT = ("invoices", "payments", "calls", "promises", "plans", "disputes")
+
+
+def _drop_orphans(data: Tables) -> int:
+    """Leave out the records of clients that are lost with the damage: no screen could show
+    them (a queue of invoices without their client is empty). Returns how many."""
+    clients = data.get("clients") or {}
+    gone = 0
+    for name in _OF_A_CLIENT:
+        docs = data.get(name) or {}
+        lost = [k for k, doc in docs.items() if str(doc.get("client_id")) not in clients]
+        for k in lost:
+            del docs[k]
+        gone += len(lost)
+    return gone
 
 
 def _read_all(fd: int) -> bytes:
