@@ -325,3 +325,18 @@ def test_a_seal_write_that_fails_is_taken_back_with_the_line(path: Path):
     db.storage.close()
     with open_db(path) as again:
         assert again.storage.notices == [] and len(again.table("calls")) == 6
+
+
+def test_beside_a_writer_a_compaction_between_the_seal_and_the_file_is_no_notice(path: Path):
+    seal = seal_path_for(path).read_bytes()
+    writer = open_db(path)
+    try:
+        writer.compact()
+        writer.table("calls").insert({"n": 6})
+        seal_path_for(path).write_bytes(seal)  # as if read just before the compaction
+        with open_db(path, read_only=True) as ro:
+            assert ro.storage.notices == [] and len(ro.table("calls")) == 7
+    finally:
+        writer.storage.close()
+    with open_db(path, read_only=True) as ro:  # nobody writing: the stale seal is said
+        assert [n.kind for n in ro.storage.notices] == ["foreign-seal"]

@@ -545,6 +545,8 @@ def _load(path: Path, lines: _Lines, seal: SealState | None, code_schema: int | 
             newest = max(same, key=lambda t: (t.gen, t.seq))
             damaged(1, f"this is an older copy of the ledger: it is generation {header.gen}, and callroom last wrote "
                        f"generation {newest.gen} here (up to sequence number {newest.seq}); the writes since are missing")
+        elif writing_now():
+            pass  # the writer keeps the seal; a compaction between reading it and the file looks like this
         elif not seal.exists:
             loaded.notices.append(Notice("unsealed", (
                 f"There was no record of {path.name}'s last write beside it ({seal_path_for(path).name}): "
