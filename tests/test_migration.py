@@ -123,3 +123,21 @@ def test_open_db_converts_at_once_unless_asked_not_to(old: Path):
         db.table("calls").insert({"n": 1})
     finally:
         db.close()
+
+
+def test_a_damaged_old_file_is_repaired_into_the_checked_format(old: Path):
+    lines = raw_lines(old)
+    lines[-1] = lines[-1][:50]  # the last call, cut mid-file (a copy of the file, then more lines after)
+    old.write_bytes(b"\n".join(lines) + b"\n")
+    damaged = old.read_bytes()
+    runner = CliRunner()
+    r = runner.invoke(main, ["--db", str(old), "check"])
+    assert r.exit_code == 1 and f"line {len(lines)}" in r.output
+    r = runner.invoke(main, ["--db", str(old), "repair", "--yes"])
+    assert r.exit_code == 0, r.output
+    assert "25 clients, 60 invoices, 1 payment, 8 calls" in r.output
+    [kept] = [b for b in list_backups(old) if b.reason == "repair"]
+    assert kept.path.read_bytes() == damaged
+    r = runner.invoke(main, ["--db", str(old), "check"])
+    assert r.exit_code == 0 and "is whole" in r.output
+    assert seq_of(raw_lines(old)[0]) == 0

@@ -27,7 +27,7 @@ from .errors import NewerSchemaError, StoreError
 from .format import Header, Tables, apply_raw, check_op, decode_json, is_doc_key, new_ledger_id
 from .lookup import locate
 from .reading import Loaded, Notice, Problem, load, writer_elsewhere_of
-from .seal import SealWriter, read_seal
+from .seal import read_seal
 from .writing import Journal, now_iso
 
 __all__ = ["Report", "RepairPlan", "check", "plan_repair"]
@@ -193,16 +193,11 @@ class RepairPlan:
         assert loaded is not None
         header = loaded.header
         journal = self._journal
-        journal.fd, self._fd = self._fd, None
-        journal.size = os.fstat(journal.fd).st_size
-        journal.seq = loaded.last_seq if loaded.last_seq is not None else -1  # the new lines count on
-        journal.layout = 2
-        journal.header = header
-        journal.seal = SealWriter(self.path, journal.disk)
+        fd, self._fd = self._fd, None
+        journal.take_over(fd, loaded)
         created = header.created if header else loaded.created
-        schema = self._journal.schema
-        new = (Header(header.schema, created or now_iso(), header.ledger, header.gen + 1)
-               if header is not None else Header(loaded.file_schema or schema, created or now_iso(), new_ledger_id(), 1))
+        new = (Header(header.schema, created or now_iso(), header.ledger, header.gen + 1) if header is not None
+               else Header(loaded.file_schema or journal.schema, created or now_iso(), new_ledger_id(), 1))
         try:
             journal.write_snapshot(self.report.data, new, None, reason="repair", fresh_seal=True)
             return journal.last_kept

@@ -145,6 +145,17 @@ class Journal:
         self.notices.extend(loaded.notices)
         return loaded
 
+    def take_over(self, fd: int, loaded: Loaded) -> None:
+        """For a repair, under the lock already held: the damaged file as read (open on ``fd``)
+        becomes the file the next :meth:`write_snapshot` replaces, its lines counted on."""
+        self.fd = fd
+        self.size = os.fstat(fd).st_size
+        self.seq = loaded.last_seq if loaded.last_seq is not None else -1
+        self.layout = 2
+        self.header = loaded.header
+        if self.seal is None:
+            self.seal = SealWriter(self.path, self.disk)
+
     def _adopt(self, loaded: Loaded) -> None:
         self.layout = loaded.layout
         self.header = loaded.header
