@@ -22,7 +22,7 @@ def _interactive() -> bool:
 
 
 def counted(counts: dict[str, int], also: dict[str, int] | None = None) -> str:
-    """``3 clients, 12 invoices, 0 payments, …``: the four always, the rest when not zero here or in ``also``."""
+    """``3 clients, 12 invoices, 0 payments, …``: those in ALWAYS, the rest when not zero here or in ``also``."""
     parts = []
     for table, (one, many) in NAMES.items():
         n = counts.get(table, 0)
