@@ -13,7 +13,8 @@ from .base import Ctx, common
 ALWAYS = ("clients", "invoices", "payments", "calls", "promises")
 NAMES = {"clients": ("client", "clients"), "invoices": ("invoice", "invoices"), "payments": ("payment", "payments"),
          "calls": ("call", "calls"), "promises": ("promise", "promises"), "plans": ("plan", "plans"),
-         "disputes": ("dispute", "disputes"), "sessions": ("session", "sessions")}
+         "disputes": ("dispute", "disputes"), "sessions": ("session", "sessions"),
+         "written": ("written message", "written messages")}
 
 
 def _interactive() -> bool:

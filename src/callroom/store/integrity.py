@@ -90,7 +90,7 @@ def _read(path: Path, fd: int, seal, writer_elsewhere, schema: int | None) -> Re
 
 
 #: The tables whose records belong to a client (``client_id``).
-_OF_A_CLIENT = ("invoices", "payments", "calls", "promises", "plans", "disputes")
+_OF_A_CLIENT = tuple(name for name in TABLES if name not in ("clients", "sessions"))
 
 
 def _drop_orphans(data: Tables) -> int:
