@@ -75,7 +75,8 @@ async def test_escape_dismisses_it_too(ledger: Path):
 def test_notice_snapshot(snap_compare, ledger: Path, size, monkeypatch):
     torn_ledger(ledger)
     desk = open_desk(ledger, Clock.at(NOW))
-    real = [re.sub(r"\d{8}T\d{6}Z", "20261123T150000Z", t.replace(str(ledger.parent), "~/.local/share/callroom"))
+    real = [re.sub(r"unfinished-at-\d+", "unfinished-at-28804",
+                   re.sub(r"\d{8}T\d{6}Z", "20261123T150000Z", t.replace(str(ledger.parent), "~/.local/share/callroom")))
             for t in desk.ledger_notices()]
-    monkeypatch.setattr(desk, "ledger_notices", lambda: real)  # the same text, with a path and time that do not vary
+    monkeypatch.setattr(desk, "ledger_notices", lambda: real)  # the same text, with a path, time and offset that do not vary
     assert snap_compare(CallroomApp(desk, ticker=lambda: 0.0, demo=True), terminal_size=size)
