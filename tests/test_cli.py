@@ -188,3 +188,31 @@ def test_a_big_ledger_is_announced_on_a_terminal_only(tmp_path):
         out = _Stream(tty=tty)
         cli.say_opening(path, out)
         assert out.text == ""
+
+
+def test_a_db_typed_before_the_command_wins_over_callroom_db(ledger, tmp_path):
+    """$CALLROOM_DB names the owner's own ledger; `callroom --db other.jsonl log ...` must write to
+    other.jsonl (every command also reads $CALLROOM_DB, which used to override the --db before it)."""
+    import shutil
+
+    other = tmp_path / "other.jsonl"
+    shutil.copy(ledger, other)
+    shutil.copy(ledger.with_name(ledger.name + ".seal"), other.with_name(other.name + ".seal"))
+    env = {"CALLROOM_DB": str(ledger)}
+    r = CliRunner(env=env).invoke(main, ["--db", str(other), "--as-of", TODAY.isoformat(), "log", "Delgado", "--result", "voicemail"])
+    assert r.exit_code == 0, r.output
+
+    def voicemails(path):
+        store = open_store(path, read_only=True)
+        try:
+            c = store.clients.find("Delgado")
+            return [x for x in store.calls.for_client(c.id) if x.result is Result.VOICEMAIL and x.at.date() == TODAY]
+        finally:
+            store.close()
+
+    assert len(voicemails(other)) == 1 and voicemails(ledger) == []
+    # without --db, $CALLROOM_DB is the ledger; a --db after the command still wins
+    assert CliRunner(env=env).invoke(main, ["--as-of", TODAY.isoformat(), "log", "Delgado", "--result", "voicemail"]).exit_code == 0
+    assert len(voicemails(ledger)) == 1
+    r = CliRunner(env=env).invoke(main, ["--as-of", TODAY.isoformat(), "log", "Delgado", "--result", "voicemail", "--db", str(other)])
+    assert r.exit_code == 0 and len(voicemails(other)) == 2 and len(voicemails(ledger)) == 1

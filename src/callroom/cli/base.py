@@ -23,6 +23,7 @@ SAY_OPENING_BYTES = 8 * 1024 * 1024
 class Ctx:
     def __init__(self):
         self.db: Path | None = None
+        self.db_typed = False  # --db given on the command line (it wins over $CALLROOM_DB)
         self.as_of: date | None = None
         self.read_only = False
         self.salvage = False  # --salvage: a damaged ledger opens its readable part, read-only
@@ -75,9 +76,15 @@ class Ctx:
 def common(f):
     """--db, --as-of, --read-only and --salvage on the group and on every subcommand."""
 
-    def set_db(ctx, _p, v):
-        if v is not None:
-            ctx.ensure_object(Ctx).db = Path(v).expanduser()
+    def set_db(ctx, param, v):
+        if v is None:
+            return
+        c = ctx.ensure_object(Ctx)
+        typed = ctx.get_parameter_source(param.name) is not click.core.ParameterSource.ENVIRONMENT
+        # A --db typed before the command wins over $CALLROOM_DB, which every command also reads.
+        if typed or not c.db_typed:
+            c.db = Path(v).expanduser()
+            c.db_typed = c.db_typed or typed
 
     def set_as_of(ctx, _p, v):
         if v is not None:
