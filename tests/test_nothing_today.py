@@ -42,3 +42,25 @@ def test_nothing_today_snapshot(snap_compare, tmp_path, clock):
 
     store = waiting_store(open_store(tmp_path / "l.jsonl"))
     assert snap_compare(CallroomApp(store, clock=clock, ticker=lambda: 0.0), terminal_size=(80, 24))
+
+
+async def test_enter_on_the_not_today_list_calls_that_client_now(demo_store, clock):
+    from callroom.ui.session import SessionScreen
+
+    from support import app_for, screen_text
+
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        s = app.screen
+        assert isinstance(s, SessionScreen)
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, NotTodayScreen)
+        assert "Call anyway" in screen_text(app).splitlines()[-1]  # the Footer says what Enter does
+        held = app.screen.queue.not_today[1]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen is s
+        assert s.slot.entry.client_id == held.client_id and s.slot.entry.name == held.name
+        assert held.name in screen_text(app)

@@ -136,7 +136,8 @@ class NotTodayScreen(ModalScreen[int | None]):
 
     BINDINGS = [
         Binding("escape,z", "close", "Back", id="nottoday.close", tooltip="Return to the session"),
-        Binding("enter", "call", "Call anyway", id="nottoday.call", tooltip="Add this client to the session now"),
+        # priority: the table has the focus and would take Enter for itself (its own row selection)
+        Binding("enter", "call", "Call anyway", id="nottoday.call", tooltip="Add this client to the session now", priority=True),
     ]
 
     def __init__(self, queue: Queue):
