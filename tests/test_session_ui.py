@@ -297,3 +297,27 @@ async def test_the_palette_finds_a_client_whose_name_looks_like_markup(demo_stor
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is s and s.slot.entry.client_id == first.id
+
+
+async def test_a_read_only_ledger_says_so_before_anything_is_typed(ledger, clock):
+    from callroom.store import open_store
+
+    from support import app_for, screen_text
+
+    store = open_store(ledger, read_only=True)
+    try:
+        app = app_for(store, clock)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert "READ-ONLY: nothing is saved" in screen_text(app).splitlines()[0]
+    finally:
+        store.close()
+
+
+async def test_a_writable_ledger_has_no_read_only_mark(demo_store, clock):
+    from support import app_for, screen_text
+
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "READ-ONLY" not in screen_text(app)

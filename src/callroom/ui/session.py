@@ -147,7 +147,7 @@ class SessionScreen(Screen):
         self.query_one(StatusBar).show(
             position=min(self.index + 1, len(self.slots)), total=len(self.slots), remaining_s=self.remaining_s(),
             reached=t.reached, calls=t.calls, promised=t.promised.format(sep=", ") if t.promised else "nothing yet", demo=self.demo,
-            filtered=self.filters.label(),
+            filtered=self.filters.label(), read_only=self.desk.read_only,
         )
         if self.remaining_s() <= 0 and not self.time_up:
             self.time_up = True

@@ -40,11 +40,15 @@ def fdate(d: date | None) -> str:
 class StatusBar(Static):
     """Power-hour timer, progress and tallies."""
 
-    def show(self, *, position: int, total: int, remaining_s: int, reached: int, calls: int, promised: str, demo: bool, filtered: str = "") -> None:
+    def show(self, *, position: int, total: int, remaining_s: int, reached: int, calls: int, promised: str, demo: bool,
+             filtered: str = "", read_only: bool = False) -> None:
         mins, secs = divmod(max(remaining_s, 0), 60)
         t = Text()
         if demo:
             t.append(" DEMO ", style="bold reverse")
+            t.append(" ")
+        if read_only:  # said before anything is typed: nothing of this session will be saved
+            t.append(" READ-ONLY: nothing is saved ", style="bold black on yellow")
             t.append(" ")
         t.append(f"Call {position} of {total}", style="bold")
         if filtered:  # the queue filter narrows the count just shown
