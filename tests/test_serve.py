@@ -92,7 +92,7 @@ def test_the_served_command_opens_the_same_ledger_and_day(tmp_path):
     cmd = app_command(c, 45)
     assert cmd.startswith(f"{sys.executable} -m callroom --db ")
     assert f"'{tmp_path / 'my ledger.jsonl'}'" in cmd and "--as-of 2026-11-23" in cmd and cmd.endswith("--read-only")
-    assert "--minutes 45" in cmd
+    assert "--minutes 45" in cmd and "--if-locked read-only" in cmd
 
 
 def test_serve_answers_http_on_loopback_only(server):
@@ -167,3 +167,27 @@ def test_a_call_logged_in_a_real_browser_is_in_the_ledger(server):
         assert cf.promises[-1].call_id == call.id
     finally:
         desk.close()
+
+
+def test_a_tab_finding_the_ledger_in_use_opens_it_read_only_and_says_so(demo_ledger):
+    """The second tab's session cannot take the ledger: a refusal would reach only the
+    server's log (the tab stayed blank), so it opens read-only with a notice instead."""
+    import click
+
+    from callroom.cli.base import Ctx
+
+    first = open_desk(demo_ledger)  # the first tab's session
+    try:
+        c = Ctx()
+        c.db = demo_ledger
+        with pytest.raises(click.ClickException, match="open in another callroom"):
+            c.open(say=False)  # a terminal is still refused, with the holder named
+        desk = c.open(say=False, if_locked="read-only")
+        try:
+            assert desk.read_only
+            (notice,) = desk.ledger_notices()
+            assert "is open in another callroom (pid " in notice and "so it is open here read-only" in notice
+        finally:
+            desk.close()
+    finally:
+        first.close()

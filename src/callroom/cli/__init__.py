@@ -43,9 +43,11 @@ class _Group(click.Group):
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @common
 @session.MINUTES
+@click.option("--if-locked", type=click.Choice(["refuse", "read-only"]), default="refuse", hidden=True,
+              help="A ledger in use by another callroom: refuse (the default), or open it read-only (callroom serve's tabs).")
 @click.version_option(__version__, prog_name="callroom")
 @click.pass_context
-def main(ctx: click.Context, minutes: int) -> None:
+def main(ctx: click.Context, minutes: int, if_locked: str) -> None:
     """callroom: an hour of collection calls, one client at a time.
 
     With no command, opens today's call queue on your ledger. Start with
@@ -54,7 +56,7 @@ def main(ctx: click.Context, minutes: int) -> None:
     """
     ctx.ensure_object(Ctx)
     if ctx.invoked_subcommand is None:
-        session.open_session(ctx.obj, minutes)
+        session.open_session(ctx.obj, minutes, if_locked=if_locked)
 
 
 for _command in (

@@ -37,13 +37,14 @@ class Ctx:
 
         return self.db or default_path()
 
-    def open(self, read_only: bool | None = None, *, say: bool = True):
+    def open(self, read_only: bool | None = None, *, say: bool = True, if_locked: str = "refuse"):
         """The ledger as a :class:`callroom.services.Desk` (close it when done).
 
         What the open found and the owner should know (an unfinished last write set aside,
         and where; no seal beside the ledger) goes to stderr, unless ``say`` is False (the
-        session shows it on screen instead)."""
-        from ..services.errors import DamagedFileError, StoreError
+        session shows it on screen instead). ``if_locked="read-only"``: a ledger another
+        callroom has open is opened read-only, with a notice saying so, instead of refused."""
+        from ..services.errors import DamagedFileError, LockedError, StoreError
         from ..services.files import open_desk
 
         ro = self.read_only if read_only is None else read_only
@@ -57,6 +58,14 @@ class Ctx:
             from .salvage import open_salvaged
 
             return open_salvaged(self.clock, e, salvage=self.salvage)  # names the damage; the readable part only if asked
+        except LockedError as e:
+            if if_locked != "read-only" or ro:
+                raise click.ClickException(str(e)) from None
+            desk = self.open(read_only=True, say=say)
+            who = f" ({e.holder.describe()})" if e.holder else ""
+            desk.add_ledger_notice(f"{e.path} is open in another callroom{who}, so it is open here read-only: you can "
+                                   f"look, but nothing you type is saved. Close the other session to make calls here.")
+            return desk
         except StoreError as e:
             raise click.ClickException(str(e)) from None
         if say:

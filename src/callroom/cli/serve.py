@@ -25,7 +25,7 @@ def is_loopback(host: str) -> bool:
 
 def app_command(c: Ctx, minutes: int) -> str:
     """The command the server runs for each browser: callroom on the same ledger and day."""
-    argv = [sys.executable, "-m", "callroom", "--db", str(c.path()), "--minutes", str(minutes)]
+    argv = [sys.executable, "-m", "callroom", "--db", str(c.path()), "--minutes", str(minutes), "--if-locked", "read-only"]
     if c.as_of is not None:
         argv += ["--as-of", c.as_of.isoformat()]
     if c.read_only:
@@ -46,8 +46,8 @@ def serve(c: Ctx, port: int, host: str | None, public: bool, url: str | None, mi
     """Run callroom in a web browser: open the address it prints.
 
     It listens on this machine only (127.0.0.1). Each browser tab runs its own
-    session on the ledger; like a second terminal, a second tab finds the ledger
-    in use and can open it read-only. Stop the server with Ctrl+C.
+    session on the ledger; a second tab finds the ledger in use, opens it read-only
+    and says so. Stop the server with Ctrl+C.
     """
     host = host or ("0.0.0.0" if public else LOOPBACK)
     if not is_loopback(host) and not public:

@@ -13,10 +13,13 @@ from .base import Ctx, common, run_app, say_opening
 MINUTES = click.option("--minutes", default=60, show_default=True, type=click.IntRange(5, 240), help="Length of the power hour.")
 
 
-def open_session(c: Ctx, minutes: int) -> None:
-    """Today's session on the owner's ledger."""
+def open_session(c: Ctx, minutes: int, *, if_locked: str = "refuse") -> None:
+    """Today's session on the owner's ledger. ``if_locked="read-only"`` (a browser tab of
+    `callroom serve`, where a refusal would only reach the server's log): a ledger in use
+    elsewhere opens read-only, and the session says so."""
     say_opening(c.path())
-    run_app(c.open(say=False), minutes)  # the session shows what the open found, until dismissed
+    desk = c.open(say=False, if_locked=if_locked)  # the session shows what the open found, until dismissed
+    run_app(desk, minutes)
 
 
 @click.command()

@@ -49,7 +49,11 @@ class LedgerDesk:
 
         if getattr(self, "_notices_seen", False):
             return []
-        return [n.text for n in notices(self.store)]
+        return [n.text for n in notices(self.store)] + list(getattr(self, "_more_notices", ()))
+
+    def add_ledger_notice(self, text: str) -> None:
+        """One more thing to tell the owner with :meth:`ledger_notices` (how the ledger was opened)."""
+        self._more_notices = [*getattr(self, "_more_notices", ()), text]
 
     def dismiss_ledger_notices(self) -> None:
         """The owner has read them: :meth:`ledger_notices` is empty from now on."""
