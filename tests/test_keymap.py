@@ -164,3 +164,13 @@ async def test_the_footer_shows_a_remapped_key(config, demo_store, clock):
         await pilot.press("H")
         await pilot.pause()
         assert type(app.screen).__name__ == "HistoryScreen"
+
+
+async def test_refused_lines_are_one_notice_not_a_stack(config, demo_store, clock):
+    write(config, "".join(f'nope{n} = "x"\n' for n in range(6)))
+    app = app_for(demo_store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        (note,) = [n for n in app._notifications if n.title == "Keys"]
+        assert note.message.count("no action has this id") == 4
+        assert note.message.endswith("… and 2 more: callroom keys lists them all.")

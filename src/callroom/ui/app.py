@@ -239,8 +239,11 @@ class CallroomApp(App):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._keep_theme)
-        for problem in self.keymap.problems:
-            self.notify(str(problem), title="Keys", severity="warning", timeout=30)
+        if self.keymap.problems:  # one notice for them all, not a stack of them over the call card
+            lines = [str(p) for p in self.keymap.problems[:4]]
+            if len(self.keymap.problems) > 4:
+                lines.append(f"… and {len(self.keymap.problems) - 4} more: callroom keys lists them all.")
+            self.notify("\n".join(lines), title="Keys", severity="warning", timeout=30)
         if self.desk.is_empty():
             self.push_screen(EmptyScreen(str(self.desk.path or "in memory")))
             self._show_ledger_notices()
