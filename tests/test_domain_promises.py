@@ -187,3 +187,18 @@ def test_judge_does_not_change_its_inputs():
     judge(prs, pays, DUE)
     assert (prs, pays) == before
     assert judge(prs, pays, DUE) == judge(prs, pays, DUE)
+
+
+def test_money_an_import_found_on_the_day_of_the_promise_does_not_count_for_it():
+    """An import that morning lowered the balance by $1,000 (money that had already arrived);
+    the promise made on the call that day was for what was left: the $1,000 is not part of it."""
+    from dataclasses import replace
+
+    pr = promise(MADE, DUE, "2325.50", invoices=("1041",))
+    found = replace(payment(MADE, "1000.00", invoices=("1041",)), source="import")
+    j = one(pr, [found], DUE + timedelta(days=1))
+    assert (j.status, j.paid_by_due) == (S.BROKEN, Decimal(0))
+    later = replace(payment(MADE + timedelta(days=1), "2325.50", invoices=("1041",)), source="import")
+    assert one(pr, [found, later], DUE + timedelta(days=1)).status is S.KEPT  # the next import's money counts
+    by_hand = payment(MADE, "2325.50", invoices=("1041",))  # entered with $ on the day: after the call
+    assert one(pr, [by_hand], DUE).status is S.KEPT

@@ -3,8 +3,9 @@
 A promise is kept when payments covering its amount arrive by its date. Payments are
 matched in date order to promises in due-date order, first only where they arrived
 in time, then what is left as paid late; a payment counts for a promise only when it
-is in the same currency, made on or after the day the promise was made, and either
-names none of its invoices or names one of the promise's invoices.
+is in the same currency, made on or after the day the promise was made (after it, for a
+payment an import found: that money had arrived by the import), and either names none of
+its invoices or names one of the promise's invoices.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Judged:
 
 def _applies(payment: Payment, promise: Promise) -> bool:
     if payment.currency != promise.currency or payment.date < promise.made_on:
+        return False
+    if payment.source == "import" and payment.date <= promise.made_on:
+        # An import records money that had arrived by the day of the import: on the day a
+        # promise was made, that money was already off the balance the promise was made on.
         return False
     if payment.invoices and promise.invoices:
         return bool(set(payment.invoices) & set(promise.invoices))
