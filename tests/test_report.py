@@ -223,6 +223,15 @@ def test_dso_over_90_days():
     assert report.dso([cfile(client(), inv)], TODAY) == {"USD": D("99.0"), "EUR": None}
 
 
+def test_dso_is_not_told_when_an_invoice_of_the_90_days_has_no_amount():
+    inv = [
+        Invoice(1, 1, "N1", "EUR", D("600.00"), issued=ago(30), due=TODAY, amount=D("1000.00")),
+        Invoice(2, 1, "N2", "EUR", D("9000.00"), issued=ago(40), due=ago(10)),  # an export without amounts
+        Invoice(3, 1, "U1", "USD", D("500.00"), issued=ago(20), due=ahead(10), amount=D("500.00")),
+    ]
+    assert report.dso([cfile(client(), inv)], TODAY) == {"EUR": None, "USD": D("90.0")}
+
+
 def test_bar_is_proportional_in_eighths():
     assert report.bar(10, 10, 4) == "████"
     assert report.bar(5, 10, 4) == "██"

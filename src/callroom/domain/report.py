@@ -118,20 +118,29 @@ def aging_rows(files: Sequence[ClientFile], today: date, policy: Policy = Policy
 
 def dso(files: Sequence[ClientFile], today: date, days: int = DSO_DAYS) -> dict[str, Decimal | None]:
     """Days sales outstanding per currency: open balance ÷ invoiced in the last ``days`` days × ``days``,
-    to one decimal place. Invoices issued after today, or without an issue date or amount, are not sales."""
+    to one decimal place. Invoices issued after today, or without an issue date, are not sales.
+
+    ``None`` where it cannot be told: nothing invoiced in those days, or an invoice issued in them
+    whose amount the export did not give (its sales would be undercounted and the figure inflated:
+    an export with amounts for two invoices of forty once gave 1,313 days)."""
     open_: Amounts = {}
     sold: Amounts = {}
+    unknown: set[str] = set()
     start = today - timedelta(days=days)
     for cf in files:
         for inv in cf.invoices:
             if inv.is_open and inv.balance is not None:
                 _add(open_, inv.currency, inv.balance)
-            if inv.issued is not None and inv.amount is not None and start < inv.issued <= today and inv.status != "void":
-                _add(sold, inv.currency, inv.amount)
+            if inv.issued is not None and start < inv.issued <= today and inv.status != "void":
+                if inv.amount is None:
+                    unknown.add(inv.currency)
+                else:
+                    _add(sold, inv.currency, inv.amount)
     out: dict[str, Decimal | None] = {}
     for cur in sorted(set(open_) | set(sold)):
         s = sold.get(cur, Decimal(0))
-        out[cur] = (open_.get(cur, Decimal(0)) / s * days).quantize(Decimal("0.1")) if s > 0 else None
+        ok = s > 0 and cur not in unknown
+        out[cur] = (open_.get(cur, Decimal(0)) / s * days).quantize(Decimal("0.1")) if ok else None
     return out
 
 
