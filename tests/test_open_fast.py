@@ -271,7 +271,9 @@ ODD = [_DROP, None, "", "x", 5, 0, -1, 1.5, True, False, [], {}, ["a"], ["a", 1]
 def test_the_table_check_says_what_the_record_check_says(demo_store):
     """The check at open (a generated loop over each table) against the reference
     check of one record, on every field of every model set to odd values."""
-    from callroom.domain.models import Session, Written
+    from decimal import Decimal
+
+    from callroom.domain.models import Escalation, Session, Written
     from callroom.store import check
 
     data = demo_store.db.storage.read()
@@ -280,6 +282,9 @@ def test_the_table_check_says_what_the_record_check_says(demo_store):
         base = next(iter(data.get(table, {}).values()), None)
         if base is None and cls is Written:  # nor any written message
             base = Written(None, 1, datetime(2026, 11, 23, 9), "confirmation", "pdf", "Subject", "Text", call_id=3).to_record()
+        if base is None and cls is Escalation:  # nor any escalation step
+            base = Escalation(None, 1, datetime(2026, 11, 23, 9), "agency", "USD", Decimal("3600.00"), Decimal("1130.00"),
+                              Decimal("2470.00"), check=TODAY, balances={"1019": "3150.00"}, call_id=3, ended=TODAY).to_record()
         if base is None:  # the demo has no session yet
             assert cls is Session
             base = Session(None, datetime(2026, 11, 23, 9), TODAY, ended=datetime(2026, 11, 23, 10)).to_record()

@@ -11,7 +11,8 @@ The group lives here; each command family is a module of its own, registered bel
 - :mod:`.keys`: `keys`;
 - :mod:`.serve`: `serve`;
 - :mod:`.writing`: `profile`, `client`, `write`, `templates`;
-- :mod:`.integrity`: `check`, `repair`.
+- :mod:`.integrity`: `check`, `repair`;
+- :mod:`.escalation`: `escalation`, `casefile`.
 
 The modules import :mod:`.base` (shared options, opening the ledger) and never this
 package or each other; they reach the ledger only through :mod:`callroom.services`.
@@ -24,7 +25,7 @@ import sys
 import click
 
 from .. import __version__
-from . import calls, data, imports, integrity, keys, reports, serve, session, settings, writing
+from . import calls, data, escalation, imports, integrity, keys, reports, serve, session, settings, writing
 from .base import Ctx, common
 
 
@@ -70,6 +71,7 @@ for _command in (
     serve.serve,
     writing.profile, writing.client, writing.write, writing.templates,
     integrity.check_cmd, integrity.repair_cmd,
+    escalation.escalation, escalation.casefile,
 ):
     main.add_command(_command)
 

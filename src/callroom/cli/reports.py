@@ -95,6 +95,18 @@ def render_text(r: Report) -> str:
         add("  none")
     for f in r.followups:
         add(f"  {fd(f.day):<11} {f.kind:<13} {f.title}")
+    add("")
+    add("Escalation: clients and money at each stage")
+    for st in r.escalation:
+        money = ", ".join(format_money(a, cur) for cur, a in sorted(st.money.items())) or "—"
+        due = f" ({st.due} due back today)" if st.due else ""
+        add(f"  {st.label:<33} {st.clients:>3} client{'s' if st.clients != 1 else ' '}  {money}{due}")
+    cl = r.escalation_closed
+    if cl.paid or cl.part_paid:
+        got = ", ".join(format_money(a, cur) for cur, a in sorted(cl.recovered.items()))
+        saved = ", ".join(format_money(a, cur) for cur, a in sorted(cl.saved.items())) or "nothing"
+        add(f"  Closed by a payment: {cl.paid} paid in full, {cl.part_paid} part paid; {got} recovered; "
+            f"saved an estimated {saved}")
     return "\n".join(out) + "\n"
 
 

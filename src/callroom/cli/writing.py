@@ -46,14 +46,44 @@ def _refused(e: Exception) -> click.ClickException:
               help="How to pay in a currency (bank details, a pay link, a cheque address). Repeatable; empty TEXT removes it.")
 @click.option("--client-instructions", multiple=True, metavar="CLIENT=TEXT",
               help="A client's own payment instructions, used before yours. Repeatable; empty TEXT removes it.")
+@click.option("--cost", "costs", multiple=True, metavar="[CUR:]ROUTE=SETTINGS",
+              help="Your escalation costs, per route (see below). Repeatable.")
 @click.pass_obj
 def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, remove_logo, sign_off, instructions,
-            client_instructions) -> None:
-    """Show or set your business profile: who written messages come from and how to pay.
+            client_instructions, costs) -> None:
+    """Show or set your business profile: who written messages come from, how to pay,
+    and what escalating costs you.
 
     With no option, shows it. Kept in the ledger, so a backup or a restore keeps it
     (the logo too). Each value is checked first; a bad one is refused naming the
     field, and nothing is changed.
+
+    \b
+    Escalation costs (what `callroom escalation` weighs; examples until you set
+    yours; not legal advice):
+    --cost [CUR:]ROUTE=SETTINGS. ROUTE: final-notice, lawyer, agency, small-claims,
+    settle, write-off. SETTINGS, comma-separated:
+      fee:150              a flat fee
+      fee:35 up to 300     a fee table by claim amount: one 'fee:' per band; the
+                           smallest band that covers the claim applies
+      commission:30%       a share of what is recovered (0-100%)
+      minimum:200          the smallest claim the route takes (an agency's)
+      limit:10000          the largest claim (a small claims court's limit)
+      hours:8              your own time the route takes
+      days:30              how long it usually takes: the client comes back then
+                           (a final notice's deadline is the policy's)
+      accept:70%           settle: the share of the claim you would accept
+    Also hourly=60 (your hourly value, for the hours) and interest=8% (a year on
+    overdue amounts; shown in case files only when set). An empty value (lawyer=)
+    goes back to the example. Amounts are in the ledger's currency unless CUR: names
+    another (EUR:lawyer=fee:120).
+
+    \b
+    Examples:
+      callroom profile --cost lawyer=fee:180,days:14 --cost hourly=75
+      callroom profile --cost "agency=commission:25%, minimum:500, days:45"
+      callroom profile --cost "small-claims=limit:10000, fee:35 up to 300,
+          fee:80 up to 1500, fee:455 up to 10000, hours:8, days:90"
     """
     from ..services.errors import Ambiguous, NotFound
     from ..services.writing import ProfileError
@@ -63,12 +93,12 @@ def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, re
     values = {k: v for k, v in values.items() if v is not None}
     pays = _pairs(instructions, "--instructions", "CUR")
     own = _pairs(client_instructions, "--client-instructions", "CLIENT")
-    changing = bool(values or pays or own or logo_path or remove_logo)
+    changing = bool(values or pays or own or logo_path or remove_logo or costs)
     with c.open(read_only=None if changing else True) as desk:
         if changing:
             try:
                 desk.set_profile(instructions=pays or None, logo_path=logo_path, remove_logo=remove_logo,
-                                 client_instructions=own or None, **values)
+                                 client_instructions=own or None, costs=list(costs) or None, **values)
             except ProfileError as e:
                 raise _refused(e) from None
             except (NotFound, Ambiguous) as e:
@@ -92,9 +122,28 @@ def _show_profile(desk) -> None:
             click.echo(f"  {cur}: {text}")
     else:
         click.echo("Payment instructions: none yet (callroom profile --instructions USD='...')")
+    _show_costs(desk)
     missing = [f for f in ("name", "contact", "phone", "email") if not getattr(p, f)]
     if missing:
         click.echo(f"Not set yet: {', '.join(missing)} (messages need the name and contact; a missed-call note the phone).")
+
+
+def _show_costs(desk) -> None:
+    from ..domain.escalation import EXAMPLE_HOURLY, EXAMPLES, Route
+
+    for cur, book in desk.cost_books().items():
+        click.echo(f"Escalation costs in {cur}" + (" (examples: replace them with --cost; not legal advice):" if book.is_example() else
+                                                   " (* example, not yet yours):"))
+        hourly = f"{book.hourly}" if book.hourly is not None else f"{EXAMPLE_HOURLY} *"
+        click.echo(f"  {'hourly':<13} {hourly}")
+        for r in Route:
+            own = book.own(r)
+            shown = own.over(EXAMPLES[r])
+            spec = shown.to_spec() or "-"
+            star = "" if not book.uses_example(r, [k for k in ("fees", "commission", "minimum", "limit", "hours", "days", "accept")]) else " *"
+            click.echo(f"  {r.value:<13} {spec}{star}")
+        if book.interest is not None:
+            click.echo(f"  {'interest':<13} {book.interest}% a year")
 
 
 @click.command("client")

@@ -181,7 +181,7 @@ class Paper(FPDF):
         self.set_font(FONT, "", 9)
         kw = {"col_widths": tuple(widths)} if widths else {}
         aligns = tuple(align) if align else None
-        with super().table(first_row_as_headings=True, line_height=5, text_align=aligns or "LEFT",  # type: ignore[arg-type]
+        with super().table(first_row_as_headings=True, line_height=5, text_align=aligns or "LEFT", v_align="TOP",  # type: ignore[arg-type]
                            borders_layout="HORIZONTAL_LINES", **kw) as t:
             for r in (headings, *rows):
                 row = t.row()

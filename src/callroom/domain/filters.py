@@ -2,7 +2,8 @@
 
 A ``QueueFilter`` narrows today's queue without changing its order: clients callable
 at this moment (within calling hours in their own local time), follow-ups and broken
-promises only (tiers 1-2), one currency, a minimum balance. Parts combine; the empty
+promises only (tiers 1-2), one currency, a minimum balance, one escalation stage (escalation
+review with no route chosen yet, or a route due back). Parts combine; the empty
 filter keeps everyone. Pure functions: the time is handed in (``now``, timezone-aware).
 """
 
@@ -15,6 +16,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from . import phones
+from .codes import Stage
+from .escalation import REVIEW, stage_label
 from .money import format_money
 from .policy import Policy
 from .queue import Entry
@@ -26,6 +29,7 @@ class QueueFilter:
     urgent_only: bool = False  # tiers 1-2: follow-ups due and broken promises
     currency: str | None = None  # owes something in this currency
     min_balance: Decimal | None = None  # owes at least this much (in ``currency`` if set, else in any one currency)
+    stage: str | None = None  # an escalation stage: escalation.REVIEW or a route's value
 
     @property
     def active(self) -> bool:
@@ -43,6 +47,8 @@ class QueueFilter:
         if self.min_balance is not None:
             amount = format_money(self.min_balance, self.currency) if self.currency else f"{self.min_balance:,}"
             parts.append(f"owes ≥ {amount}")
+        if self.stage:
+            parts.append(stage_label(self.stage).split(" (")[0].lower())
         return " · ".join(parts)
 
 
@@ -71,9 +77,19 @@ def matches(entry: Entry, flt: QueueFilter, now: datetime, policy: Policy = Poli
         amounts = [entry.owed.get(flt.currency, Decimal(0))] if flt.currency else list(entry.owed.values())
         if not any(a >= flt.min_balance for a in amounts):
             return False
+    if flt.stage is not None and not at_stage(entry, flt.stage):
+        return False
     if flt.callable_now and not callable_now(entry, now, policy):
         return False
     return True
+
+
+def at_stage(entry: Entry, stage: str) -> bool:
+    """The entry sits at this escalation stage: its route (due back today), or escalation
+    review with no route standing."""
+    if stage == REVIEW:
+        return entry.stage is Stage.ESCALATION and not entry.route
+    return entry.route == stage
 
 
 def apply(entries: Iterable[Entry], flt: QueueFilter, now: datetime, policy: Policy = Policy()) -> list[Entry]:

@@ -11,11 +11,12 @@ from babel.dates import format_date
 
 from typing import Iterable
 
+from . import escalation as escalation_mod
 from .models import ClientFile, Written
 from .money import format_money
 from .promises import judge
 
-KINDS = ("call", "written", "promise", "plan", "dispute", "payment", "invoice")
+KINDS = ("call", "written", "route", "promise", "plan", "dispute", "payment", "invoice")
 
 #: How a written contact left, as the history says it.
 CHANNEL_LABELS = {"copy": "copied", "mail": "opened in the mail program", "eml": "saved as email", "pdf": "saved as PDF letter",
@@ -43,6 +44,25 @@ def _fmt_date(d: date, locale: str) -> str:
 
 def _at(d: date) -> datetime:
     return datetime.combine(d, time(0, 0))
+
+
+def _escalation_events(es: "escalation_mod.StepState", locale: str) -> list[Event]:
+    """A route chosen (with the figures it was chosen on), and how it ended when it has."""
+    s = es.step
+    m = lambda a: format_money(a, s.currency, locale)  # noqa: E731
+    route = es.route.label
+    check = f"deadline {_fmt_date(s.check, locale)}" if es.route is escalation_mod.Route.FINAL_NOTICE and s.check else (
+        f"check {_fmt_date(s.check, locale)}" if s.check else "no check date")
+    title = f"Escalation: {route} chosen for {m(s.claim)} — estimated cost {m(s.cost)}, keeps {m(s.keeps)}; {check}"
+    detail = "\n".join(x for x in (", ".join(s.invoices), s.note, "example costs" if s.example else "") if x)
+    data = {"id": s.id, "route": s.route, "currency": s.currency, "claim": str(s.claim), "cost": str(s.cost), "keeps": str(s.keeps),
+            "check": s.check.isoformat() if s.check else None, "invoices": list(s.invoices), "status": es.status}
+    out = [Event("route", s.at, title, detail, data)]
+    if es.closed_on is not None and es.status in (escalation_mod.PAID, escalation_mod.PART_PAID, escalation_mod.REPLACED,
+                                                  escalation_mod.WITHDRAWN):
+        out.append(Event("route", _at(es.closed_on), f"Escalation closed: {route}, {escalation_mod.closed_text(es, locale)}", "",
+                         {"id": s.id, "route": s.route, "status": es.status}))
+    return out
 
 
 def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: str = "en_US",
@@ -88,6 +108,8 @@ def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: 
         ev.append(Event("payment", _at(p.date), f"Payment {format_money(p.amount, p.currency, locale)} ({p.source})",
                         ", ".join(p.invoices) + (f" — {p.note}" if p.note else ""),
                         {"id": p.id, "amount": str(p.amount), "currency": p.currency, "date": p.date.isoformat(), "source": p.source, "invoices": list(p.invoices)}))
+    for es in escalation_mod.states(cf, today) if cf.escalations else ():
+        ev.extend(_escalation_events(es, locale))
     for i in cf.invoices:
         if i.issued:
             amt = format_money(i.amount, i.currency, locale) if i.amount is not None else "amount unknown"

@@ -299,6 +299,40 @@ class Written(Record):
 
 
 @dataclass(frozen=True)
+class Escalation(Record):
+    """An escalation step: the owner chose a route (final notice, lawyer's letter, agency,
+    small claims, settling for less, writing off) for what a client owes overdue in one
+    currency, with the figures it was chosen on. Whether it is running, due back or closed
+    by a payment is worked out from the ledger (``domain.escalation.state``); only an end
+    the ledger cannot show (another route chosen, the route withdrawn) is stored."""
+
+    id: int | None
+    client_id: int
+    at: datetime  # when it was chosen
+    route: str  # escalation.Route value
+    currency: str
+    claim: Decimal  # what was overdue (the invoices below), when chosen
+    cost: Decimal  # estimated cost of the route, when chosen
+    keeps: Decimal  # what the owner could expect to keep, when chosen
+    check: date | None = None  # deadline or check date; None: no check (written off)
+    balances: dict = field(default_factory=dict)  # {invoice number: balance when chosen}, as text
+    days: int = 0
+    example: bool = False  # the figures used example costs, not the owner's own
+    note: str = ""
+    call_id: int | None = None
+    ended: date | None = None  # ended without a payment: another route chosen, or withdrawn
+    end: str = ""  # 'replaced by agency', 'withdrawn'
+
+    _datetimes = ("at",)
+    _dates = ("check", "ended")
+    _decimals = ("claim", "cost", "keeps")
+
+    @property
+    def invoices(self) -> tuple[str, ...]:
+        return tuple(self.balances)
+
+
+@dataclass(frozen=True)
 class Session(Record):
     id: int | None
     started: datetime
@@ -322,6 +356,7 @@ class ClientFile:
     plans: tuple[Plan, ...] = ()
     disputes: tuple[Dispute, ...] = ()
     payments: tuple[Payment, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
 
     @property
     def open_invoices(self) -> tuple[Invoice, ...]:
@@ -334,5 +369,6 @@ class ClientFile:
 
 __all__ = [
     "Client", "Invoice", "Payment", "Call", "Promise", "Plan", "Dispute", "Session", "ClientFile", "Written",
+    "Escalation",
     "normalise_name", "asdict", "PromiseStatus",
 ]

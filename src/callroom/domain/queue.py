@@ -22,6 +22,7 @@ from babel.dates import format_date
 from . import phones
 from .aging import days_overdue, stage_for_days
 from .codes import Outcome, PromiseStatus, Reason, Result, Stage
+from .escalation import NO_EFFECT, queue_effect
 from .models import Call, ClientFile, Invoice, Promise
 from .money import Totals
 from .policy import Policy
@@ -178,6 +179,9 @@ class Entry:
     owed: Totals
     local: datetime | None = None
     out_of_hours: bool = False
+    route: str = ""  # the escalation route standing for this client ('' when none)
+    money: Totals | None = None  # at an escalation stage: what is owed there (the routes' claims, or what is overdue)
+    route_due: bool = False  # the route is due back today (why the client is queued)
 
     @property
     def tier_name(self) -> str:
@@ -191,6 +195,8 @@ class Held:
     name: str
     why: str
     until: date | None = None
+    route: str = ""  # held by an escalation route
+    money: Totals | None = None  # what is still owed of that route's claims
 
 
 @dataclass
@@ -323,7 +329,7 @@ def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) ->
         if type(d) is Held:
             not_today.append(d)
             continue
-        cid, name, tier, why, sc, stage, days, owed, zone = d  # type: ignore[misc]
+        cid, name, tier, why, sc, stage, days, owed, zone, route, money, due = d  # type: ignore[misc]
         local, ooh = None, False
         if aware:
             found = at_zone.get(zone)
@@ -332,7 +338,7 @@ def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) ->
                 ooh = local is not None and not phones.within_hours(local, *hours)
                 found = at_zone[zone] = (local, ooh)
             local, ooh = found
-        entries.append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh))
+        entries.append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh, route, money, due))
     # The client id breaks ties, so the order never depends on the order the files came in.
     entries.sort(key=_entry_order)
     not_today.sort(key=_held_order)
@@ -349,16 +355,23 @@ def _held_order(h: Held) -> tuple:
 
 def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | tuple:
     """One client's place today: held (a :class:`Held`), or queued: ``(client id, name, tier,
-    why, score, stage, days, owed, zone)``, everything of its :class:`Entry` but the local time."""
+    why, score, stage, days, owed, zone, route, money, route due)``, everything of its :class:`Entry` but the local time.
+
+    An escalation route standing comes first: while it runs the client is held (until its
+    check date; a write-off for good), and on its check date the client comes back as a
+    follow-up with why (``domain.escalation.queue_effect``)."""
     c = cf.client
     cid = c.id if c.id is not None else -1
     open_inv = cf.open_invoices
     if not open_inv:
         return Held(cid, c.name, "nothing open")
     st = _standing(cf, today, policy, open_inv)
+    esc = queue_effect(cf, today, st.overdue.keys(), locale) if cf.escalations else NO_EFFECT
+    if esc.kind == "held":
+        return Held(cid, c.name, esc.why, esc.until, esc.route, esc.money)
     last = st.last_call
     tier = 0
-    why = _follow_up_why(st, today, locale)
+    why = esc.why if esc.kind == "due" else _follow_up_why(st, today, locale)
     # Anything still owed on a due follow-up brings the client back.
     if why is not None and st.chase:
         tier = 1
@@ -402,4 +415,6 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
         why = f"{st.days} day{'s' if st.days != 1 else ''} overdue, {amount}"
         if st.stage is Stage.ESCALATION:
             why += " — escalation review"
-    return (cid, c.name, tier, why or "", score(st.days, st.overdue or st.owed), st.stage, st.days, st.owed, _zone(c.phone, c.region))
+    money = esc.money if esc.route else (Totals(st.overdue) if st.stage is Stage.ESCALATION else None)
+    return (cid, c.name, tier, why or "", score(st.days, st.overdue or st.owed), st.stage, st.days, st.owed, _zone(c.phone, c.region),
+            esc.route, money, esc.kind == "due")

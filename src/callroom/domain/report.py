@@ -27,6 +27,11 @@ The figures:
   ``overall`` is the same over every call up to today, in a session or not.
 * **collected** — see :func:`collected_after_calls`.
 * **followups** — see :func:`followups`.
+* **escalation** — clients and money at each escalation stage (escalation review with no
+  route chosen yet, then each route standing), how many are due back today, and the
+  routes closed by a payment with what they recovered and the costs they saved
+  (estimates, as recorded when each route was chosen): see
+  :func:`callroom.domain.escalation.stage_figures`.
 * **weekly** — money promised (promises and instalments by their due date, cancelled
   ones left out) against money collected (payments by their date) per ISO week, for the
   last weeks up to this one: see :func:`weekly_money`.
@@ -44,6 +49,7 @@ from babel.dates import format_date
 from babel.numbers import get_currency_precision
 
 from .aging import BUCKETS, aging_table
+from .escalation import ClosedFigures, StageFigures, stage_figures
 from .codes import Outcome, PromiseStatus, Result
 from .models import Call, ClientFile, Promise, Session
 from .money import format_money
@@ -568,6 +574,8 @@ class Report:
     collected: Collected
     followups: list[FollowUp]
     weekly: list[WeekMoney] = field(default_factory=list)
+    escalation: list[StageFigures] = field(default_factory=list)
+    escalation_closed: ClosedFigures = field(default_factory=ClosedFigures)
 
     def to_json(self) -> dict:
         """One JSON-safe object: amounts as decimal strings, each with its currency."""
@@ -585,6 +593,7 @@ class Report:
             "promised_collected_by_week": [w.to_json() for w in self.weekly],
             "followups": {"from": self.as_of.isoformat(), "to": (self.as_of + timedelta(days=WEEK_DAYS - 1)).isoformat(),
                           "items": [f.to_json() for f in self.followups]},
+            "escalation": {"stages": [s.to_json() for s in self.escalation], "closed_by_payment": self.escalation_closed.to_json()},
         }
 
 
@@ -602,12 +611,13 @@ def build(
     aging, unknown = aging_rows(files, today, policy)
     judged = [j for _, j in judged_promises(files, today)]
     rows, overall, empty = session_figures(files, sessions, today)
+    stages, closed = stage_figures(files, today, policy)
     return Report(
         as_of=today, aging=aging, unknown_balances=unknown, dso=dso(files, today),
         promises=promise_figures(judged, today), trend=promise_trend(judged, today, trend_by), trend_by=trend_by,
         sessions=rows, overall=overall, empty_sessions=empty,
         collected=collected_after_calls(files, today, window_days), followups=followups(files, today, locale=locale),
-        weekly=weekly_money(files, today),
+        weekly=weekly_money(files, today), escalation=stages, escalation_closed=closed,
     )
 
 

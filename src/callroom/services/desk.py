@@ -9,7 +9,9 @@ small parts, one per concern (each in its own module):
 - :class:`~callroom.services.imports.ImportsDesk`: imports planned and stored;
 - :class:`~callroom.services.reports.ReportsDesk`: the report and the exports;
 - :class:`~callroom.services.writing.WritingDesk`: the business profile, client details,
-  written messages and their record.
+  written messages and their record;
+- :class:`~callroom.services.escalation.EscalationDesk`: escalation routes weighed and
+  chosen, the owner's costs, case files.
 
 Every write is durable before the method returns.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..domain.clock import Clock
+from .escalation import EscalationDesk
 from .imports import ImportsDesk
 from .ledger import LedgerDesk
 from .payments import PaymentsDesk
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
     from ..store.repo import Store
 
 
-class Desk(SessionDesk, PaymentsDesk, LedgerDesk, ImportsDesk, ReportsDesk, WritingDesk):
+class Desk(SessionDesk, PaymentsDesk, LedgerDesk, ImportsDesk, ReportsDesk, WritingDesk, EscalationDesk):
     def __init__(self, store: "Store", clock: Clock | None = None):
         self.store = store
         self.clock = clock or Clock()

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..documents import eml as eml_mod
 from ..documents import pdf as pdf_mod
 from ..documents.logo import read_logo
+from ..domain import escalation as esc_mod
 from ..domain import messages as msg_mod
 from ..domain.clock import Clock
 from ..domain.messages import Kind, Message, MessageError, MissingProfile, Template, TemplateError
@@ -44,12 +45,18 @@ def logo(store: Store) -> Logo | None:
 
 
 def set_profile(store: Store, *, logo_path: str | Path | None = None, remove_logo: bool = False,
-                client_instructions: dict[str, str] | None = None, **values) -> Profile:
+                client_instructions: dict[str, str] | None = None, costs: list[str] | None = None, **values) -> Profile:
     """Check every value first (ProfileError names the first bad one), then store them all
     as one durable write. ``instructions``: {currency: text}; ``client_instructions``:
-    {client name: text} (the client's own override; '' clears it)."""
+    {client name: text} (the client's own override; '' clears it); ``costs``: escalation
+    costs in the ``--cost`` syntax (``callroom profile --help``; CostError names the route
+    and setting)."""
     current = store.settings.profile
     new = current.changed(**{k: v for k, v in values.items() if v is not None})
+    if costs:
+        settings = [esc_mod.parse_setting(t) for t in costs]
+        books = esc_mod.apply_settings(esc_mod.books(new), settings, store.settings.default_currency)
+        new = esc_mod.with_books(new, books)
     new_logo = read_logo(logo_path) if logo_path else None
     clients: list[Client] = []
     for name, text in (client_instructions or {}).items():

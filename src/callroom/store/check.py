@@ -37,9 +37,11 @@ TABLES: dict[str, type] = {
     "disputes": models.Dispute,
     "sessions": models.Session,
     "written": models.Written,
+    "escalations": models.Escalation,
 }
 
-_SINGULAR = {name: name[:-1] for name in TABLES} | {"settings": "settings", "written": "written message"}
+_SINGULAR = {name: name[:-1] for name in TABLES} | {"settings": "settings", "written": "written message",
+                                               "escalations": "escalation step"}
 
 Check = Callable[[Any], str | None]
 

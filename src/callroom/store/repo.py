@@ -24,6 +24,7 @@ from ..domain.models import (
     Client,
     ClientFile,
     Dispute,
+    Escalation,
     Invoice,
     Payment,
     Plan,
@@ -292,20 +293,22 @@ _RESULT_OF = Result._value2member_map_  # type: ignore[attr-defined]
 
 
 def _client_file(client: Client, invoices: tuple = (), calls: tuple = (), promises: tuple = (),
-                 disputes: tuple = (), payments: tuple = ()) -> ClientFile:
+                 disputes: tuple = (), payments: tuple = (), escalations: tuple = ()) -> ClientFile:
     """``ClientFile(client=..., invoices=..., ...)`` (no plans), made directly: the frozen
     dataclass ``__init__`` (one ``object.__setattr__`` a field) is most of the cost of the
     ten thousand files a queue reads."""
     if not _FILE_FIELDS_KNOWN:  # ClientFile changed: let its __init__ make it
-        return ClientFile(client=client, invoices=invoices, calls=calls, promises=promises, disputes=disputes, payments=payments)
+        return ClientFile(client=client, invoices=invoices, calls=calls, promises=promises, disputes=disputes, payments=payments,
+                          escalations=escalations)
     f = _new(ClientFile)
     f.__dict__.update(client=client, invoices=invoices, calls=calls, promises=promises, plans=(),
-                      disputes=disputes, payments=payments)
+                      disputes=disputes, payments=payments, escalations=escalations)
     return f
 
 
 _FILE_FIELDS_KNOWN = (
-    tuple(f.name for f in fields(ClientFile)) == ("client", "invoices", "calls", "promises", "plans", "disputes", "payments")
+    tuple(f.name for f in fields(ClientFile))
+    == ("client", "invoices", "calls", "promises", "plans", "disputes", "payments", "escalations")
     and not hasattr(ClientFile, "__post_init__") and not hasattr(ClientFile, "__slots__")
 )
 
@@ -789,6 +792,7 @@ class Store:
         self.disputes = _Repo(self, "disputes", Dispute)
         self.sessions = Sessions(self)
         self.written = _Repo(self, "written", Written)  # messages sent: never calls
+        self.escalations = _Repo(self, "escalations", Escalation)  # routes chosen (domain.escalation)
         self.settings = Settings(self)
         # Which clients were written since when, for queue_changes. Kept only over a storage
         # that counts its changes (the journal), so that a change made behind the
@@ -880,7 +884,8 @@ class Store:
     def _drop_indexes(self) -> None:
         if self._tracking:
             self._new_epoch()
-        for r in (self.clients, self.ledger.invoices, self.ledger.payments, self.calls, self.promises, self.plans, self.disputes, self.sessions, self.written):
+        for r in (self.clients, self.ledger.invoices, self.ledger.payments, self.calls, self.promises, self.plans, self.disputes, self.sessions, self.written,
+                  self.escalations):
             r._by_client = None
 
     def client_file(self, client_id: int) -> ClientFile:
@@ -892,6 +897,7 @@ class Store:
             plans=tuple(self.plans.for_client(client_id)),
             disputes=tuple(self.disputes.for_client(client_id)),
             payments=tuple(self.ledger.payments.for_client(client_id)),
+            escalations=tuple(self.escalations.for_client(client_id)),
         )
 
     def client_files(self) -> list[ClientFile]:
@@ -923,6 +929,7 @@ class Store:
         promises = self.promises._rows(opened)
         disputes = self.disputes._rows(opened)
         payments = self.ledger.payments._rows(opened)
+        escalations = self.escalations._rows(opened)
         to, make = clients._to, _client_file
         files: list[ClientFile] = []
         for key, doc in clients.docs().items():
@@ -933,7 +940,7 @@ class Store:
                 files.append(make(client))
             else:
                 files.append(make(client, inv, calls.get(cid, ()), tuple(promises.get(cid, ())),
-                                  tuple(disputes.get(cid, ())), tuple(payments.get(cid, ()))))
+                                  tuple(disputes.get(cid, ())), tuple(payments.get(cid, ())), tuple(escalations.get(cid, ()))))
         return files
 
     def _queue_file(self, client: Client) -> ClientFile:
@@ -950,6 +957,7 @@ class Store:
             client, open_invoices, self.calls._queue_calls(cid),  # type: ignore[arg-type]
             tuple(self.promises.for_client(cid)), tuple(self.disputes.for_client(cid)),  # type: ignore[arg-type]
             tuple(self.ledger.payments.for_client(cid)),  # type: ignore[arg-type]
+            tuple(self.escalations.for_client(cid)),  # type: ignore[arg-type]
         )
 
     def is_empty(self) -> bool:

@@ -33,7 +33,10 @@ SESSION_COMMANDS = (
     ("Report", "Aging, promises kept, reach and promise rates, collected after calls, this week's follow-ups", "report", "session.report", "R"),
     ("Write to the client…", "The message that follows the last call: confirmation, plan, receipt, reminder…", "write", "session.write", "W"),
     ("Client details…", "Phone, email, contact, address, payment instructions, language", "client_details", "session.client_details", "E"),
-    ("Business profile…", "Your name, contact, phone, email, address, logo, payment instructions", "profile", "session.profile", "P"),
+    ("Business profile…", "Your name, contact, phone, email, address, logo, payment instructions, escalation costs", "profile", "session.profile", "P"),
+    ("Escalation routes…", "Weigh final notice, lawyer, agency, small claims, settling, writing off; choose one on the record",
+     "escalation", "session.escalation", "X"),
+    ("Case file…", "Write this client's case file for a lawyer, an agency or a court", "casefile", "session.casefile", "F"),
     ("Help: keys", "Every key of this screen", "help", "session.help", "?,f1"),
 )
 

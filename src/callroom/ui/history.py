@@ -25,7 +25,7 @@ class HistoryScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,h", "close", "Back to call", id="history.close", tooltip="Return to the call; nothing is lost"),
-        Binding("f", "filter", "Filter kind", id="history.filter", tooltip="Cycle: all, calls, promises, plans, disputes, payments, invoices"),
+        Binding("f", "filter", "Filter kind", id="history.filter", tooltip="Cycle: all, calls, written, routes, promises, plans, disputes, payments, invoices"),
         Binding("slash", "search", "Search notes", id="history.search", tooltip="Search the notes and titles"),
         Binding("W", "write", "Write", id="history.write", tooltip="Write the message that follows the call on this row (else a reminder)"),
     ]

@@ -140,6 +140,26 @@ def followups_view(r: Report) -> Group:
     return Group(_heading(f"Follow-ups due {fd(r.as_of)} to {fd(end)}"), body)
 
 
+def escalation_view(r: Report) -> Group:
+    """Clients and money at each escalation stage, and the routes closed by a payment."""
+    t = Table(box=None, padding=(0, 1), header_style="bold")
+    t.add_column("Stage", no_wrap=True)
+    t.add_column("Clients", justify="right", no_wrap=True)
+    t.add_column("Money", no_wrap=True)
+    t.add_column("Due back", justify="right", no_wrap=True)
+    for st in r.escalation:
+        money = ", ".join(format_money(a, cur) for cur, a in sorted(st.money.items())) or "—"
+        t.add_row(st.label, str(st.clients), money, str(st.due) if st.due else "", style="" if st.clients else "dim")
+    parts: list = [_heading("Escalation: clients and money at each stage"), t]
+    cl = r.escalation_closed
+    if cl.paid or cl.part_paid:
+        got = ", ".join(format_money(a, cur) for cur, a in sorted(cl.recovered.items()))
+        saved = ", ".join(format_money(a, cur) for cur, a in sorted(cl.saved.items())) or "nothing"
+        parts.append(Text(f"Closed by a payment: {cl.paid} paid in full, {cl.part_paid} part paid; {got} recovered; "
+                          f"saved an estimated {saved}.", style="green"))
+    return Group(*parts)
+
+
 class ReportScreen(ModalScreen[None]):
     """The collector's figures as of the session's day. Read only: nothing here writes."""
 
@@ -184,6 +204,7 @@ class ReportScreen(ModalScreen[None]):
                 yield Static(id="report-promises", classes="report-part")
                 yield Static(id="report-sessions", classes="report-part")
                 yield Static(id="report-followups", classes="report-part")
+                yield Static(id="report-escalation", classes="report-part")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -195,6 +216,7 @@ class ReportScreen(ModalScreen[None]):
         self.query_one("#report-promises", Static).update(promises_view(r))
         self.query_one("#report-sessions", Static).update(sessions_view(r))
         self.query_one("#report-followups", Static).update(followups_view(r))
+        self.query_one("#report-escalation", Static).update(escalation_view(r))
 
     def action_trend(self) -> None:
         self.trend_by = "week" if self.trend_by == "month" else "month"

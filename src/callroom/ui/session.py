@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from babel.dates import format_date
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,9 +19,10 @@ from ..domain.codes import Outcome, Reason, Result
 from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
 from ..domain import filters as qfilters
+from ..domain.escalation import REVIEW, queue_stage_figures
 from ..domain.filters import QueueFilter
 from ..domain.models import Payment
-from ..domain.money import Totals
+from ..domain.money import Totals, format_money
 from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
 from ..services.errors import ReadOnly, StoreError
@@ -74,7 +76,11 @@ def _bindings() -> list[Binding]:
         Binding("E", "client_details", "Client details", id="session.client_details", show=False,
                 tooltip="Edit this client's phone, email, contact, address, payment instructions and language"),
         Binding("P", "profile", "Profile", id="session.profile", show=False,
-                tooltip="Your business profile: name, contact, phone, email, address, logo, payment instructions"),
+                tooltip="Your business profile: name, contact, phone, email, address, logo, payment instructions, escalation costs"),
+        Binding("X", "escalation", "Escalation routes", id="session.escalation", show=False,
+                tooltip="Weigh the routes (final notice, lawyer, agency, small claims, settle, write off) and choose one on the record"),
+        Binding("F", "casefile", "Case file", id="session.casefile", show=False,
+                tooltip="Write this client's case file (PDF, statement and contact log as CSV, letters) for a lawyer, agency or court"),
     ]
     return b
 
@@ -180,7 +186,8 @@ class SessionScreen(Screen):
 
     def refresh_script(self) -> None:
         assert self._st is not None
-        self.query_one(ScriptPanel).show(self.desk.script(self._st, self.slot.draft.reason), self.stage)
+        routes = self.desk.routes(self._st.client.id) if self.stage == "escalate" else None
+        self.query_one(ScriptPanel).show(self.desk.script(self._st, self.slot.draft.reason), self.stage, routes)
 
     def refresh_log(self) -> None:
         d = self.slot.draft
@@ -375,6 +382,51 @@ class SessionScreen(Screen):
 
         self.app.push_screen(profile_form(self.desk, currencies), done)
 
+    def action_escalation(self) -> None:
+        from .escalation import EscalationScreen
+
+        if not self.slots:
+            return
+        slot = self.slot
+
+        def done(chosen) -> None:
+            if chosen is None:
+                self.refresh_script()
+                return
+            step, est = chosen
+            day = format_date(step.check, "EEE d MMM", locale="en_US") if step.check else ""
+            when = (f"deadline {day}" if est.route.value == "final-notice" else f"back in the queue {day}") if step.check \
+                else "out of the queue for good"
+            self.notify(f"Recorded: {est.route.label} for {slot.entry.name} · estimated cost "
+                        f"{format_money(step.cost, step.currency)} · {when}.", title="Escalation", timeout=6)
+            d = slot.draft
+            if d.result is not None:
+                # the call being keyed in stays: its next action follows the route's check date
+                if d.result is Result.REACHED and d.outcome is None:
+                    slot.draft = draft_with(d, {"outcome": Outcome.ESCALATE})  # type: ignore[dict-item]
+                if step.check is not None and not slot.draft.next_action:
+                    slot.draft.next_action = step.check.isoformat()
+                self.stage = "escalate"
+                self.refresh_script()
+                self.refresh_log()
+                self.refresh_bindings()
+            if est.route.value == "final-notice":
+                from .writing import MessageScreen
+
+                self.app.push_screen(MessageScreen(self.desk, slot.entry.client_id, Kind.FINAL_NOTICE),
+                                     (lambda _: self.advance()) if d.result is None else None)
+            elif d.result is None:
+                self.advance()  # nothing keyed in for this client, who has left the queue: the next one
+
+        self.app.push_screen(EscalationScreen(self.desk, slot.entry.client_id), done)
+
+    def action_casefile(self) -> None:
+        from .escalation import open_case_file
+
+        if not self.slots:
+            return
+        open_case_file(self, self.desk, self.slot.entry.client_id, self.slot.entry.name)
+
     def action_report(self) -> None:
         from .report import ReportScreen
 
@@ -549,6 +601,16 @@ class SessionScreen(Screen):
             for cur in curs:
                 yield (f"Filter: currency {cur}", f"Only clients who owe something in {cur}", f"filter('currency', '{cur}')")
         yield ("Filter: minimum balance…", "Only clients who owe at least an amount", "filter_min_balance")
+        for st in queue_stage_figures(self.queue.entries, self.queue.not_today):
+            if not st.clients:
+                continue
+            money = st.money.format(sep=", ") if st.money else "nothing"
+            if st.stage == REVIEW:
+                count = f"{st.clients} client{'s' if st.clients != 1 else ''} in today's queue"
+            else:
+                running = st.clients - st.due
+                count = f"{st.due} due back today, {running} running"
+            yield (f"Filter: escalation: {st.label}", f"{count}; {money}", f"filter('stage', '{st.stage}')")
         if f.active:
             yield ("Filter: clear", f"Back to the whole queue (filter now: {f.label()})", "filter_clear")
 
@@ -560,6 +622,8 @@ class SessionScreen(Screen):
             self.set_filter(replace(f, urgent_only=True))
         elif kind == "currency":
             self.set_filter(replace(f, currency=value.upper() or None))
+        elif kind == "stage":
+            self.set_filter(replace(f, stage=value or None))
 
     def action_filter_min_balance(self) -> None:
         f = self.filters

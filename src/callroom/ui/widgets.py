@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date
+from rich.console import Group
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
@@ -147,17 +149,80 @@ class InvoiceTable(DataTable):
                          Text(amt), Text(bal), Text(bucket(days)), key=str(inv.id))
 
 
+def routes_table(view, width: int | None = None) -> Table:
+    """The routes weighed for a client, one row each (best first; those that cost more than
+    they recover last, struck through). ``view``: ``services.escalation.Routes``."""
+    t = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, header_style="bold", pad_edge=False, expand=False)
+    several = len(view.weighed) > 1
+    t.add_column("Route", no_wrap=True)
+    t.add_column("Cost", justify="right", no_wrap=True)
+    t.add_column("Keeps", justify="right", no_wrap=True)
+    t.add_column("Days", justify="right", no_wrap=True)
+    for cur, ests in view.weighed.items():
+        for e in ests:
+            style = "red" if e.uneconomic else ("dim" if not e.available else "")
+            name = e.route.short + (f" {cur}" if several else "") + ("*" if e.example else "")
+            keeps = Text("n/a", style=style) if not e.available else Text(format_money(e.keeps, cur), style=style or "green")
+            t.add_row(Text(name, style=style), format_money(e.cost, cur), keeps,
+                      "now" if e.days == 0 else str(e.days), style="strike" if e.uneconomic else "")
+    return t
+
+
 class ScriptPanel(Static):
     STAGES = ("listen", "flex", "escalate")
 
-    def show(self, script: Script, stage: str) -> None:
+    def show(self, script: Script, stage: str, routes=None) -> None:
+        """``routes``: the routes weighed for this client (``services.escalation.Routes``),
+        shown with their figures on the Escalate stage."""
+        if stage == "escalate" and routes is not None:
+            top, rest = self._text(script, stage, upto=2), self._text(script, stage, start=2)
+            top.rstrip()
+            self.update(Group(top, *self._routes(routes), rest))
+            return
+        self.update(self._text(script, stage))
+
+    def _routes(self, view) -> list:
+        parts: list = []
+        head = Text()
+        if view.nothing_overdue:
+            head.append("Nothing overdue to escalate.", style="bold")
+            for note in view.notes():
+                head.append("\n" + note, style="dim")
+            return [head]
+        for cur, ests in view.weighed.items():
+            claim = view.claims.for_currency(cur)
+            head.append(("\n" if head else "") + f"Routes for {format_money(claim.amount, cur)} overdue:", style="bold")
+        parts += [head, routes_table(view)]
+        foot = Text()
+        if any(e.uneconomic for ests in view.weighed.values() for e in ests):
+            foot.append("struck: costs more than it recovers\n", style="red")
+        if any(not e.available for ests in view.weighed.values() for e in ests):
+            foot.append("n/a: not available here (X says why)\n", style="dim")
+        if view.examples_used():
+            foot.append("* example costs: set yours with P\n", style="dim")
+        for note in view.notes():
+            foot.append(note + "\n", style="dim")
+        for st in view.standing:
+            foot.append(f"Standing: {st.route.label}, chosen {st.step.at:%d %b}\n", style="bold yellow")
+        foot.append(f"{key_label(self, 'session.escalation', 'X')}: choose a route  ", style="bold cyan")
+        foot.append(f"{key_label(self, 'session.casefile', 'F')}: case file", style="bold cyan")
+        parts.append(foot)
+        return parts
+
+    def _text(self, script: Script, stage: str, *, upto: int | None = None, start: int = 0) -> Text:
         t = Text()
+        if start:
+            lines = list(script.stage(stage))[start:]
+            for line in lines:
+                t.append("› ", style="cyan")
+                t.append(line + "\n")
+            return t
         for name in self.STAGES:
             style = "bold reverse" if name == stage else "dim"
             t.append(f" {name.title()} ", style=style)
             t.append(" ")
         t.append(f"  ({key_label(self, 'session.stage', 's')}: next stage)\n", style="dim")
-        lines = list(script.stage(stage))
+        lines = list(script.stage(stage))[:upto]
         if stage == "flex":
             lines += [""] + list(script.close)
         for line in lines:
@@ -166,7 +231,7 @@ class ScriptPanel(Static):
                 continue
             t.append("› ", style="cyan")
             t.append(line + "\n")
-        self.update(t)
+        return t
 
 
 class LogPanel(Static):

@@ -39,10 +39,10 @@ class DetailsForm(ModalScreen[bool]):
         Binding("enter", "submit", "OK", id="details.submit", tooltip="Check and store these details"),
     ]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, str]], save: Callable[[dict[str, str]], object], hint: str = ""):
+    def __init__(self, title: str, fields: list[tuple[str, ...]], save: Callable[[dict[str, str]], object], hint: str = ""):
         super().__init__()
         self.title_text = title
-        self.fields = fields  # (key, label, value)
+        self.fields = fields  # (key, label, value) or (key, label, value, placeholder)
         self.save = save
         self.hint = hint
 
@@ -50,10 +50,10 @@ class DetailsForm(ModalScreen[bool]):
         with Vertical(id="details-form"):
             yield Label(Text(self.title_text, style="bold"), id="form-title")
             with VerticalScroll(id="details-fields"):
-                for key, label, value in self.fields:
+                for key, label, value, *more in self.fields:
                     with Horizontal(classes="details-row"):
                         yield Label(label, classes="details-label")
-                        yield Input(value=value, id=f"d-{key}", compact=True)
+                        yield Input(value=value, placeholder=more[0] if more else "", id=f"d-{key}", compact=True)
             yield Static("", id="details-error", classes="form-error")
             yield Static(Text(self.hint or "Enter: OK   Esc: cancel   Tab: next field   \\n: new line", style="dim"), id="form-help")
 
@@ -61,7 +61,7 @@ class DetailsForm(ModalScreen[bool]):
         self.query_one(f"#d-{self.fields[0][0]}", Input).focus()
 
     def values(self) -> dict[str, str]:
-        return {key: self.query_one(f"#d-{key}", Input).value for key, _, _ in self.fields}
+        return {f[0]: self.query_one(f"#d-{f[0]}", Input).value for f in self.fields}
 
     @on(Input.Submitted)
     def _entered(self, event: Input.Submitted) -> None:
@@ -80,7 +80,7 @@ class DetailsForm(ModalScreen[bool]):
             self.save(self.values())
         except ProfileError as e:
             self.query_one("#details-error", Static).update(Text(str(e), style="bold red"))
-            target = next((k for k, _, _ in self.fields if k == e.field or k.startswith(e.field + "-")), None)
+            target = next((f[0] for f in self.fields if f[0] == e.field or f[0].startswith(e.field + "-")), None)
             if target:
                 self.query_one(f"#d-{target}", Input).focus()
             return
@@ -101,15 +101,45 @@ def profile_form(desk: Desk, currencies: set[str]) -> DetailsForm:
     for cur in sorted(set(p.instructions) | set(currencies) | {desk.default_currency}):
         fields.append((f"instructions-{cur}", f"Pay in {cur}", _one_line(p.instructions_for(cur))))
 
+    costs = cost_fields(desk)
+    fields += [(k, label, value, example) for k, label, value, example in costs]
+    own = {k: value for k, _, value, _ in costs}
+
     def save(values: dict[str, str]) -> None:
         logo_path = values.pop("logo").strip()
         pays = {k.split("-", 1)[1]: _lines(v) for k, v in list(values.items()) if k.startswith("instructions-")}
-        plain = {k: _lines(v) for k, v in values.items() if not k.startswith("instructions-")}
-        desk.set_profile(instructions=pays, logo_path=logo_path or None, **plain)
+        changed = [f"{k.split('-', 1)[1]}={v.strip()}" for k, v in values.items() if k.startswith("cost-") and v.strip() != own[k]]
+        plain = {k: _lines(v) for k, v in values.items() if not k.startswith(("instructions-", "cost-"))}
+        desk.set_profile(instructions=pays, logo_path=logo_path or None, costs=changed or None, **plain)
 
     have = f"logo: {lg.width}x{lg.height} px kept; a path replaces it" if lg else "logo: a PNG or JPEG path"
     return DetailsForm("Business profile", fields, save,
-                       hint=f"Enter: OK  Esc: cancel  \\n: new line  ({have})")
+                       hint=f"Enter: OK  Esc: cancel  \\n: new line  ({have})\n"
+                            f"Costs in {desk.default_currency}: empty = the example shown (not legal advice); "
+                            "syntax: callroom profile --help")
+
+
+#: The escalation cost rows of the profile form: field key suffix and label.
+COST_LABELS = [("hourly", "Your hour"), ("interest", "Interest"), ("final-notice", "Notice"), ("lawyer", "Lawyer"),
+               ("agency", "Agency"), ("small-claims", "Court"), ("settle", "Settle"), ("write-off", "Write off")]
+
+
+def cost_fields(desk: Desk) -> list[tuple[str, str, str, str]]:
+    """(key, label, the owner's own setting, the example) per cost row, in the default currency."""
+    from ..domain.escalation import EXAMPLE_HOURLY, EXAMPLES, Route
+
+    book = desk.cost_books()[desk.default_currency]
+    out = []
+    for key, label in COST_LABELS:
+        if key == "hourly":
+            own, example = (str(book.hourly) if book.hourly is not None else ""), f"example: {EXAMPLE_HOURLY}"
+        elif key == "interest":
+            own, example = (f"{book.interest}%" if book.interest is not None else ""), "none (e.g. 8%)"
+        else:
+            r = Route(key)
+            own, example = book.own(r).to_spec(), "example: " + (EXAMPLES[r].to_spec() or "no cost")
+        out.append((f"cost-{key}", label, own, example))
+    return out
 
 
 CLIENT_LABELS = [("contact", "Contact"), ("phone", "Phone"), ("email", "Email"), ("address", "Address"),
