@@ -11,6 +11,7 @@ This exercises process crashes (the page cache survives), not power loss.
 from __future__ import annotations
 
 import collections
+import collections.abc
 import random
 import subprocess
 import sys
@@ -135,7 +136,17 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
     started = time.monotonic()
 
     windows = {"compact": ("compact-start", compact_s), "tx": ("tx-start", tx_s)}
-    for run, mode in enumerate(plan):
+
+    def more() -> "collections.abc.Iterator[tuple[int, str]]":
+        """The planned kills, then, on a machine so loaded that fewer than five landed inside a
+        compaction or a big transaction, more of that kind (at most 40) until five have."""
+        yield from enumerate(plan)
+        run = len(plan)
+        while run < len(plan) + 40 and (mid["compact"] < 5 or mid["tx"] < 5):
+            yield run, "compact" if mid["compact"] < 5 else "tx"
+            run += 1
+
+    for run, mode in more():
         lines = _run_and_kill([sys.executable, WRITER, str(path), str(run), mode], rng, windows.get(mode))
         for line in lines:
             kind, *rest = line.split()
@@ -157,7 +168,7 @@ def test_every_acknowledged_write_survives_sigkill(tmp_path: Path) -> None:
         _verify(path, acked, transactions, read_only=False)
 
     elapsed = time.monotonic() - started
-    print(f"\n{len(plan)} kills in {elapsed:.1f}s; {mid['compact']} during compaction, "
+    print(f"\n{len(plan)}+ kills in {elapsed:.1f}s; {mid['compact']} during compaction, "
           f"{mid['tx']} during a big transaction; {len(acked)} acknowledged ids all present")
     # The timing is random, but a campaign that never hits its targets tests nothing.
     assert mid["compact"] >= 5 and mid["tx"] >= 5, mid
@@ -273,7 +284,7 @@ def test_calls_logged_through_the_app_survive_sigkill_during_imports_and_compact
         _verify_app(path, acked, imports, imported, checked)
 
     elapsed = time.monotonic() - started
-    print(f"\n{len(plan)} kills in {elapsed:.1f}s; {mid['import']} during an import, {mid['compact']} during "
+    print(f"\n{len(plan)}+ kills in {elapsed:.1f}s; {mid['import']} during an import, {mid['compact']} during "
           f"compaction; {len(acked)} acknowledged calls and {len(imported)} imports all present; "
           f"{len(checked)} backups all open cleanly")
     assert mid["import"] >= 5 and mid["compact"] >= 5, mid
