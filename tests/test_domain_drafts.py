@@ -35,18 +35,19 @@ def refused(d: Draft, field: str, st=None) -> DraftError:
 
 def test_defaults_promise_the_overdue_total_a_week_away():
     st = st_usd()
-    assert defaults(Outcome.PROMISE, st, TODAY) == {"amount": "1000.00", "date": "2026-11-30"}
+    assert defaults(Outcome.PROMISE, st, TODAY) == {"amount": "1000.00", "date": "2026-11-30", "invoices": "1001"}
     assert defaults(Outcome.PROMISE, st, TODAY, Policy(promise_days=3))["date"] == "2026-11-26"
-    assert defaults(Outcome.PAID, st, TODAY) == {"amount": "1000.00", "date": "2026-11-23"}
-    assert defaults(Outcome.PLAN, st, TODAY) == {"amount": "1000.00", "count": "3", "frequency": "monthly", "date": "2026-11-30"}
+    assert defaults(Outcome.PAID, st, TODAY) == {"amount": "1000.00", "date": "2026-11-23", "invoices": "1001"}
+    assert defaults(Outcome.PLAN, st, TODAY) == {"amount": "1000.00", "count": "3", "frequency": "monthly", "date": "2026-11-30", "invoices": "1001"}
     assert defaults(Outcome.DISPUTE, st, TODAY) == {"date": "2026-11-30", "what": ""}
     assert defaults(Outcome.CALLBACK, st, TODAY) == {"date": "2026-11-24"}
     assert defaults(Outcome.NEW_TERMS, st, TODAY) == {}
 
 
-def test_defaults_fall_back_to_the_total_owed_when_nothing_is_overdue():
+def test_defaults_never_offer_an_invoice_not_yet_due():
     st = stand(cfile(client(1), [invoice("1", "75.00", overdue=-3)]))
-    assert defaults(Outcome.PROMISE, st, TODAY)["amount"] == "75.00"
+    assert defaults(Outcome.PROMISE, st, TODAY) == {"amount": "", "date": "2026-11-30", "invoices": ""}
+    assert defaults(Outcome.PLAN, st, TODAY)["amount"] == ""
 
 
 def test_a_promise_with_the_defaults_becomes_a_promise_and_a_check_the_day_after():
@@ -55,18 +56,18 @@ def test_a_promise_with_the_defaults_becomes_a_promise_and_a_check_the_day_after
     logged = build(d, st, NOW, session_id=4, duration_s=95)
     [p] = logged.promises
     assert (p.client_id, p.made_on, p.due, p.amount, p.currency, p.method) == (1, TODAY, WEEK, Decimal("1000.00"), "USD", "ACH")
-    assert p.invoices == ("1001", "1002")
+    assert p.invoices == ("1001",)  # 1002 is not yet due: not covered unless named
     c = logged.call
     assert (c.result, c.reason, c.outcome, c.note) == (Result.REACHED, Reason.CASH_FLOW, Outcome.PROMISE, "will pay Friday")
     assert c.next_action == WEEK + timedelta(days=1)
-    assert c.details == {"amount": "1000.00", "currency": "USD", "date": "2026-11-30"}
+    assert c.details == {"amount": "1000.00", "currency": "USD", "date": "2026-11-30", "invoices": ["1001"]}
     assert (c.session_id, c.duration_s) == (4, 95)
     assert c.at == datetime(2026, 11, 23, 16, 0) and c.at.tzinfo is None
     assert (logged.plan, logged.dispute, logged.payment, logged.warnings) == (None, None, None, ())
 
 
 def test_plan_instalments_are_promises_that_sum_to_the_total():
-    d = reached(Outcome.PLAN, amount="1000.00", count="3", frequency="fortnightly", date="2026-12-01")
+    d = reached(Outcome.PLAN, amount="1000.00", count="3", frequency="fortnightly", date="2026-12-01", invoices="1001")
     logged = build(d, st_usd(), NOW)
     pl = logged.plan
     assert (pl.total, pl.count, pl.frequency, pl.first, pl.made_on) == (Decimal("1000.00"), 3, "fortnightly", date(2026, 12, 1), TODAY)
@@ -114,7 +115,7 @@ def test_callback_paid_escalate_and_no_outcome_next_actions():
     assert build(reached(Outcome.CALLBACK, date="tomorrow"), st, NOW).call.next_action == date(2026, 11, 24)
     paid = build(reached(Outcome.PAID, amount="1000.00"), st, NOW)
     pay = paid.payment
-    assert (pay.date, pay.amount, pay.currency, pay.source, pay.invoices) == (TODAY, Decimal("1000.00"), "USD", "call", ("1001", "1002"))
+    assert (pay.date, pay.amount, pay.currency, pay.source, pay.invoices) == (TODAY, Decimal("1000.00"), "USD", "call", ("1001",))
     assert paid.call.next_action == date(2026, 12, 8)
     assert build(reached(Outcome.ESCALATE), st, NOW).call.next_action == date(2026, 12, 3)
     assert build(reached(None), st, NOW).call.next_action == date(2026, 12, 8)
@@ -133,10 +134,96 @@ def test_a_typed_next_action_overrides_the_suggestion():
     refused(Draft(result=Result.VOICEMAIL, next_action="2026-11-01"), "next_action")
 
 
-def test_more_than_owed_is_allowed_with_a_warning():
-    logged = build(reached(Outcome.PROMISE, amount="1500", date="+7"), st_usd(), NOW)
-    assert logged.promises[0].amount == Decimal("1500")
-    assert logged.warnings == ("1500 is more than the 1000.00 owed in USD.",)
+def test_more_than_owed_is_refused_naming_the_balance():
+    e = refused(reached(Outcome.PROMISE, amount="1500", date="+7"), "over")
+    assert str(e) == ("$1,500.00 is more than the $1,000.00 owed on 1001. Not yet due: 1002 ($250.00, due Thu 3 Dec); "
+                      "name it in the invoices to include it. Lower the amount, or say why it is more (fees, interest).")
+    e = refused(reached(Outcome.PLAN, amount="99999", count="3", date="+7"), "over")
+    assert "$99,999.00 is more than the $1,000.00 owed on 1001." in str(e)
+    # a payment is measured against everything open in its currency
+    e = refused(reached(Outcome.PAID, amount="1250.01"), "over")
+    assert str(e).startswith("$1,250.01 is more than the $1,250.00 owed in USD in all.")
+    assert build(reached(Outcome.PAID, amount="1250.00"), st_usd(), NOW).payment.amount == Decimal("1250.00")
+
+
+def test_more_than_owed_is_stored_with_the_reason_given():
+    logged = build(reached(Outcome.PROMISE, amount="1040", date="+7", over="late fee $40"), st_usd(), NOW)
+    assert logged.promises[0].amount == Decimal("1040")
+    assert logged.call.details["over"] == "late fee $40"
+    paid = build(reached(Outcome.PAID, amount="1300", over="  card fee\x1b[2J "), st_usd(), NOW)
+    assert paid.call.details["over"] == "card fee"
+    assert paid.payment.note == "Paid on the call; more than owed: card fee"
+    # a reason given for an amount within the balance is not stored
+    assert "over" not in build(reached(Outcome.PROMISE, amount="900", date="+7", over="fees"), st_usd(), NOW).call.details
+
+
+def test_a_promise_covers_a_not_yet_due_invoice_only_when_named():
+    st = st_usd()
+    logged = build(reached(Outcome.PROMISE, amount="1250", date="+7", invoices="1001, #1002"), st, NOW)
+    assert logged.promises[0].invoices == ("1001", "1002")
+    assert logged.call.details["invoices"] == ["1001", "1002"]
+    only_later = build(reached(Outcome.PROMISE, amount="250", date="+7", invoices="1002"), st, NOW)
+    assert only_later.promises[0].invoices == ("1002",)
+    refused(reached(Outcome.PROMISE, amount="300", date="+7", invoices="1002"), "over")  # 1002 owes 250
+    e = refused(reached(Outcome.PROMISE, amount="100", date="+7", invoices="1001 9999"), "invoices")
+    assert str(e) == "No open invoice '9999' for this client. Open: 1001, 1002."
+
+
+def test_nothing_overdue_means_a_promise_must_name_what_it_covers():
+    st = stand(cfile(client(1), [invoice("7", "75.00", overdue=-3)]))
+    e = refused(reached(Outcome.PROMISE, amount="75", date="+7"), "invoices", st)
+    assert str(e) == "Nothing is overdue to cover. Not yet due: 7 ($75.00, due Thu 26 Nov); name the invoice(s) it covers."
+    assert build(reached(Outcome.PROMISE, amount="75", date="+7", invoices="7"), st, NOW).promises[0].invoices == ("7",)
+
+
+def test_a_promise_stays_in_one_currency():
+    st = stand(cfile(client(1), [invoice("U1", "100.00", overdue=40), invoice("E1", "900.00", overdue=50, currency="EUR")]))
+    logged = build(reached(Outcome.PROMISE, amount="900", date="+7"), st, NOW)  # the main overdue currency
+    assert (logged.promises[0].currency, logged.promises[0].invoices) == ("EUR", ("E1",))
+    named = build(reached(Outcome.PROMISE, amount="100", date="+7", invoices="U1"), st, NOW)
+    assert (named.promises[0].currency, named.promises[0].invoices) == ("USD", ("U1",))
+    e = refused(reached(Outcome.PROMISE, amount="100", date="+7", invoices="U1, E1"), "invoices", st)
+    assert "EUR and USD" in str(e)
+
+
+def test_describe_says_what_will_be_stored():
+    st = st_usd()
+    assert build(reached(Outcome.PROMISE, amount="1000", date="+7", method="ACH"), st, NOW).describe(TODAY) == \
+        "$1,000.00 by Mon 30 Nov (ACH) · covers 1001"
+    plan = build(reached(Outcome.PLAN, amount="900", count="3", date="2026-12-14"), st, NOW)
+    assert plan.describe(TODAY) == "$900.00 in 3 monthly instalments of $300.00 each, from Mon 14 Dec · covers 1001"
+    odd = build(reached(Outcome.PLAN, amount="1000", count="3", date="+7"), st, NOW)
+    assert odd.describe(TODAY).startswith("$1,000.00 in 3 monthly instalments of $333.33 a time, from Mon 30 Nov")
+    assert build(reached(Outcome.PAID, amount="1000"), st, NOW).describe(TODAY) == "$1,000.00 paid Mon 23 Nov · for 1001"
+    assert build(reached(Outcome.CALLBACK, date="tomorrow 15:00"), st, NOW).describe(TODAY) == "call back Tue 24 Nov 15:00"
+    assert build(reached(Outcome.DISPUTE, what="Billed twice", date="+4"), st, NOW).describe(TODAY) == "Billed twice: get back by Fri 27 Nov"
+    assert build(reached(Outcome.PROMISE, amount="1000", date="2027-01-04"), st, NOW).describe(TODAY).startswith("$1,000.00 by Mon 4 Jan 2027")
+    over = build(reached(Outcome.PROMISE, amount="1040", date="+7", over="late fee"), st, NOW)
+    assert over.describe(TODAY) == "$1,040.00 by Mon 30 Nov · covers 1001 · more than owed: late fee"
+
+
+# --- callbacks at a time of day ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, day, at", [
+    ("tomorrow 15:00", date(2026, 11, 24), "15:00"),
+    ("+2d 10:30", date(2026, 11, 25), "10:30"),
+    ("+2 9.15", date(2026, 11, 25), "09:15"),
+    ("2026-12-14 3pm", date(2026, 12, 14), "15:00"),
+    ("tomorrow 3:30 pm", date(2026, 11, 24), "15:30"),
+    ("17:45", TODAY, "17:45"),  # today, later than now (16:00)
+    ("tomorrow", date(2026, 11, 24), None),
+    ("+3d", date(2026, 11, 26), None),
+])
+def test_a_callback_takes_a_time_as_well_as_a_date(text, day, at):
+    logged = build(reached(Outcome.CALLBACK, date=text), st_usd(), NOW)
+    assert logged.call.details.get("date") == day.isoformat()
+    assert logged.call.details.get("time") == at
+    assert logged.call.next_action == day
+
+
+@pytest.mark.parametrize("text", ["15:00", "today 9:00", "tomorrow 25:00", "tomorrow 10:75", "+2d 13pm"])
+def test_a_callback_time_passed_or_impossible_is_refused(text):
+    refused(reached(Outcome.CALLBACK, date=text), "date")
 
 
 # --- refusals ----------------------------------------------------------------------------------

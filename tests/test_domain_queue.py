@@ -201,6 +201,15 @@ def test_callback_in_the_future_says_so():
     assert held(build([cf], NOW), 1).why == "callback agreed for 26 Nov"
 
 
+def test_a_callback_at_a_time_of_day_says_when_in_the_why():
+    def cf(day):
+        c = replace(call(ago(1), Result.REACHED, outcome=Outcome.CALLBACK, next_action=day),
+                    details={"date": day.isoformat(), "time": "15:00"})
+        return cfile(client(1), [invoice("1001", overdue=40)], calls=[c])
+    assert held(build([cf(ahead(3))], NOW), 1).why == "callback agreed for 26 Nov at 15:00"
+    assert entry(build([cf(TODAY)], NOW), 1).why == "callback agreed for 23 Nov at 15:00"
+
+
 def test_recently_called_client_is_held_for_the_hold_days():
     def cf(days_ago):
         return cfile(client(1), [invoice("1001", overdue=40)],

@@ -69,7 +69,7 @@ def test_months_carry_years_when_they_span_years_or_are_not_this_year():
 
 def test_opening_without_known_months_leaves_them_out():
     cf = cfile(client(), [invoice("9", "10.00", due=None, issued=None, overdue=None)])
-    assert script_for(cf).listen[1] == "I'm calling about invoice 9, $10.00 in all."
+    assert script_for(cf).listen[1] == "I'm calling about invoice 9, $10.00."  # no date: not known to be overdue
 
 
 def test_totals_are_given_per_currency():
@@ -177,6 +177,55 @@ def test_close_repeats_back_and_gives_payment_instructions():
     assert s.close[0].startswith("Repeat back what was agreed")
     assert "Payment details: SEPA to NL91 ABNA 0417 1643 00" in s.close
     assert not any(line.startswith("Payment details") for line in script_for(may_june_file(instructions="")).close)
+
+
+# --- overdue apart from not yet due (the Atelier Vos case: 66 days overdue, one invoice due next month)
+
+def atelier_vos(contact="Inge Vos"):
+    return cfile(client(name="Atelier Vos", contact=contact, terms="Net 30"), [
+        invoice("0041", "1500.00", issued=date(2026, 8, 19), due=date(2026, 9, 18), currency="EUR"),
+        invoice("0049", "800.00", issued=date(2026, 10, 13), due=date(2026, 11, 12), currency="EUR"),
+        invoice("0052", "650.00", issued=date(2026, 11, 18), due=date(2026, 12, 18), currency="EUR"),
+    ])
+
+
+def test_the_script_asks_only_for_what_is_overdue_and_names_the_rest_apart():
+    s = script_for(atelier_vos(), reason=Reason.CASH_FLOW)
+    assert s.listen[1] == "I'm calling about invoices 0041 and 0049 from August and October, €2,300.00 in all."
+    assert "(Not due yet, so not asked for: 0052 (€650.00, due Fri 18 Dec).)" in s.listen
+    assert not any("2,950" in line for line in s.listen + s.flex + s.close)
+    assert "Could we split €2,300.00 into instalments, say monthly, starting Monday 30 November?" in s.flex
+    assert "Otherwise ask for a date: can €2,300.00 be paid by Monday 30 November?" in script_for(atelier_vos()).flex
+
+
+def test_with_nothing_overdue_the_call_is_about_what_falls_due_and_asks_for_nothing_now():
+    cf = cfile(client(), [invoice("0052", "650.00", issued=date(2026, 11, 18), due=date(2026, 12, 18))])
+    s = script_for(cf)
+    assert s.listen[1] == "I'm calling ahead of invoice 0052 from November, $650.00, due on Friday 18 December."
+    assert s.listen[2] == "Is everything in order for it to be paid on time?"
+    assert not any("in all" in line or "hasn't been paid" in line for line in s.listen)
+
+
+# --- voicemail ------------------------------------------------------------------------------------
+
+def test_the_voicemail_message_names_who_and_the_callback_number_never_the_amount():
+    s = script_for(atelier_vos(), caller="Sam", business="Brightline Studio", callback_number="+1 415 555 0100")
+    assert s.voicemail == (
+        "Hello, this is a message for Inge Vos at Atelier Vos.",
+        "This is Sam from Brightline Studio.",
+        "I'm calling about your account with us; it's a quick question.",
+        "Could you call me back on +1 415 555 0100? Thank you.",
+    )
+    said = " ".join(s.voicemail).lower()
+    for secret in ("€", "2,300", "1500", "overdue", "0041", "invoice", "owe", "late", "debt"):
+        assert secret not in said
+
+
+def test_a_voicemail_without_a_callback_number_says_so():
+    s = script_for(atelier_vos(contact=""))
+    assert s.voicemail[0] == "Hello, this is a message for Atelier Vos."
+    assert s.voicemail[-2] == "Could you call me back on [your number]? Thank you."
+    assert s.voicemail[-1] == "(No callback number on file: add your phone to your business profile.)"
 
 
 def test_join_words():

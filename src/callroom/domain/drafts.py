@@ -4,15 +4,17 @@ same bad input with the same words."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_precision
 
 from .codes import Outcome, Reason, Result
-from .models import Call, Dispute, Payment, Plan, Promise
-from .money import Totals
+from .models import Call, Dispute, Invoice, Payment, Plan, Promise
+from .money import format_money
+from .owing import Owing, listed, owing, short_day, totals
 from .policy import Policy
 from .queue import ClientStanding
 from .schedule import FREQUENCIES, plan_amounts, plan_dates, suggest_next_action
@@ -89,10 +91,12 @@ def parse_amount(text: str, field: str = "amount") -> Decimal:
 
 
 def parse_day(text: str, field: str, today: date, *, allow_past: bool = False) -> date:
-    """YYYY-MM-DD, or +N (days from today), or 'today'/'tomorrow'."""
+    """YYYY-MM-DD, or +N or +Nd (days from today), or 'today'/'tomorrow'."""
     t = (text or "").strip().lower()
     if not t:
         raise DraftError(field, "Enter a date as YYYY-MM-DD, or +7 for a week from today.")
+    if t.startswith("+") and t.endswith("d"):
+        t = t[:-1]
     if t == "today":
         d = today
     elif t == "tomorrow":
@@ -112,6 +116,50 @@ def parse_day(text: str, field: str, today: date, *, allow_past: bool = False) -
     return d
 
 
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
+
+
+def _time_of(text: str) -> time | None:
+    """'15:00', '9.30', '10h30', '3pm', '3:30 pm' as a time of day; None when it is not one."""
+    m = _TIME.match(text.strip().lower())
+    if not m or (m.group(2) is None and m.group(3) is None):
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m.group(3) == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_when(text: str, field: str, now: datetime) -> tuple[date, time | None]:
+    """A day with an optional time of day (the owner's): 'tomorrow 15:00', '+2d 10:30',
+    '2026-12-14 9:15', '3pm' (today), or a day alone as :func:`parse_day` reads it.
+    A moment already past is refused."""
+    raw = (text or "").strip()
+    words = raw.split()
+    at: time | None = None
+    if words:
+        tail = " ".join(words[-2:]) if len(words) >= 2 and words[-1].lower() in ("am", "pm") else words[-1]
+        at = _time_of(tail)
+        if at is not None:
+            words = words[: len(words) - len(tail.split())]
+        elif re.fullmatch(r"\d{1,2}[:.h]\d{2}", words[-1]):
+            raise DraftError(field, f"{words[-1]!r} is not a time of day; use 24-hour HH:MM, e.g. 15:00.")
+    today = now.date()
+    day = parse_day(" ".join(words), field, today) if words else today
+    if at is not None and day == today and at <= now.time().replace(second=0, microsecond=0):
+        raise DraftError(field, f"{at:%H:%M} today has passed (it is {now:%H:%M}); choose a later time or another day.")
+    return day, at
+
+
+def when_text(day: date, at: time | None, today: date, locale: str = "en_US") -> str:
+    """'Tue 24 Nov 15:00', or 'Tue 24 Nov' with no time."""
+    return short_day(day, today, locale) + (f" {at:%H:%M}" if at is not None else "")
+
+
 @dataclass
 class Draft:
     """What has been keyed in for one call so far (text fields as typed)."""
@@ -128,6 +176,8 @@ class Draft:
     what: str = ""  # what is disputed
     method: str = ""
     skip_reason: str = ""
+    invoices: str = ""  # the invoices a promise, plan or payment covers, as typed; empty = the overdue ones
+    over: str = ""  # why an amount is more than the invoices it covers owe (fees, interest); empty = it is not
 
     def copy(self) -> "Draft":
         return replace(self)
@@ -144,20 +194,55 @@ class Logged:
     payment: Payment | None = None
     warnings: tuple[str, ...] = ()
 
+    def describe(self, today: date, locale: str = "en_US") -> str:
+        """What will be stored, as the owner reads it back: '$1,200.00 by Mon 14 Dec'."""
+        c = self.call
+        det = c.details
+        money = (lambda a: format_money(Decimal(a), det["currency"], locale)) if "currency" in det else str
+        o = c.outcome
+        bits: list[str] = []
+        if o is Outcome.PROMISE and self.promises:
+            p = self.promises[0]
+            bits.append(f"{money(det['amount'])} by {short_day(p.due, today, locale)}" + (f" ({p.method})" if p.method else ""))
+        elif o is Outcome.PLAN and self.plan is not None:
+            amounts = {p.amount for p in self.promises}
+            each = format_money(self.promises[0].amount, self.plan.currency, locale) + (" each" if len(amounts) == 1 else " a time")
+            bits.append(f"{money(det['amount'])} in {self.plan.count} {self.plan.frequency} instalments of {each}, "
+                        f"from {short_day(self.plan.first, today, locale)}")
+        elif o is Outcome.PAID and self.payment is not None:
+            bits.append(f"{money(det['amount'])} paid {short_day(self.payment.date, today, locale)}")
+        elif o is Outcome.DISPUTE and self.dispute is not None:
+            bits.append(f"{self.dispute.what[:40]}: get back by {short_day(self.dispute.get_back, today, locale)}")
+        elif o is Outcome.CALLBACK and "date" in det:
+            at = time.fromisoformat(det["time"]) if det.get("time") else None
+            bits.append(f"call back {when_text(date.fromisoformat(det['date']), at, today, locale)}")
+        covered = det.get("invoices")
+        if covered:
+            bits.append(("for " if o is Outcome.PAID else "covers ") + ", ".join(covered))
+        if det.get("over"):
+            bits.append(f"more than owed: {det['over'][:40]}")
+        return " · ".join(bits)
+
 
 NEEDS_DETAILS = {Outcome.PROMISE, Outcome.PLAN, Outcome.DISPUTE, Outcome.CALLBACK, Outcome.PAID}
 
 
 def defaults(outcome: Outcome, st: ClientStanding, today: date, policy: Policy = Policy()) -> dict[str, str]:
-    """Sensible form defaults: a promise of the total owed a week away, etc."""
-    cur, amt = _main_owed(st)
+    """Sensible form defaults: a promise of what is overdue (in the main currency), a week
+    away, covering the overdue invoices. An invoice not yet due is never in a default:
+    the owner adds it by name."""
+    ow = owing(st, today, policy)
+    cur = ow.main_currency()
+    late = [i for i in ow.overdue if i.currency == cur]
+    amt = totals(late).get(cur)
     week = (today + timedelta(days=policy.promise_days)).isoformat()
+    numbers = ", ".join(i.number for i in late)
     if outcome is Outcome.PROMISE:
-        return {"amount": str(amt) if amt else "", "date": week}
+        return {"amount": str(amt) if amt else "", "date": week, "invoices": numbers}
     if outcome is Outcome.PAID:
-        return {"amount": str(amt) if amt else "", "date": today.isoformat()}
+        return {"amount": str(amt) if amt else "", "date": today.isoformat(), "invoices": numbers}
     if outcome is Outcome.PLAN:
-        return {"amount": str(amt) if amt else "", "count": "3", "frequency": "monthly", "date": week}
+        return {"amount": str(amt) if amt else "", "count": "3", "frequency": "monthly", "date": week, "invoices": numbers}
     if outcome is Outcome.DISPUTE:
         return {"date": (today + timedelta(days=policy.promise_days)).isoformat(), "what": ""}
     if outcome is Outcome.CALLBACK:
@@ -165,12 +250,47 @@ def defaults(outcome: Outcome, st: ClientStanding, today: date, policy: Policy =
     return {}
 
 
-def _main_owed(st: ClientStanding) -> tuple[str, Decimal | None]:
-    owed = st.overdue or st.owed
-    if not owed:
-        return ("", None)
-    cur = max(owed, key=lambda c: owed[c])
-    return cur, owed[cur]
+def named_invoices(text: str, ow: Owing, field: str = "invoices") -> tuple[Invoice, ...]:
+    """The open invoices ``text`` names ('0041, 0049' or '#0041 0052'), in the order named;
+    DraftError for a number the client has nowhere open, or for two currencies."""
+    wanted = [w.lstrip("#") for w in re.split(r"[\s,;]+", (text or "").strip()) if w.strip("#")]
+    by_number = {i.number.lower(): i for i in ow.all_open}
+    out: list[Invoice] = []
+    for w in wanted:
+        inv = by_number.get(w.lower())
+        if inv is None:
+            open_ = ", ".join(i.number for i in ow.all_open) or "none"
+            raise DraftError(field, f"No open invoice {w[:20]!r} for this client. Open: {open_}.")
+        if inv not in out:
+            out.append(inv)
+    curs = sorted({i.currency for i in out})
+    if len(curs) > 1:
+        raise DraftError(field, f"These invoices are in {' and '.join(curs)}: one promise, plan or payment is in one currency.")
+    return tuple(out)
+
+
+def _covered(d: Draft, ow: Owing, outcome: Outcome) -> tuple[str, tuple[Invoice, ...]]:
+    """(currency, invoices) a promise, plan or payment covers: the ones named, else the
+    overdue ones in the main currency. A promise or plan covers an invoice not yet due only
+    when it is named."""
+    if d.invoices.strip():
+        named = named_invoices(d.invoices, ow)
+        if named:
+            return named[0].currency, named
+    cur = ow.main_currency()
+    late = tuple(i for i in ow.overdue if i.currency == cur)
+    if late or outcome is not Outcome.PAID:
+        return cur, late
+    return cur, tuple(i for i in ow.all_open if i.currency == cur)  # a payment with nothing overdue: whatever is open
+
+
+def _over_balance(amount: Decimal, cur: str, limit: Decimal, what: str, ow: Owing, today: date, policy: Policy, covered) -> str:
+    """The refusal of an amount above what it covers, naming the balance."""
+    msg = f"{format_money(amount, cur)} is more than the {format_money(limit, cur)} {what}."
+    left = [i for i in ow.not_due if i.currency == cur and i not in covered]
+    if left:
+        msg += f" Not yet due: {listed(left, today, policy)}; name it in the invoices to include it."
+    return msg + " Lower the amount, or say why it is more (fees, interest)."
 
 
 def suggested_next(d: Draft, today: date, policy: Policy = Policy()) -> date | None:
@@ -179,8 +299,13 @@ def suggested_next(d: Draft, today: date, policy: Policy = Policy()) -> date | N
         return None
 
     def maybe(text: str) -> date | None:
+        words = text.split()
+        for n in (2, 1):  # a callback's time of day ('tomorrow 3 pm') does not move its day
+            if len(words) >= n and _time_of(" ".join(words[-n:])) is not None:
+                words = words[:-n]
+                break
         try:
-            return parse_day(text, "date", today, allow_past=True)
+            return parse_day(" ".join(words), "date", today, allow_past=True) if words else today
         except DraftError:
             return None
 
@@ -216,24 +341,45 @@ def build(
     note = clean_text(d.note)
     if d.result is Result.SKIPPED:
         note = (clean_text(d.skip_reason, 500, "skip_reason") + ("\n" + note if note else "")).strip()
-    cur, owed_amt = _main_owed(st)
-    cur = cur or (st.file.invoices[0].currency if st.file.invoices else "USD")
+    ow = owing(st, today, policy)
     invoices = tuple(i.number for i in (st.chase or st.file.open_invoices))
     warnings: list[str] = []
     promises: list[Promise] = []
     plan = dispute = payment = None
     details: dict = {}
     day: date | None = None
+    at: time | None = None
     o = d.outcome
     if o in (Outcome.PROMISE, Outcome.PAID, Outcome.PLAN):
+        cur, covered = _covered(d, ow, o)
+        cur = cur or (st.file.invoices[0].currency if st.file.invoices else "USD")
+        if not covered and o is not Outcome.PAID:
+            ahead = [i for i in ow.not_due if i.currency == cur] or list(ow.not_due)
+            raise DraftError("invoices", "Nothing is overdue to cover. " + (
+                f"Not yet due: {listed(ahead, today, policy)}; name the invoice(s) it covers." if ahead else "Nothing is open either."))
+        invoices = tuple(i.number for i in covered)
         amount = parse_amount(d.amount)
         places = get_currency_precision(cur)  # JPY has no cents: 100.50 JPY cannot be paid or split
         if amount != amount.quantize(Decimal(1).scaleb(-places)):
             raise DraftError("amount", f"{cur} amounts are whole numbers." if places == 0 else f"Use at most {places} decimal places for {cur}.")
-        if owed_amt is not None and amount > owed_amt:
-            warnings.append(f"{amount} is more than the {owed_amt} owed in {cur}.")
+        # A promise or plan is measured against the invoices it covers; a payment against
+        # everything open in its currency (money received pays whatever is open).
+        if o is Outcome.PAID:
+            basis = [i for i in ow.all_open if i.currency == cur]
+            what = f"owed in {cur} in all"
+        else:
+            basis = list(covered)
+            what = f"owed on {', '.join(invoices)}"
+        over = clean_text(d.over, 200, "over")
+        if all(i.balance is not None for i in basis):
+            limit = totals(basis).get(cur, Decimal(0))
+            if amount > limit:
+                if not over:
+                    raise DraftError("over", _over_balance(amount, cur, limit, what, ow, today, policy, covered))
+                details["over"] = over
         details["amount"] = str(amount)
         details["currency"] = cur
+        details["invoices"] = list(invoices)
     if o is Outcome.PROMISE:
         day = parse_day(d.date, "date", today)
         details["date"] = day.isoformat()
@@ -242,7 +388,8 @@ def build(
         day = parse_day(d.date or today.isoformat(), "date", today, allow_past=True)
         if day > today:
             raise DraftError("date", f"A payment made on the call is dated today or earlier, not {day.isoformat()}; a payment to come is a promise (p).")
-        payment = Payment(None, cid, day, amount, cur, invoices, source="call", note="Paid on the call")
+        payment = Payment(None, cid, day, amount, cur, invoices, source="call",
+                          note="Paid on the call" + (f"; more than owed: {details['over']}" if "over" in details else ""))
     elif o is Outcome.PLAN:
         day = parse_day(d.date, "date", today)
         try:
@@ -271,8 +418,10 @@ def build(
         dispute = Dispute(None, cid, opened=today, what=what, get_back=day, invoices=invoices)
         details.update(what=what, get_back=day.isoformat())
     elif o is Outcome.CALLBACK:
-        day = parse_day(d.date, "date", today)
+        day, at = parse_when(d.date, "date", now)
         details["date"] = day.isoformat()
+        if at is not None:
+            details["time"] = f"{at:%H:%M}"
     if d.next_action.strip():
         nxt = parse_day(d.next_action, "next_action", today)
     else:

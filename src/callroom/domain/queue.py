@@ -242,7 +242,7 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     if last.outcome is Outcome.PLAN:
         return "payment plan instalment to check"
     if last.outcome is Outcome.CALLBACK:
-        return f"callback agreed for {when}"
+        return f"callback agreed for {when}{_at_time(last)}"
     if last.outcome is Outcome.DISPUTE:
         return f"dispute: get back by {when}"
     if last.outcome is Outcome.CORRECT_INVOICE:
@@ -252,6 +252,12 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     if last.result in (Result.VOICEMAIL, Result.NO_ANSWER, Result.GATEKEEPER):
         return f"try again after {last.result.label.lower()}"
     return None
+
+
+def _at_time(call: Call) -> str:
+    """' at 15:00' for a callback agreed at a time of day (the owner's), else ''."""
+    at = call.details.get("time") if call.details else None
+    return f" at {at}" if at else ""
 
 
 class QueueMemo:
@@ -394,7 +400,7 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
             if last.outcome is Outcome.DISPUTE:
                 text = f"dispute: get back by {short_date(last.next_action, locale, today)}"
             elif last.outcome is Outcome.CALLBACK:
-                text = f"callback agreed for {short_date(last.next_action, locale, today)}"
+                text = f"callback agreed for {short_date(last.next_action, locale, today)}{_at_time(last)}"
             else:
                 text = f"next action {short_date(last.next_action, locale, today)} (called {short_date(last.at.date(), locale, today)})"
             return Held(cid, c.name, text, last.next_action)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Iterable, Sequence
 
@@ -403,10 +403,11 @@ class FollowUp:
     currency: str | None = None
     source: str = ""  # 'promise 12', 'dispute 3', 'call 40': the record it comes from
     uid: str = ""  # stable across exports, so a calendar updates the event instead of adding one
+    at: time | None = None  # a callback agreed at a time of day (the owner's local time)
 
     def to_json(self) -> dict:
         return {
-            "date": self.day.isoformat(), "kind": self.kind, "client_id": self.client_id, "client": self.client,
+            "date": self.day.isoformat(), "time": self.at.strftime("%H:%M") if self.at else None, "kind": self.kind, "client_id": self.client_id, "client": self.client,
             "phone": self.phone, "contact": self.contact, "title": self.title, "detail": list(self.detail),
             "invoices": list(self.invoices),
             "amount": amount_text(self.amount, self.currency) if self.amount is not None and self.currency else None,
@@ -491,8 +492,12 @@ def followups(files: Sequence[ClientFile], today: date, days: int | None = WEEK_
                 and not any(f.day == last_call.next_action for f in mine)):
             day = last_call.next_action
             assert day is not None
+            at = None
             if last_call.outcome is Outcome.CALLBACK:
                 kind, why = "callback", "callback agreed"
+                if last_call.details.get("time"):
+                    at = time.fromisoformat(last_call.details["time"])
+                    why += f" at {at:%H:%M}"
             elif last_call.result is Result.SKIPPED:
                 kind, why = "follow-up", "skipped last time"
             elif last_call.outcome is not None:
@@ -512,7 +517,7 @@ def followups(files: Sequence[ClientFile], today: date, days: int | None = WEEK_
                 currency, amount = next(iter(owed.items()))
             mine.append(FollowUp(day, kind, title=f"{who}: {why}", detail=detail, invoices=open_numbers, amount=amount,
                                  currency=currency, source=f"call {last_call.id}",
-                                 uid=f"callroom-{kind}-{last_call.id}-client-{cid}", **base))
+                                 uid=f"callroom-{kind}-{last_call.id}-client-{cid}", at=at, **base))
         out.extend(mine)
     out.sort(key=lambda f: (f.day, f.client.lower(), f.client_id, FOLLOWUP_KINDS.index(f.kind), f.uid))
     return out

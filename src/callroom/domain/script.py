@@ -13,9 +13,11 @@ from typing import Iterable
 
 from babel.dates import format_date
 
+from .aging import due_date
 from .codes import Reason, Stage
 from .models import Invoice
 from .money import Totals
+from .owing import listed, owing, totals
 from .policy import Policy
 from .queue import ClientStanding
 
@@ -26,6 +28,7 @@ class Script:
     flex: tuple[str, ...]
     escalate: tuple[str, ...]
     close: tuple[str, ...] = field(default=())
+    voicemail: tuple[str, ...] = field(default=())  # a message to read out: never an amount
 
     def stage(self, name: str) -> tuple[str, ...]:
         return getattr(self, name)
@@ -61,6 +64,7 @@ def compose(
     reason: Reason | None = None,
     caller: str = "",
     business: str = "",
+    callback_number: str = "",
     policy: Policy = Policy(),
     locale: str = "en_US",
     instructions: str = "",
@@ -68,11 +72,15 @@ def compose(
     """``instructions``: how to pay (the client's own, else the profile's for the currencies
     owed); the client's own when not given."""
     c = st.client
-    invs = list(st.chase) or list(st.file.open_invoices)
+    ow = owing(st, today, policy)
+    # What is asked for: the overdue invoices. An invoice not yet due is named apart and never
+    # asked for; one held by an open dispute is neither named nor asked for. With nothing
+    # overdue (a client called by hand), the call is about what falls due next.
+    ahead_only = not ow.overdue and bool(ow.not_due)
+    invs = list(ow.overdue) or list(ow.not_due) or list(st.file.open_invoices)
     numbers = join_words([i.number for i in invs])
     months = invoice_months(invs, today, locale)
-    # The total of the invoices named (an invoice held by an open dispute is neither named nor asked for).
-    total = Totals.of(m for m in (i.owed for i in invs) if m is not None).format(locale, sep=" and ")
+    total = totals(invs).format(locale, sep=" and ")
     hello = f"Hi {c.first_name}," if c.first_name else "Hello,"
     who = f" this is {caller}" if caller else ""
     frm = f" from {business}" if business else ""
@@ -90,14 +98,23 @@ def compose(
             + ("Only part of it has arrived." if j.paid_by_due > 0 else "It hasn't arrived.")
             + " What happened?"
         )
-    listen.append(f"I'm calling about {plural} {numbers}{months_part}, {total} in all.")
-    if st.stage is Stage.ESCALATION:
-        listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
+    if ahead_only:
+        dues = sorted({d for d in (due_date(i, policy) for i in invs) if d is not None})
+        when = f", due on {join_words([_d(d, locale) for d in dues])}" if dues else ""
+        listen.append(f"I'm calling {'ahead of' if dues else 'about'} {plural} {numbers}{months_part}, {total}{when}.")
+        listen.append("Is everything in order for it to be paid on time?")
     else:
-        listen.append(f"Can we set up payment{terms}?")
-    listen.append("Is there a reason it hasn't been paid yet? (Listen; let them finish, then pick the reason.)")
+        listen.append(f"I'm calling about {plural} {numbers}{months_part}, {total} in all.")
+        if st.stage is Stage.ESCALATION:
+            listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
+        else:
+            listen.append(f"Can we set up payment{terms}?")
+        if ow.not_due:
+            listen.append(f"(Not due yet, so not asked for: {listed(ow.not_due, today, policy, locale)}.)")
+    listen.append("Is there a reason it hasn't been paid yet? (Listen; let them finish, then pick the reason.)"
+                  if not ahead_only else "Is there anything about it I should know? (Listen.)")
 
-    flex = list(_flex_lines(reason, st, today, policy, locale))
+    flex = list(_flex_lines(reason, st, today, policy, locale, total))
     escalate = list(_escalate_lines(st, today, policy, locale))
     close = [
         "Repeat back what was agreed: the amount, the date and how it will be paid.",
@@ -106,13 +123,27 @@ def compose(
     if pay:
         close.append(f"Payment details: {' / '.join(pay.splitlines())}")
     close.append("Thank them, and say when you'll check in.")
-    return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close))
+    return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close),
+                  voicemail(c.contact, c.name, caller, business, callback_number))
 
 
-def _flex_lines(reason: Reason | None, st: ClientStanding, today: date, policy: Policy, locale: str) -> Iterable[str]:
+def voicemail(contact: str, client: str, caller: str, business: str, number: str) -> tuple[str, ...]:
+    """A short message to leave: who it is for and from, one neutral line of why, and the
+    number to call back. Never an amount or the word 'overdue': others may hear it."""
+    to = f"{contact} at {client}" if contact and contact != client else (contact or client)
+    who = " ".join(x for x in (f"this is {caller}" if caller else "", f"from {business}" if business else "") if x)
+    lines = [f"Hello, this is a message for {to}." if to else "Hello.",
+             f"{who[:1].upper() + who[1:]}." if who else "",
+             "I'm calling about your account with us; it's a quick question.",
+             f"Could you call me back on {number}? Thank you." if number else "Could you call me back on [your number]? Thank you."]
+    out = tuple(line for line in lines if line)
+    if not number:
+        out += ("(No callback number on file: add your phone to your business profile.)",)
+    return out
+
+
+def _flex_lines(reason: Reason | None, st: ClientStanding, today: date, policy: Policy, locale: str, total: str) -> Iterable[str]:
     week = _d(today + timedelta(days=policy.promise_days), locale)
-    invs = st.chase or st.file.open_invoices  # the same invoices, and so the same total, as the opening
-    total = Totals.of(m for m in (i.owed for i in invs) if m is not None).format(locale, sep=" and ")
     if reason is None:
         yield "Pick the reason they give (keys 1-7) to see what to offer."
         yield f"Otherwise ask for a date: can {total} be paid by {week}?"
