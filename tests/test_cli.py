@@ -33,7 +33,7 @@ def test_help_explains_every_command():
 def test_log_promise_by_prefix_is_stored_and_printed(ledger):
     r = run(ledger, "log", "Delgado", "--result", "reached", "--reason", "overlooked", "--outcome", "promise", "--amount", "1200", "--date", "+5", "--note", "back from leave")
     assert r.exit_code == 0, r.output
-    assert "Delgado Family Dental" in r.output and "promise $1,200.00" in r.output
+    assert "Delgado Family Dental" in r.output and "  $1,200.00 by Sat 28 Nov · covers 1052\n" in r.output
     store = open_store(ledger, read_only=True)
     c = store.clients.find("Delgado")
     call = max(store.calls.for_client(c.id), key=lambda x: x.id)
@@ -70,12 +70,22 @@ def test_log_refuses_unknown_result_code(ledger):
     assert r.exit_code == 2 and "maybe" in r.output
 
 
-def test_history_json_oldest_first_with_promise_status(ledger):
+def test_history_newest_first_as_in_the_app_and_reverse_for_oldest_first(ledger):
+    newest = run(ledger, "history", "Cedar Ridge")
+    oldest = run(ledger, "history", "Cedar Ridge", "--reverse")
+    assert newest.exit_code == 0 and oldest.exit_code == 0
+    days = lambda out: [line.split()[0] for line in out.splitlines()[1:] if line.startswith("  2")]  # noqa: E731
+    assert days(newest.output) == sorted(days(newest.output), reverse=True) and len(days(newest.output)) > 3
+    assert days(oldest.output) == sorted(days(oldest.output))
+
+
+def test_history_json_newest_first_with_promise_status(ledger):
     r = run(ledger, "history", "Cedar Ridge", "--json")
     assert r.exit_code == 0
     events = json.loads(r.output)
     whens = [e["when"] for e in events]
-    assert whens == sorted(whens)
+    assert whens == sorted(whens, reverse=True)
+    assert [e["when"] for e in json.loads(run(ledger, "history", "Cedar Ridge", "--json", "--reverse").output)] == sorted(whens)
     promise = [e for e in events if e["kind"] == "promise"][0]
     assert promise["status"] == "broken" and promise["amount"] == "3325.50"
     assert {e["kind"] for e in events} >= {"call", "promise", "invoice"}

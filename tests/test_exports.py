@@ -144,6 +144,24 @@ def test_followups_ics_is_rfc5545_and_reads_back(ledger, tmp_path):
     assert "Phone: +33 1 55 55 01 23" in str(events[2]["DESCRIPTION"]) and "BL-1" in str(events[2]["DESCRIPTION"])
 
 
+def test_a_callback_at_a_time_is_a_timed_event(ledger, tmp_path):
+    path, ids = ledger
+    r = run(path, "log", "#%d" % ids["sj"], "--result", "reached", "--outcome", "callback", "--date", "+2d 10:30")
+    assert r.exit_code == 0, r.output
+    assert "call back Wed 25 Nov 10:30" in r.output
+    q = run(path, "queue", as_of=ahead(2))
+    assert "callback agreed for 25 Nov at 10:30" in q.output
+    cal = Calendar.from_ical(run(path, "export", "followups").stdout_bytes)
+    [ev] = [e for e in cal.walk("VEVENT") if str(e["CATEGORIES"].cats[0]) == "callback"]
+    start, end = ev.decoded("DTSTART"), ev.decoded("DTEND")
+    assert start == datetime(2026, 11, 25, 10, 30) and start.tzinfo is None  # floating: the owner's own time
+    assert end - start == timedelta(minutes=15)
+    assert str(ev["SUMMARY"]) == "Call Smith, Jones; Partners: callback agreed at 10:30"
+    data = json.loads(run(path, "export", "followups", "--format", "json").output)
+    assert [(x["date"], x["time"]) for x in data if x["kind"] == "callback"] == [("2026-11-25", "10:30")]
+    assert all(x["time"] is None for x in data if x["kind"] != "callback")
+
+
 def test_reexport_keeps_uids_so_calendars_update(ledger, tmp_path):
     path, ids = ledger
     first = Calendar.from_ical(run(path, "export", "followups").stdout_bytes)  # ics is the default for followups

@@ -75,6 +75,21 @@ def test_reimport_with_lower_balance_records_a_payment(tmp_path):
     pays = store.ledger.payments.for_client(cedar.id)
     assert [p.amount for p in pays] == [Decimal("450.00")]
     store.close()
+    assert r.output.splitlines()[-1] == "Stored: 0 new clients, 0 new invoices, 1 updated, 1 payment, 0 closed."
+
+
+def test_counts_are_words_and_a_reimport_says_nothing_to_change_once(tmp_path):
+    db = tmp_path / "l.jsonl"
+    one = tmp_path / "one.csv"
+    one.write_text("Customer,Invoice,Due Date,Balance\nTanaka Ceramics,T-1,2026-03-01,4200.00\n")
+    r = run(db, str(one))
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[-1] == "Stored: 1 new client, 1 new invoice, 0 updated, 0 payments, 0 closed."
+    before = db.read_bytes()
+    again = run(db, str(one))
+    assert again.exit_code == 0, again.output
+    assert again.output.lower().count("nothing to") == 1 and "Stored:" not in again.output
+    assert db.read_bytes() == before
 
 
 def test_a_dry_run_before_the_first_import_works_and_creates_nothing(tmp_path):

@@ -117,7 +117,7 @@ def test_screens_and_commands_reach_the_ledger_only_through_services(front):
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-CLI_FAMILIES = ("session", "calls", "imports", "settings", "reports", "data")
+CLI_FAMILIES = ("session", "calls", "payments", "imports", "settings", "reports", "data")
 
 
 def test_command_families_import_the_base_never_each_other():
@@ -133,6 +133,7 @@ def test_every_command_is_registered_from_its_family_module():
 
     where = {name: cmd.callback.__module__ for name, cmd in main.commands.items()}
     assert where["log"] == "callroom.cli.calls"
+    assert where["pay"] == "callroom.cli.payments"
     assert where["import"] == "callroom.cli.imports"
     assert where["restore"] == "callroom.cli.data"
     assert all(m.startswith("callroom.cli.") and m != "callroom.cli.base" for m in where.values())

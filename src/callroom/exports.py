@@ -41,7 +41,7 @@ INVOICE_COLUMNS = (
     "status", "days_overdue", "aging_bucket", "closed_on", "terms",
 )
 FOLLOWUP_COLUMNS = (
-    "date", "kind", "client_id", "client", "contact", "phone", "title", "amount", "currency", "invoices", "uid",
+    "date", "time", "kind", "client_id", "client", "contact", "phone", "title", "amount", "currency", "invoices", "uid",
 )
 COLUMNS = {"calls": CALL_COLUMNS, "promises": PROMISE_COLUMNS, "invoices": INVOICE_COLUMNS, "followups": FOLLOWUP_COLUMNS}
 
@@ -148,7 +148,7 @@ def invoice_rows(files: Iterable[ClientFile], today: date, policy: Policy = Poli
 
 def followup_rows(items: Iterable[FollowUp]) -> list[dict[str, Any]]:
     return [{
-        "date": f.day.isoformat(), "kind": f.kind, "client_id": f.client_id, "client": f.client,
+        "date": f.day.isoformat(), "time": f.at.strftime("%H:%M") if f.at else None, "kind": f.kind, "client_id": f.client_id, "client": f.client,
         "contact": f.contact or None, "phone": f.phone or None, "title": f.title,
         "amount": _amt(f.amount, f.currency), "currency": f.currency if f.amount is not None else None,
         "invoices": list(f.invoices), "uid": f.uid,

@@ -4,6 +4,7 @@ The group lives here; each command family is a module of its own, registered bel
 
 - :mod:`.session`: the session (no command) and `demo`;
 - :mod:`.calls`: `log`, `history`, `queue`, `clients`;
+- :mod:`.payments`: `pay`;
 - :mod:`.imports`: `import`;
 - :mod:`.settings`: `settings`;
 - :mod:`.reports`: `report`, `export`;
@@ -25,7 +26,7 @@ import sys
 import click
 
 from .. import __version__
-from . import calls, data, escalation, imports, integrity, keys, reports, serve, session, settings, writing
+from . import calls, data, escalation, imports, integrity, keys, payments, reports, serve, session, settings, writing
 from .base import Ctx, common
 
 
@@ -63,6 +64,7 @@ def main(ctx: click.Context, minutes: int, if_locked: str) -> None:
 for _command in (
     session.demo,
     calls.log, calls.history, calls.queue, calls.clients,
+    payments.pay,
     imports.import_,
     settings.settings,
     reports.report, reports.export,

@@ -9,6 +9,7 @@ import click
 
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.drafts import Draft, DraftError
+from ..domain.owing import short_day
 from .base import Ctx, choice, common, find_client
 
 
@@ -19,15 +20,20 @@ from .base import Ctx, choice, common, find_client
 @click.option("--reason", type=choice(Reason), help="Why they have not paid.")
 @click.option("--outcome", type=choice(Outcome), help="What was agreed.")
 @click.option("--amount", help="Promise, payment or plan total, e.g. 1200.00.")
-@click.option("--date", "when", help="Promise date, callback date, plan's first date or dispute get-back date (YYYY-MM-DD or +N days).")
+@click.option("--date", "when", help="Promise date, plan's first date or dispute get-back date (YYYY-MM-DD or +N days); "
+              "a callback's date may carry a time ('tomorrow 15:00', '+2d 10:30').")
 @click.option("--count", default="3", show_default=True, help="Plan: number of instalments.")
 @click.option("--frequency", default="monthly", show_default=True, type=click.Choice(["weekly", "fortnightly", "monthly"]), help="Plan: how often.")
+@click.option("--invoices", default="", metavar="N[,N…]",
+              help="Promise, plan or payment: the invoices it covers (default: the overdue ones; an invoice not yet due only when named).")
+@click.option("--over", default="", metavar="REASON",
+              help="Why an amount is more than the invoices it covers owe (fees, interest); without it such an amount is refused.")
 @click.option("--what", default="", help="Dispute: what is disputed.")
 @click.option("--note", default="", help="What was said.")
 @click.option("--next", "next_action", default="", help="Next action date (default: as the policy suggests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored call as JSON.")
 @click.pass_obj
-def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, what, note, next_action, as_json) -> None:
+def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, invoices, over, what, note, next_action, as_json) -> None:
     """Log a call made away from the desk. CLIENT: a name, unique prefix or #id."""
     from ..domain.drafts import defaults
 
@@ -36,7 +42,7 @@ def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency,
         st = desk.standing(cl.id)
         o = Outcome.parse(outcome) if outcome else None
         d = Draft(result=Result.parse(result), reason=Reason.parse(reason) if reason else None, outcome=o,
-                  note=note, next_action=next_action, count=count, frequency=frequency, what=what)
+                  note=note, next_action=next_action, count=count, frequency=frequency, what=what, invoices=invoices, over=over)
         if o is not None:
             dflt = defaults(o, st, desk.today(), desk.policy)
             d.amount = amount if amount is not None else dflt.get("amount", "")
@@ -44,6 +50,8 @@ def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency,
         try:
             logged = desk.prepare(d, st)
         except DraftError as e:
+            if e.field == "over":
+                raise click.ClickException(str(e).rstrip(".") + " with --over REASON.") from None
             raise click.ClickException(f"--{e.field.replace('_', '-')}: {e}") from None
         call = desk.record(logged)
         for w in logged.warnings:
@@ -53,24 +61,27 @@ def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency,
             return
         bits = [call.result.label] + ([call.reason.label] if call.reason else []) + ([call.outcome.label] if call.outcome else [])
         click.echo(f"Logged call #{call.id} to {cl.name}: {' · '.join(bits)}.")
-        for p in logged.promises:
-            click.echo(f"  promise {p.money.format()} by {p.due.isoformat()}" + (f" (instalment {p.instalment})" if p.instalment else ""))
-        if logged.dispute:
-            click.echo(f"  dispute: {logged.dispute.what}; get back by {logged.dispute.get_back.isoformat()}")
+        today = desk.today()
+        said = logged.describe(today)
+        if said:
+            click.echo(f"  {said}")
+        for p in logged.promises if logged.plan else ():
+            click.echo(f"  instalment {p.instalment}: {p.money.format()} by {short_day(p.due, today)}")
         if call.next_action:
-            click.echo(f"  next action: {call.next_action.isoformat()}")
+            click.echo(f"  next action: {short_day(call.next_action, today)} ({call.next_action.isoformat()})")
 
 
 @click.command()
 @common
 @click.argument("client")
+@click.option("--reverse", is_flag=True, help="Oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.pass_obj
-def history(c: Ctx, client: str, as_json: bool) -> None:
-    """A client's calls, promises, plans, disputes and payments, oldest first."""
+def history(c: Ctx, client: str, reverse: bool, as_json: bool) -> None:
+    """A client's calls, promises, plans, disputes and payments, newest first (as in the app)."""
     with c.open(read_only=True) as desk:
         cl = find_client(desk, client)
-        events = desk.history(cl.id, newest_first=False)
+        events = desk.history(cl.id, newest_first=not reverse)
     if as_json:
         click.echo(json.dumps([e.to_json() for e in events], indent=2, default=str))
         return

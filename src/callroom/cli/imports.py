@@ -41,7 +41,7 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
     """
     from ..services.errors import ImportError_, ImportFileError
     from ..services.imports import Decisions, blocked_text, column_map, expected_json, explain as explain_of, \
-        parse_files, plan_against_empty
+        parse_files, plan_against_empty, stored_counts
 
     try:
         mapping = column_map(maps)
@@ -82,11 +82,12 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
                 return
             if plan.blocked:
                 raise click.ClickException(blocked_text(plan))
+            if not plan.has_changes:
+                return  # the summary above already says there is nothing to change
             counts = desk.apply_import(plan)
     except ImportError_ as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"Stored: {counts['new_clients']} new clients, {counts['new_invoices']} new invoices, "
-               f"{counts['updated_invoices']} updated, {counts['payments']} payments, {counts['closed_invoices']} closed.")
+    click.echo(f"Stored: {stored_counts(counts)}.")
 
 
 def _how_to_decide(plan) -> None:

@@ -16,6 +16,7 @@ from ..domain import report as report_mod
 from ..domain.aging import BUCKETS
 from ..domain.money import format_money
 from ..domain.report import Report, bar
+from ..domain.words import count
 from ..files import write_whole
 from .base import Ctx, common
 
@@ -39,12 +40,12 @@ def render_text(r: Report) -> str:
     for row in r.aging:
         top = max(row.buckets.values())
         add(f"  {row.currency}  total {format_money(row.total, row.currency)} in {row.invoices} open invoice{'s' if row.invoices != 1 else ''}"
-            + (f", DSO {r.dso[row.currency]} days" if r.dso.get(row.currency) is not None else ""))
+            + (f", DSO {count(r.dso[row.currency], 'day')}" if r.dso.get(row.currency) is not None else ""))
         for b in BUCKETS:
             v = row.buckets[b]
             add(f"    {b:<8} {format_money(v, row.currency):>16}  {bar(v, top, BAR)}")
     if r.unknown_balances:
-        add(f"  {r.unknown_balances} open invoice(s) with a balance the export did not give (not counted)")
+        add(f"  {count(r.unknown_balances, 'open invoice')} with a balance the export did not give (not counted)")
     add("")
     p = r.promises
     add("Promises (judged once their date has passed)")
@@ -73,7 +74,7 @@ def render_text(r: Report) -> str:
         add(f"  ({r.empty_sessions} session{'s' if r.empty_sessions != 1 else ''} without calls left out)")
     add("")
     c = r.collected
-    add(f"Collected within {c.window_days} days after reaching the client")
+    add(f"Collected within {count(c.window_days, 'day')} after reaching the client")
     if c.amounts:
         add("  " + ", ".join(format_money(a, cur) for cur, a in sorted(c.amounts.items()))
             + f" from {c.payments} payment{'s' if c.payments != 1 else ''}, after {c.calls} of {c.reached_calls} reached calls")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..domain.words import count
 from .base import Ctx, common
 
 
@@ -48,5 +49,6 @@ def settings(c: Ctx, min_days, hold_days, hours, weekends, business, caller, cur
         p = s.policy
         click.echo(f"Business: {s.business or '-'}   Caller: {s.caller or '-'}   Currency: {s.default_currency}")
         click.echo(f"Stages (days overdue): friendly {p.friendly_from}+, personal {p.personal_from}+, escalation {p.escalation_from}+")
-        click.echo(f"Queue from {p.min_days_overdue} days overdue; hold {p.hold_days} days after a call; re-follow every {p.refollow_days} days")
+        click.echo(f"Queue from {count(p.min_days_overdue, 'day')} overdue; hold {count(p.hold_days, 'day')} after a call; "
+                   f"re-follow every {count(p.refollow_days, 'day')}")
         click.echo(f"Calling hours {p.call_start:%H:%M}-{p.call_end:%H:%M} client local time, {'weekdays only' if p.weekdays_only else 'weekends too'}")

@@ -13,6 +13,7 @@ from typing import Iterable
 from ..domain.money import format_money
 from ..domain.report import FollowUp
 
+CALLBACK_LENGTH = timedelta(minutes=15)  # a timed callback's slot in the calendar
 PRODID = "-//callroom//Collection follow-ups//EN"
 
 
@@ -32,7 +33,8 @@ def _description(f: FollowUp, locale: str = "en_US") -> str:
 
 
 def to_ics(items: Iterable[FollowUp], stamp: datetime, *, name: str = "callroom follow-ups", locale: str = "en_US") -> bytes:
-    """An RFC 5545 calendar with one all-day event per follow-up.
+    """An RFC 5545 calendar with one event per follow-up: all day, or a timed quarter of an
+    hour for a callback agreed at a time of day (floating local time: the owner's).
 
     Each event's UID comes from the record it follows up (the promise, instalment,
     dispute or call), so importing a newer export updates the event instead of adding a
@@ -52,8 +54,13 @@ def to_ics(items: Iterable[FollowUp], stamp: datetime, *, name: str = "callroom 
         ev = Event()
         ev.add("uid", f"{f.uid}@callroom")
         ev.add("dtstamp", utc)
-        ev.add("dtstart", f.day)
-        ev.add("dtend", f.day + timedelta(days=1))
+        if f.at is not None:
+            start = datetime.combine(f.day, f.at)
+            ev.add("dtstart", start)
+            ev.add("dtend", start + CALLBACK_LENGTH)
+        else:
+            ev.add("dtstart", f.day)
+            ev.add("dtend", f.day + timedelta(days=1))
         ev.add("summary", f.title)
         if f.phone:
             ev.add("location", f.phone)

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from ..domain.words import count
 from ..importers import ParsedFile, gc_paused, parse_file, to_expected_json
 from ..importers.columns import column_map, split_column_map
 from ..importers.errors import ImportError_
@@ -230,3 +231,11 @@ def _apply_in_bulk(store: "Store", plan, counts: dict[str, int]) -> dict[str, in
     store.ledger.invoices.save_records(invoice_saves)
     store.ledger.payments.add_records(payment_adds)
     return counts
+
+
+def stored_counts(counts: dict) -> str:
+    """What an import stored, counted in words: '1 new client, 3 new invoices, 0 updated,
+    1 payment, 0 closed' (the app's notice and `callroom import` say the same)."""
+    return (f"{count(counts.get('new_clients', 0), 'new client')}, {count(counts.get('new_invoices', 0), 'new invoice')}, "
+            f"{counts.get('updated_invoices', 0):,} updated, {count(counts.get('payments', 0), 'payment')}, "
+            f"{counts.get('closed_invoices', 0):,} closed")

@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..domain.models import Call, Payment
+from ..domain.payments import PaymentEntry, check_payment
 
 if TYPE_CHECKING:
+    from ..domain.clock import Clock
     from ..store.repo import Store
 
 
@@ -18,6 +20,18 @@ class PaymentsDesk:
     """Part of :class:`callroom.services.Desk`."""
 
     store: "Store"
+    clock: "Clock"
+
+    def check_payment(self, client_id: int, values: dict[str, str]) -> PaymentEntry:
+        """A typed payment checked against the client's open invoices (DraftError names the
+        field at fault); nothing is stored."""
+        return check_payment(values, self.store.client_file(client_id), self.clock.today())
+
+    def receive_payment(self, client_id: int, values: dict[str, str]) -> Payment:
+        """Check a typed payment and store it (the app's `$` form and `callroom pay`):
+        on disk, with the balances it lowered, when this returns."""
+        e = self.check_payment(client_id, values)
+        return self.record_payment(client_id, e.amount, e.currency, e.day, e.invoices, e.note)
 
     def record_payment(self, client_id: int, amount: Decimal, currency: str, day: date, invoices: tuple[str, ...] = (), note: str = "") -> Payment:
         """Store a payment received and apply it; returns it as stored (with what it lowered)."""

@@ -148,7 +148,7 @@ class SessionDesk:
     def script(self, st: ClientStanding, reason: Reason | None = None) -> script_mod.Script:
         s = self.store.settings
         return script_mod.compose(st, self.today(), reason=reason, caller=s.caller, business=s.business, policy=self.policy,
-                                  instructions=self.pay_to(st))
+                                  instructions=self.pay_to(st), callback_number=self.callback_number())
 
     def pay_to(self, st: ClientStanding) -> str:
         """How this client pays what it owes: its own instructions, else the profile's for
@@ -157,6 +157,10 @@ class SessionDesk:
 
         invs = st.chase or st.file.open_invoices
         return payment_instructions(st.client, self.store.settings.profile, {i.currency for i in invs})
+
+    def callback_number(self) -> str:
+        """The owner's phone, for a voicemail to leave (from the business profile; '' when none)."""
+        return self.store.settings.profile.phone.strip()
 
     def prepare(self, draft: Draft, st: ClientStanding, *, session_id: int | None = None, duration_s: int | None = None) -> Logged:
         return build(draft, st, self.clock.now(), self.policy, session_id=session_id, duration_s=duration_s)
