@@ -277,7 +277,7 @@ async def test_the_app_runs_on_a_salvaged_ledger_and_writes_nothing(ledger: Path
         await pilot.press("v", "enter")
         await pilot.pause()
         assert s.index == 0 and "read-only" in s.error and s.slot.draft.result is Result.VOICEMAIL
-        await pilot.press("q")
+        await pilot.press("q", "y")
         await pilot.pause()
     store.close()
     assert ledger.read_bytes() == before

@@ -155,7 +155,7 @@ async def test_a_disk_full_from_the_start_still_opens_and_saves_once_there_is_ro
         assert s.index == 1
         assert [c.result for c in calls_on_disk(ledger, client_id) if c.at.date() == TODAY][-1] is Result.GATEKEEPER
         disk.fault = "full"
-        await pilot.press("q")  # ending cannot record the session's end: the summary opens anyway
+        await pilot.press("q", "y")  # ending cannot record the session's end: the summary opens anyway
         await pilot.pause()
         assert type(app.screen).__name__ == "SummaryScreen"
 

@@ -12,7 +12,7 @@ from callroom.store import open_store
 from callroom.ui.app import CallroomApp, EmptyScreen
 from callroom.ui.importer import ImportScreen, resolve_paths, split_paths
 from callroom.ui.session import SessionScreen
-from support import app_for
+from support import app_for, screen_text
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
 QBO = FIX / "qbo_open_invoices.csv"
@@ -211,6 +211,19 @@ async def test_import_mid_session_adds_new_clients_and_keeps_work(demo_store, cl
         assert "Tanaka Ceramics" in names and len(names) == n + 1
         assert names.index("Tanaka Ceramics") > s.index  # still to call
         assert any("1 client added to the queue" in m for m in notes(app))
+        assert any(m.startswith("Imported: 1 new client, 1 new invoice, 0 updated, 0 payments, 0 closed. 1 client added")
+                   for m in notes(app))  # counted words: never '1 new clients'
+        # the same file again: the preview says there is nothing to change, once
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"import invoices")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = await read_files(pilot, str(new))
+        shown = screen_text(app).lower()
+        assert shown.count("nothing to") == 1 and "already has all of this" in shown
+        await pilot.press("escape")
 
 
 async def test_a_read_only_ledger_refuses_the_import(tmp_path, clock):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dataclasses import replace
 
 from callroom.ui.app import CallroomApp, NothingTodayScreen
@@ -37,11 +39,12 @@ async def test_nothing_today_says_who_waits_and_opens_the_report(empty_store, cl
         assert "$800.00" in screen_text(app)
 
 
-def test_nothing_today_snapshot(snap_compare, tmp_path, clock):
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_nothing_today_snapshot(snap_compare, tmp_path, clock, size):
     from callroom.store import open_store
 
     store = waiting_store(open_store(tmp_path / "l.jsonl"))
-    assert snap_compare(CallroomApp(store, clock=clock, ticker=lambda: 0.0), terminal_size=(80, 24))
+    assert snap_compare(CallroomApp(store, clock=clock, ticker=lambda: 0.0), terminal_size=size)
 
 
 async def test_enter_on_the_not_today_list_calls_that_client_now(demo_store, clock):

@@ -13,6 +13,7 @@ from callroom.domain.models import Invoice
 from callroom.store import open_store
 from callroom.ui.app import SESSION_COMMANDS, CallroomApp
 from callroom.ui.history import HistoryScreen
+from callroom.domain.drafts import DraftError
 from callroom.ui.payment import PaymentForm, check_payment
 from callroom.ui.report import ReportScreen
 from callroom.ui.session import SessionScreen
@@ -132,23 +133,33 @@ async def test_bad_input_is_refused_in_place(demo_store, clock, field, value, me
         assert s.desk.standing(cid).owed == {"EUR": Decimal("13950.00")}
 
 
-async def test_more_than_owed_is_allowed_with_a_warning(demo_store, clock):
+async def test_more_than_owed_is_refused_naming_the_balance_unless_a_reason_is_given(demo_store, clock):
     app = app_for(demo_store, clock)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         s = await start(app, pilot)
         cid = s.slot.entry.client_id
+        before = len(demo_store.ledger.payments.for_client(cid))
         await pilot.press("dollar_sign")
         form = app.screen
+        over = form.query_one("#f-over")
+        assert not over.display  # asked only when needed
         form.query_one("#f-amount").value = "15000"
         await pilot.pause()
-        warning = content(form.query_one("#pay-preview"))
-        assert "more than the €13,950.00 owed" in warning and "€1,050.00 is left over" in warning
+        said = content(form.query_one("#pay-preview"))
+        assert "€15,000.00 is more than the €13,950.00 owed in EUR" in said
+        assert over.display  # the reason field appears at once
         await pilot.press("enter")
+        assert app.screen is form  # refused: nothing stored
+        assert "€13,950.00 owed" in content(form.query_one("#err-over"))
+        assert form.focused is over and over.region.bottom <= form.query_one("#form-help").region.y
+        assert len(demo_store.ledger.payments.for_client(cid)) == before
+        await pilot.press(*"late fee", "enter")
         assert app.screen is s
         assert not s.desk.standing(cid).owed  # both invoices paid
         ro = on_disk(demo_store)
         p = max(ro.ledger.payments.for_client(cid), key=lambda x: x.id)
         assert p.amount == Decimal("15000") and sum(Decimal(a) for a in p.applied.values()) == Decimal("13950.00")
+        assert p.note == "more than owed: late fee"
         ro.close()
         assert any("more than was owed" in n.message for n in app._notifications)
 
@@ -215,6 +226,9 @@ def test_check_payment_rules(demo_store):
     cf = demo_store.client_file(cid)  # 1041 $2,450.00 (due first), 1067 $875.50
     e = check_payment({"amount": "3000", "currency": "USD", "date": "", "invoices": "", "note": ""}, cf, TODAY)
     assert e.applies == (("1041", Decimal("2450.00"), True), ("1067", Decimal("550"), False))
+    with pytest.raises(DraftError) as err:
+        check_payment({"amount": "3325.51", "currency": "", "date": "", "invoices": "", "note": ""}, cf, TODAY)
+    assert err.value.field == "over" and "$3,325.51 is more than the $3,325.50 owed in USD" in str(err.value)
     assert e.day == TODAY and e.warnings == ()
     e = check_payment({"amount": "500", "currency": "USD", "date": "2026-11-20", "invoices": "#1067, 1067", "note": "  ck 12 "}, cf, TODAY)
     assert e.applies == (("1067", Decimal("500"), False),) and e.invoices == ("1067",) and e.note == "ck 12"
@@ -250,7 +264,7 @@ async def test_the_session_summary_counts_the_money_received(demo_store, clock):
         paid_call = mine[0]
         amount = Decimal(paid_call.details["amount"])
         cur = paid_call.details["currency"]
-        await pilot.press("q")
+        await pilot.press("q", "y")
         assert isinstance(app.screen, SummaryScreen)
         text = screen_text(app)
         line = next(x for x in text.splitlines() if "Payments received" in x)

@@ -12,7 +12,7 @@ from callroom.domain.codes import Outcome, Reason, Result
 from callroom.services import Desk
 from callroom.store import open_store
 from callroom.ui.app import CallroomApp
-from callroom.ui.forms import OutcomeForm
+from callroom.ui.forms import ConfirmForm, OutcomeForm
 from callroom.ui.history import HistoryScreen
 from callroom.ui.session import SessionScreen
 from callroom.ui.summary import SummaryScreen
@@ -217,12 +217,31 @@ async def test_end_shows_summary_with_the_session_figures(demo_store, clock):
         await pilot.press("r", "1", "p", "enter", "enter")  # reached + promise
         await pilot.press("v", "enter")  # voicemail
         await pilot.press("q")
+        assert isinstance(app.screen, ConfirmForm)  # q asks first: a stray q does not end the hour
+        assert "End the session?" in screen_text(app)
+        await pilot.press("n")
+        assert app.screen is s and demo_store.sessions.get(s.session.id).ended is None
+        await pilot.press("q", "escape")  # Esc on the question is no too
+        assert app.screen is s
+        await pilot.press("q", "y")
         assert isinstance(app.screen, SummaryScreen)
         text = screen_text(app)
         assert "2 of" in text
         assert "1  (reach rate 50%)" in text
         sess = demo_store.sessions.get(s.session.id)
         assert sess.ended is not None
+        # Esc on the summary goes back to the calls, where they were; the session goes on
+        await pilot.press("escape")
+        assert app.screen is s and s.index == 2
+        await pilot.press("n", "enter")
+        assert len(s.saved_ids) == 3
+        await pilot.press("q", "enter")  # Enter on the question is yes
+        assert isinstance(app.screen, SummaryScreen)
+        assert "3 of" in screen_text(app)
+        assert demo_store.sessions.get(s.session.id).ended is not None
+        await pilot.press("q")  # q on the summary leaves callroom
+        await pilot.pause()
+        assert app.return_code == 0 and not app.is_running
 
 
 async def test_empty_ledger_says_how_to_import(empty_store, clock):

@@ -41,6 +41,14 @@ def make_app(tmp_path, *, empty: bool = False) -> CallroomApp:
         pytest.param(["z"], id="not-today"),
         pytest.param(["question_mark"], id="help"),
         pytest.param(["r", "7", "e"], id="escalate"),
+        pytest.param(["r", "1", "m"], id="paid-form"),
+        pytest.param(["r", "1", "b"], id="callback-form"),
+        pytest.param(["r", "1", "p", *"99999", "enter"], id="promise-over-balance"),
+        pytest.param(["r", "1", "l", "enter"], id="plan-stored"),
+        pytest.param(["v"], id="voicemail"),
+        pytest.param(["a"], id="next-action-form"),
+        pytest.param(["k"], id="skip-form"),
+        pytest.param(["q"], id="confirm-end"),
     ],
 )
 def test_screens(snap_compare, tmp_path, keys, size):
@@ -50,9 +58,23 @@ def test_screens(snap_compare, tmp_path, keys, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_summary(snap_compare, tmp_path, size):
     async def run_before(pilot):
-        await pilot.press("r", "1", "p", "enter", "enter", "v", "enter", "q")
+        await pilot.press("r", "1", "p", "enter", "enter", "v", "enter", "q", "y")
         app = pilot.app
         app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_not_yet_due_kept_apart(snap_compare, tmp_path, size):
+    """Atelier Vos: overdue and not yet due apart on the call screen, and in the promise form."""
+
+    async def run_before(pilot):
+        s = pilot.app.screen
+        s.call_client(s.desk.find_client("Atelier Vos").id)
+        await pilot.pause()
+        await pilot.press("r", "1", "p")
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path), run_before=run_before, terminal_size=size)

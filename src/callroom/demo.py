@@ -41,20 +41,25 @@ CLIENTS = [
     ("Granite Peak Outfitters", "Sam Whitaker", "+1 307 555 0125", "sam@granitepeak.example", "Net 30", "USD", "US", ("retail",), [("1088", 7, 30, "2900.00", "2900.00"), ("1076", 60, 30, "1850.00", "0.00")]),
 ]
 
+# The business the demo's caller works for: its name is the payee wherever one is named.
+BUSINESS = "Brightline Studio"
+CALLER = "Sam"
+PHONE = "+1 415-555-0100"  # the callback number a voicemail gives
+
 INSTRUCTIONS = {
     "USD": "ACH to First Harbor Bank, routing 021000021, account 4471 0093 22; or card by phone.",
-    "GBP": "Bank transfer to Callroom Studio Ltd, sort code 20-00-00, account 55779911, ref = invoice number.",
+    "GBP": f"Bank transfer to {BUSINESS} Ltd, sort code 20-00-00, account 55779911, ref = invoice number.",
     "EUR": "SEPA to NL91 ABNA 0417 1643 00 (BIC ABNANL2A), ref = invoice number.",
 }
 
 # The business profile: payment instructions per currency (PROFILE), and one client who
 # pays another way (their own instructions come first).
 PROFILE = Profile(
-    name="Brightline Studio", contact="Sam", phone="+1 415-555-0100", email="sam@brightline.example",
+    name=BUSINESS, contact=CALLER, phone=PHONE, email="sam@brightline.example",
     address="12 Harbor Way\nSan Francisco, CA 94105", website="brightline.example", sign_off="Kind regards,",
     instructions=INSTRUCTIONS,
 )
-OWN_INSTRUCTIONS = {"Pinecrest Veterinary Clinic": "Card by phone, or cheque to Brightline Studio, PO Box 2210, San Francisco, CA 94126."}
+OWN_INSTRUCTIONS = {"Pinecrest Veterinary Clinic": f"Card by phone, or cheque to {BUSINESS}, PO Box 2210, San Francisco, CA 94126."}
 
 
 def build(today: date) -> dict:
@@ -85,7 +90,7 @@ def load(store, today: date) -> None:
     data = build(today)
     ids: dict[str, int] = {}
     with store.transaction():
-        store.settings.set(business="Brightline Studio", caller="Sam", currency="USD")
+        store.settings.set(business=BUSINESS, caller=CALLER, currency="USD")
         store.settings.set_profile(PROFILE)
         for c in data["clients"]:
             saved = store.clients.add(c)

@@ -11,26 +11,42 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from ..domain.codes import Outcome
 from ..domain.drafts import Draft, DraftError
 from ..domain.money import format_money
+from ..domain.owing import short_day
 from ..domain.schedule import FREQUENCIES
 
-# field name -> label, per outcome
+OVER_LABEL = "More than owed because (fees, interest…)"
+
+# field name -> label, per outcome ("over" is shown only when an amount is more than owed)
 FIELDS: dict[Outcome, list[tuple[str, str]]] = {
-    Outcome.PROMISE: [("amount", "Amount promised"), ("date", "Paid by (YYYY-MM-DD or +7)"), ("method", "How (ACH, card, cheque…)")],
-    Outcome.PAID: [("amount", "Amount paid on the call"), ("date", "Date paid")],
-    Outcome.PLAN: [("amount", "Plan total"), ("count", "Instalments (2-24)"), ("frequency", "Frequency"), ("date", "First instalment (YYYY-MM-DD or +7)")],
+    Outcome.PROMISE: [("amount", "Amount promised"), ("date", "Paid by (YYYY-MM-DD or +7)"), ("method", "How (ACH, card, cheque…)"),
+                      ("invoices", "Covers invoices"), ("over", OVER_LABEL)],
+    Outcome.PAID: [("amount", "Amount paid on the call"), ("date", "Date paid"), ("invoices", "For invoices"), ("over", OVER_LABEL)],
+    Outcome.PLAN: [("amount", "Plan total"), ("count", "Instalments (2-24)"), ("frequency", "Frequency"),
+                   ("date", "First instalment (YYYY-MM-DD or +7)"), ("invoices", "Covers invoices"), ("over", OVER_LABEL)],
     Outcome.DISPUTE: [("what", "What is disputed"), ("date", "Get back by (YYYY-MM-DD or +7)")],
-    Outcome.CALLBACK: [("date", "Call back on (YYYY-MM-DD or +1)")],
+    Outcome.CALLBACK: [("date", "Call back on (tomorrow 15:00, +2d 10:30, YYYY-MM-DD HH:MM)")],
 }
 
 
-class OutcomeForm(ModalScreen[dict | None]):
+class FitsScreen(ModalScreen):
+    """A form whose fields scroll inside it while its title and its OK/Cancel line stay
+    on screen, down to an 80x24 terminal (a field reached with Tab scrolls into view)."""
+
+    CHROME = 4  # the form's border (2), title and OK/Cancel line
+
+    def on_resize(self, event) -> None:
+        for box in self.query("#form-fields"):
+            box.styles.max_height = max(3, event.size.height - self.CHROME)
+
+
+class OutcomeForm(FitsScreen):
     """Details of an outcome, prefilled with sensible defaults. Enter saves, Esc cancels."""
 
     BINDINGS = [
@@ -38,55 +54,84 @@ class OutcomeForm(ModalScreen[dict | None]):
         Binding("enter", "submit", "OK", id="form.submit", tooltip="Check and keep these details"),
     ]
 
-    def __init__(self, outcome: Outcome, values: dict[str, str], check: Callable[[dict[str, str]], object]):
+    def __init__(self, outcome: Outcome, values: dict[str, str], check: Callable[[dict[str, str]], object],
+                 today=None, hint: str = ""):
         super().__init__()
         self.outcome = outcome
         self.values = dict(values)
         self.check = check  # raises DraftError; returns the Logged preview on success
+        self.today = today
+        self.hint = hint  # under the invoices field: what is not yet due, to name it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label(Text(self.outcome.label, style="bold"), id="form-title")
-            for name, label in FIELDS[self.outcome]:
-                yield Label(label, classes="form-label")
-                if name == "frequency":
-                    yield Select([(f, f) for f in FREQUENCIES], value=self.values.get(name) or "monthly", allow_blank=False, id=f"f-{name}")
-                else:
-                    yield Input(value=self.values.get(name, ""), id=f"f-{name}")
-                yield Static("", id=f"err-{name}", classes="form-error")
-            yield Static("", id="form-preview")
+            with VerticalScroll(id="form-fields"):
+                for name, label in FIELDS[self.outcome]:
+                    extra = {"classes": "over"} if name == "over" else {}
+                    yield Label(label, classes="form-label" + (" over" if name == "over" else ""))
+                    if name == "frequency":
+                        yield Select([(f, f) for f in FREQUENCIES], value=self.values.get(name) or "monthly", allow_blank=False,
+                                     id=f"f-{name}", compact=True)
+                    else:
+                        yield Input(value=self.values.get(name, ""), id=f"f-{name}", compact=True, **extra)
+                    if name == "invoices" and self.hint:
+                        yield Static(Text(self.hint, style="dim"), id="invoices-hint")
+                    yield Static("", id=f"err-{name}", classes="form-error")
+                yield Static("", id="form-preview")
             yield Static(Text("Enter: OK   Esc: cancel   Tab: next field", style="dim"), id="form-help")
 
     def on_mount(self) -> None:
+        self.query_one("#form-fields").can_focus = False  # Tab moves between the fields only
+        self._show_over(bool(self.values.get("over")))
         first = FIELDS[self.outcome][0][0]
         self.query_one(f"#f-{first}").focus()
         self._preview()
 
+    def _names(self) -> list[str]:
+        return [n for n, _ in FIELDS[self.outcome]]
+
+    def _show_over(self, shown: bool) -> None:
+        for w in self.query(".over"):
+            w.display = shown
+
     def _collect(self) -> dict[str, str]:
         out = {}
-        for name, _ in FIELDS[self.outcome]:
+        for name in self._names():
             w = self.query_one(f"#f-{name}")
             out[name] = str(w.value) if w.value is not None else ""  # type: ignore[attr-defined]
         return out
 
     def _preview(self) -> None:
-        if self.outcome is not Outcome.PLAN:
-            return
+        box = self.query_one("#form-preview", Static)
         try:
             logged = self.check(self._collect())
-        except DraftError:
-            self.query_one("#form-preview", Static).update("")
+        except DraftError as e:
+            if e.field == "over" and "over" in self._names():  # more than owed: ask why, naming the balance
+                self._show_over(True)
+                box.update(Text(str(e), style="bold yellow"))
+            else:
+                box.update("")
             return
-        t = Text("Schedule:\n", style="bold")
-        for p in logged.promises:  # type: ignore[attr-defined]
-            t.append(f"  {p.instalment}. {p.due.isoformat()}  {format_money(p.amount, p.currency)}\n")
-        self.query_one("#form-preview", Static).update(t)
+        t = Text("Stored: ", style="bold")
+        said = logged.describe(self.today) if self.today else ""  # type: ignore[attr-defined]
+        if self.outcome is Outcome.PLAN:  # the schedule below says the rest
+            said = " · ".join(x for x in said.split(" · ") if " instalments of " not in x)
+            t.append(format_money(logged.plan.total, logged.plan.currency) + (" · " if said else ""), style="green")  # type: ignore[attr-defined]
+        t.append(said, style="green")
+        if self.outcome is Outcome.PLAN:
+            t.append("\nSchedule:", style="bold")
+            for p in logged.promises:  # type: ignore[attr-defined]
+                t.append(f"\n  {p.instalment}. {short_day(p.due, self.today)}  {format_money(p.amount, p.currency)}")
+        box.update(t)
 
     @on(Input.Changed)
     @on(Select.Changed)
     def _changed(self) -> None:
-        for name, _ in FIELDS[self.outcome]:
-            self.query_one(f"#err-{name}", Static).update("")
+        for name in self._names():
+            err = self.query_one(f"#err-{name}", Static)
+            err.update("")
+            err.remove_class("shown")
         self._preview()
 
     @on(Input.Submitted)
@@ -106,14 +151,19 @@ class OutcomeForm(ModalScreen[dict | None]):
         try:
             self.check(values)
         except DraftError as e:
-            target = e.field if any(e.field == n for n, _ in FIELDS[self.outcome]) else FIELDS[self.outcome][0][0]
-            self.query_one(f"#err-{target}", Static).update(Text(str(e), style="bold red"))
+            names = self._names()
+            target = e.field if e.field in names else names[0]
+            if target == "over":
+                self._show_over(True)
+            err = self.query_one(f"#err-{target}", Static)
+            err.update(Text(str(e), style="bold red"))
+            err.add_class("shown")  # an empty error line takes no room
             self.query_one(f"#f-{target}").focus()
             return
         self.dismiss(values)
 
 
-class PromptForm(ModalScreen[str | None]):
+class PromptForm(FitsScreen):
     """One line of text: the next action date, a skip reason."""
 
     BINDINGS = [
@@ -131,8 +181,9 @@ class PromptForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Label(Text(self.title_text, style="bold"), id="form-title")
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Static("", id="prompt-error", classes="form-error")
+            with VerticalScroll(id="form-fields"):
+                yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+                yield Static("", id="prompt-error", classes="form-error")
             yield Static(Text("Enter: OK   Esc: cancel", style="dim"), id="form-help")
 
     def on_mount(self) -> None:
@@ -152,9 +203,36 @@ class PromptForm(ModalScreen[str | None]):
             try:
                 self.check(value)
             except (DraftError, ValueError) as e:
-                self.query_one("#prompt-error", Static).update(Text(str(e), style="bold red"))
+                err = self.query_one("#prompt-error", Static)
+                err.update(Text(str(e), style="bold red"))
+                err.add_class("shown")
                 return
         self.dismiss(value)
+
+
+class ConfirmForm(FitsScreen):
+    """A yes/no question: y or Enter for yes, n or Esc for no."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes", tooltip="Yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="No: back to where you were"),
+    ]
+
+    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "No"):
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.yes, self.no = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form", classes="confirm"):
+            yield Label(Text(self.title_text, style="bold"), id="form-title")
+            with VerticalScroll(id="form-fields"):
+                yield Static(self.message, id="confirm-message")
+            yield Static(Text(f"y/Enter: {self.yes}   n/Esc: {self.no}", style="dim"), id="form-help")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 def draft_with(d: Draft, values: dict[str, str]) -> Draft:

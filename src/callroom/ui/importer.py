@@ -26,7 +26,8 @@ from textual.widgets import Footer, Input, Label, Static
 from ..services import Desk
 from ..services.errors import (AmbiguousDateOrder, AmbiguousDecimalMark, AmbiguousSheet, ImportError_, ReadOnly,
                               StoreError)
-from ..services.imports import Decisions, ImportPlan, ImportRequest, column_map, read_and_plan, split_column_map
+from ..services.imports import (Decisions, ImportPlan, ImportRequest, column_map, read_and_plan, split_column_map,
+                                stored_counts)
 
 ORDERS = (None, "dmy", "mdy", "ymd")
 DECIMALS = (None, "comma", "point")
@@ -171,7 +172,7 @@ class ImportScreen(ModalScreen[dict | None]):
     def _preview_hint(self) -> str:
         plan = self.plan
         if plan is None or not plan.has_changes:
-            return "Nothing to store · Esc: close"
+            return "Tab: change the files · Esc: close"  # the status line says there is nothing to store
         if plan.questions:
             return "s: same client · k: keep apart · Esc: cancel, store nothing"
         if plan.older and not plan.accept_older:
@@ -306,6 +307,8 @@ class ImportScreen(ModalScreen[dict | None]):
             self._status(Text("Nothing to store: the ledger already has all of this.", style="bold"))
         body = Text()
         for line in msg.plan.summary_lines():
+            if not msg.plan.has_changes and line.startswith("Nothing to change"):
+                continue  # the status line above says it once
             body.append(line + "\n", style="" if line.startswith(" ") else "bold")
         self.query_one("#import-preview", Static).update(body)
         self._show()
@@ -383,9 +386,7 @@ class ImportScreen(ModalScreen[dict | None]):
 
 
 def stored_text(counts: dict) -> str:
-    return (f"Imported: {counts.get('new_clients', 0)} new clients, {counts.get('new_invoices', 0)} new invoices, "
-            f"{counts.get('updated_invoices', 0)} updated, {counts.get('payments', 0)} payments, "
-            f"{counts.get('closed_invoices', 0)} closed.")
+    return "Imported: " + stored_counts(counts) + "."
 
 
 def open_import(screen, desk: Desk, done: Callable[[dict | None], None]) -> None:

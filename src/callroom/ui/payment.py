@@ -10,124 +10,27 @@ time makes it kept).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import replace
 from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from ..domain import queue as queue_mod
 from ..domain.codes import PromiseStatus
-from ..domain.drafts import DraftError, clean_text, parse_amount, parse_day
-from ..domain.models import ClientFile, Invoice, Payment
-from ..domain.money import Totals, format_money
+from ..domain.drafts import DraftError
+from ..domain.models import Payment
+from ..domain.money import format_money
+from ..domain.payments import FIELDS, check_payment, currencies, defaults, owed_by_currency
 from ..services import Desk
 from ..services.errors import ReadOnly, StoreError
 
-FIELDS = ("amount", "currency", "date", "invoices", "note")
-
-
-@dataclass(frozen=True)
-class PaymentEntry:
-    """A checked payment, ready for ``Desk.record_payment``, with what it will do."""
-
-    amount: Decimal
-    currency: str
-    day: date
-    invoices: tuple[str, ...]  # as named (empty: oldest first)
-    note: str
-    applies: tuple[tuple[str, Decimal, bool], ...]  # (invoice number, amount taken, closes it)
-    unapplied: Decimal  # more than the open balances
-    warnings: tuple[str, ...]
-
-
-def owed_by_currency(cf: ClientFile) -> Totals:
-    t = Totals()
-    for i in cf.open_invoices:
-        if i.balance is not None:
-            t[i.currency] = t.get(i.currency, Decimal(0)) + i.balance
-    return t
-
-
-def currencies(cf: ClientFile, fallback: str = "USD") -> list[str]:
-    """The client's currencies, the one with most owed first."""
-    owed = owed_by_currency(cf)
-    rest = sorted({i.currency for i in cf.invoices} - set(owed))
-    return sorted(owed, key=lambda c: (-owed[c], c)) + rest or [fallback]
-
-
-def defaults(cf: ClientFile, today: date, fallback: str = "USD") -> dict[str, str]:
-    """Amount: everything owed in the client's main currency; date: today; invoices: oldest first."""
-    cur = currencies(cf, fallback)[0]
-    owed = owed_by_currency(cf).get(cur)
-    return {"amount": str(owed) if owed else "", "currency": cur, "date": today.isoformat(), "invoices": "", "note": ""}
-
-
-def _named(text: str, cf: ClientFile, currency: str) -> tuple[str, ...]:
-    wanted = [w.lstrip("#") for w in re.split(r"[\s,;]+", text.strip()) if w.strip("#")]
-    by_number = {i.number.lower(): i for i in cf.invoices}
-    out: list[str] = []
-    open_ = ", ".join(i.number for i in cf.open_invoices if i.currency == currency) or "none"
-    for w in wanted:
-        inv = by_number.get(w.lower())
-        if inv is None:
-            raise DraftError("invoices", f"No invoice {w[:20]!r} for this client. Open in {currency}: {open_}.")
-        if inv.currency != currency:
-            raise DraftError("invoices", f"Invoice {inv.number} is in {inv.currency}, not {currency}.")
-        if not inv.is_open:
-            raise DraftError("invoices", f"Invoice {inv.number} is already {inv.status}. Open in {currency}: {open_}.")
-        if inv.number not in out:
-            out.append(inv.number)
-    return tuple(out)
-
-
-def allocate(amount: Decimal, currency: str, named: tuple[str, ...], invoices: list[Invoice]) -> tuple[list[tuple[str, Decimal, bool]], Decimal]:
-    """What the payment lowers, in the order ``Desk.record_payment`` applies it: the named
-    invoices first, then the oldest due first."""
-    invs = [i for i in invoices if i.is_open and i.currency == currency and i.balance is not None]
-    invs.sort(key=lambda i: (i.number not in named, i.due or date.min, i.number))
-    left = amount
-    out = []
-    for inv in invs:
-        if left <= 0:
-            break
-        take = min(left, inv.balance)  # type: ignore[type-var]
-        left -= take
-        out.append((inv.number, take, take >= inv.balance))  # type: ignore[operator]
-    return out, left
-
-
-def check_payment(values: dict[str, str], cf: ClientFile, today: date) -> PaymentEntry:
-    """Check a typed payment. Raises DraftError naming the field at fault."""
-    currency = (values.get("currency") or "").strip().upper()
-    if currency not in currencies(cf, currency or "USD"):
-        raise DraftError("currency", f"{currency or 'No currency'}: choose one of {', '.join(currencies(cf))}.")
-    amount = parse_amount(values.get("amount", ""))
-    places = get_currency_precision(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise DraftError("amount", f"{currency} amounts are whole numbers." if places == 0 else f"Use at most {places} decimal places for {currency}.")
-    day = parse_day(values.get("date", "") or today.isoformat(), "date", today, allow_past=True)
-    if day > today:
-        raise DraftError("date", f"{day.isoformat()} is in the future: record a payment once it has arrived (money still to come is a promise, p).")
-    named = _named(values.get("invoices", ""), cf, currency)
-    note = clean_text(values.get("note", ""), 500, "note")
-    applies, left = allocate(amount, currency, named, list(cf.invoices))
-    owed = owed_by_currency(cf).get(currency, Decimal(0))
-    warnings: list[str] = []
-    if owed <= 0:
-        warnings.append(f"Nothing is open in {currency}: the payment is recorded but lowers no balance.")
-    elif left > 0:
-        warnings.append(f"{format_money(amount, currency)} is more than the {format_money(owed, currency)} owed in {currency}: "
-                        f"every open {currency} invoice closes and {format_money(left, currency)} is left over.")
-    return PaymentEntry(amount, currency, day, named, note, tuple(applies), left, tuple(warnings))
+__all__ = ["PaymentForm", "check_payment", "open_payment"]
 
 
 class PaymentForm(ModalScreen[Payment | None]):
@@ -151,30 +54,35 @@ class PaymentForm(ModalScreen[Payment | None]):
 
     def compose(self) -> ComposeResult:
         owed = owed_by_currency(self.file)
-        with VerticalScroll(id="form", classes="payment-form"):
+        with Vertical(id="form", classes="payment-form"):
             yield Label(Text(f"Payment received: {self.file.client.name}", style="bold"), id="form-title")
-            yield Static(Text(f"Owed: {owed.format(sep=' + ')}", style="dim"), id="pay-owed")
-            yield Label("Amount received", classes="form-label")
-            yield Input(value=self.values["amount"], id="f-amount", compact=True)
-            yield Static("", id="err-amount", classes="form-error")
-            if len(self.currency_list) > 1:
-                yield Label("Currency", classes="form-label")
-                yield Select([(c, c) for c in self.currency_list], value=self.values["currency"], allow_blank=False, id="f-currency", compact=True)
-                yield Static("", id="err-currency", classes="form-error")
-            yield Label("Date received (YYYY-MM-DD, today or earlier)", classes="form-label")
-            yield Input(value=self.values["date"], id="f-date", compact=True)
-            yield Static("", id="err-date", classes="form-error")
-            yield Label("For invoices (numbers; empty = oldest first)", classes="form-label")
-            yield Input(value="", placeholder="oldest first", id="f-invoices", compact=True)
-            yield Static("", id="err-invoices", classes="form-error")
-            yield Label("Note", classes="form-label")
-            yield Input(value="", placeholder="cheque 2231, bank ref…", id="f-note", compact=True)
-            yield Static("", id="err-note", classes="form-error")
-            yield Static("", id="pay-preview")
+            with VerticalScroll(id="form-fields"):
+                yield Static(Text(f"Owed: {owed.format(sep=' + ')}", style="dim"), id="pay-owed")
+                yield Label("Amount received", classes="form-label")
+                yield Input(value=self.values["amount"], id="f-amount", compact=True)
+                yield Static("", id="err-amount", classes="form-error")
+                if len(self.currency_list) > 1:
+                    yield Label("Currency", classes="form-label")
+                    yield Select([(c, c) for c in self.currency_list], value=self.values["currency"], allow_blank=False, id="f-currency", compact=True)
+                    yield Static("", id="err-currency", classes="form-error")
+                yield Label("Date received (YYYY-MM-DD, today or earlier)", classes="form-label")
+                yield Input(value=self.values["date"], id="f-date", compact=True)
+                yield Static("", id="err-date", classes="form-error")
+                yield Label("For invoices (numbers; empty = oldest first)", classes="form-label")
+                yield Input(value="", placeholder="oldest first", id="f-invoices", compact=True)
+                yield Static("", id="err-invoices", classes="form-error")
+                yield Label("Note", classes="form-label")
+                yield Input(value="", placeholder="cheque 2231, bank ref…", id="f-note", compact=True)
+                yield Static("", id="err-note", classes="form-error")
+                # Shown only when the amount is more than is owed: it must then say why.
+                yield Label("More than owed because (fees, interest…)", classes="form-label over", id="over-label")
+                yield Input(value="", placeholder="late fee, card surcharge…", id="f-over", compact=True, classes="over")
+                yield Static("", id="err-over", classes="form-error")
+                yield Static("", id="pay-preview")
             yield Static(Text("Enter: store   Esc: cancel   Tab: next field", style="dim"), id="form-help")
 
     def on_mount(self) -> None:
-        self.query_one("#form").can_focus = False  # Tab moves between the fields only
+        self.query_one("#form-fields").can_focus = False  # Tab moves between the fields only
         self.query_one("#f-amount", Input).focus()
         self._preview()
 
@@ -188,13 +96,21 @@ class PaymentForm(ModalScreen[Payment | None]):
             out[name] = str(w.value) if w.value is not None else ""  # type: ignore[attr-defined]
         return out
 
+    def _show_over(self, shown: bool) -> None:
+        for w in self.query(".over"):
+            w.display = shown
+
     def _preview(self) -> None:
         box = self.query_one("#pay-preview", Static)
         try:
-            entry = check_payment(self.collect(), self.file, self.today)
-        except DraftError:
+            entry = self.desk.check_payment(self.client_id, self.collect())
+        except DraftError as e:
             box.update("")
+            if e.field == "over":  # more than owed: show the balance and ask why, at once
+                self._show_over(True)
+                box.update(Text(str(e), style="bold yellow"))
             return
+        self._show_over(bool(entry.over))
         t = Text()
         if entry.applies:
             t.append("Lowers: ", style="bold")
@@ -243,12 +159,12 @@ class PaymentForm(ModalScreen[Payment | None]):
         if isinstance(self.focused, Select) and self.focused.expanded:
             return  # the select takes the enter
         try:
-            entry = check_payment(self.collect(), self.file, self.today)
+            self.stored = self.desk.receive_payment(self.client_id, self.collect())
         except DraftError as e:
+            if e.field == "over":
+                self._show_over(True)
             self.show_error(e.field, str(e))
             return
-        try:
-            self.stored = self.desk.record_payment(self.client_id, entry.amount, entry.currency, entry.day, entry.invoices, entry.note)
         except (StoreError, ReadOnly) as e:
             self.query_one("#pay-preview", Static).update(Text(f"Not stored: {e}. Nothing typed is lost; press Enter to try again.", style="bold red"))
             return

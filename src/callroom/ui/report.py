@@ -19,6 +19,7 @@ from ..domain import report as report_mod
 from ..domain.aging import BUCKETS
 from ..domain.money import format_money
 from ..domain.report import Report, bar
+from ..domain.words import count, plural
 from ..services import Desk
 from .charts import AgingChart, WeekMoneyChart, week_currencies
 
@@ -36,9 +37,9 @@ def _heading(text: str) -> Text:
 def aging_head(r: Report, row) -> Text:
     dso = r.dso.get(row.currency)
     head = Text(f"{row.currency}  ", style="bold")
-    head.append(f"{format_money(row.total, row.currency)} in {row.invoices} open invoice{'s' if row.invoices != 1 else ''}")
+    head.append(f"{format_money(row.total, row.currency)} in {count(row.invoices, 'open invoice')}")
     if dso is not None:
-        head.append(f" · DSO {dso} days", style="dim")
+        head.append(f" · DSO {count(dso, 'day')}", style="dim")
     return head
 
 
@@ -69,7 +70,8 @@ def aging_view(r: Report) -> Group:
             t.add_row(b, format_money(v, row.currency), Text(bar(v, top, BAR), style="red" if b in ("61-90", "90+") else "cyan"))
         parts += [aging_head(r, row), t]
     if r.unknown_balances:
-        parts.append(Text(f"{r.unknown_balances} open invoice(s) with an unknown balance are not counted.", style="yellow"))
+        parts.append(Text(f"{count(r.unknown_balances, 'open invoice')} with an unknown balance "
+                          f"{plural(r.unknown_balances, 'is')} not counted.", style="yellow"))
     return Group(*parts)
 
 
@@ -109,21 +111,25 @@ def promises_view(r: Report) -> Group:
 
 
 def sessions_view(r: Report) -> Group:
-    t = Table(box=None, padding=(0, 1), header_style="bold")
-    for name, just in (("Session", "left"), ("Calls", "right"), ("Reached", "right"), ("Reach", "right"),
-                       ("Promises", "right"), ("Promise rate", "right"), ("Calls/h", "right"), ("Promised", "left")):
-        t.add_column(name, justify=just, no_wrap=True)  # type: ignore[arg-type]
+    # Every figure and heading is shown whole, from 80 columns up: a rate sits beside its
+    # count, the headings take two lines, and only the amounts promised wrap (one currency
+    # a line) when the screen is narrow. Nothing is cut to '…'.
+    t = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+    for name, just in (("Session", "left"), ("Calls", "right"), ("Reached\n(rate)", "right"),
+                       ("Promises\n(rate)", "right"), ("Calls\nper hour", "right")):
+        t.add_column(name, justify=just, no_wrap=True, min_width=max(len(x) for x in name.split("\n")))  # type: ignore[arg-type]
+    t.add_column("Promised", justify="left", no_wrap=False, overflow="fold", ratio=1, min_width=12)
     for s in r.sessions + [r.overall]:
         name = f"#{s.session_id} {s.started:%d %b %H:%M}" if s.session_id is not None and s.started else "All calls"
-        t.add_row(name, str(s.calls), str(s.reached), _pct(s.reach_rate), str(s.promises), _pct(s.promise_rate),
+        t.add_row(name, str(s.calls), f"{s.reached} ({_pct(s.reach_rate)})", f"{s.promises} ({_pct(s.promise_rate)})",
                   str(s.calls_per_hour) if s.calls_per_hour is not None else "—",
-                  ", ".join(format_money(a, c) for c, a in sorted(s.promised.items())) or "—",
+                  Text(", ".join(format_money(a, c) for c, a in sorted(s.promised.items())) or "—"),
                   style="bold" if s.session_id is None else "")
     c = r.collected
     got = ", ".join(format_money(a, cur) for cur, a in sorted(c.amounts.items())) or "nothing yet"
-    after = Text(f"Collected within {c.window_days} days after reaching the client: ", style="bold")
-    after.append(f"{got} ({c.payments} payment{'s' if c.payments != 1 else ''}, after {c.calls} of {c.reached_calls} reached calls)", style="")
-    extra = [Text(f"{r.empty_sessions} session(s) without calls left out.", style="dim")] if r.empty_sessions else []
+    after = Text(f"Collected within {count(c.window_days, 'day')} after reaching the client: ", style="bold")
+    after.append(f"{got} ({count(c.payments, 'payment')}, after {c.calls} of {count(c.reached_calls, 'reached call')})", style="")
+    extra = [Text(f"{count(r.empty_sessions, 'session')} without calls left out.", style="dim")] if r.empty_sessions else []
     return Group(_heading("Calls per session"), t, *extra, Text(""), after)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from babel.dates import format_date
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,8 @@ from ..domain import phones
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
+from ..domain.owing import listed, owing, short_day
+from ..domain.words import count
 from ..domain import filters as qfilters
 from ..domain.escalation import REVIEW, queue_stage_figures
 from ..domain.filters import QueueFilter
@@ -26,9 +29,27 @@ from ..domain.money import Totals, format_money
 from ..domain.queue import ClientStanding, Entry, Queue
 from ..services import Desk
 from ..services.errors import ReadOnly, StoreError
-from .forms import OutcomeForm, PromptForm, draft_with
+from .forms import ConfirmForm, OutcomeForm, PromptForm, draft_with
 from .keys import OUTCOME_KEYS, REASON_KEYS, RESULT_KEYS, binding_id
 from .widgets import ClientCard, InvoiceTable, LogPanel, ScriptPanel, StatusBar
+
+
+def totals_text(st: ClientStanding, today: date, policy) -> Text:
+    """The call screen's totals: overdue apart from not yet due (and from disputed)."""
+    ow = owing(st, today, policy)
+    t = Text()
+    t.append("Overdue ", style="bold")
+    t.append(ow.overdue_totals.format(sep=" + "), style="bold red" if ow.overdue_totals else "")
+    if ow.not_due:
+        t.append("  ·  not yet due ", style="dim")
+        t.append(ow.not_due_totals.format(sep=" + "))
+    if ow.disputed:
+        t.append("  ·  disputed ", style="dim")
+        t.append(ow.disputed_totals.format(sep=" + "))
+    if ow.overdue:
+        t.append("  ·  oldest ", style="dim")
+        t.append(f"{ow.overdue[0].number}, {count(st.days, 'day')}")
+    return t
 
 
 @dataclass
@@ -47,9 +68,14 @@ OUTCOMES = Binding.Group("Outcome", compact=True)
 
 
 def _bindings() -> list[Binding]:
-    """Every key of the call screen. The Footer shows the keys grouped (results, reasons,
+    """Every key of the call screen. The Footer shows the essential keys first (save, help,
+    end: they stay visible at 80 columns), then the keys grouped (results, reasons,
     outcomes) and the step keys; the rarer ones are on the help screen (? or F1)."""
-    b: list[Binding] = []
+    b: list[Binding] = [
+        Binding("enter", "save", "Save", id="session.save", tooltip="Store this call (on disk at once) and go to the next client"),
+        Binding("question_mark,f1", "help", "Help", id="session.help", tooltip="All keys"),
+        Binding("q", "end", "End", id="session.end", tooltip="End the session (asks first) and see its summary"),
+    ]
     for k, r in RESULT_KEYS.items():
         b.append(Binding(k, f"result('{r.value}')", r.label, id=binding_id(r), tooltip=f"Call result: {r.label}", group=RESULTS))
     for k, r in REASON_KEYS.items():
@@ -57,10 +83,8 @@ def _bindings() -> list[Binding]:
     for k, o in OUTCOME_KEYS.items():
         b.append(Binding(k, f"outcome('{o.value}')", o.label, id=binding_id(o), tooltip=f"Outcome: {o.label}", group=OUTCOMES))
     b += [
-        Binding("enter", "save", "Save", id="session.save", tooltip="Store this call (on disk at once) and go to the next client"),
         Binding("a", "next_action", "Next date", id="session.next_action", tooltip="Change the next action date", show=False),
         Binding("s", "stage", "Script", id="session.stage", tooltip="Show the next script stage: Listen, Flex, Escalate", show=False),
-        Binding("question_mark,f1", "help", "Help", id="session.help", tooltip="All keys"),
         Binding("h", "history", "History", id="session.history", tooltip="This client's whole history"),
         Binding("k", "skip", "Skip", id="session.skip", tooltip="Skip this client, with a reason"),
         Binding("u", "undo", "Undo", id="session.undo", tooltip="Undo the last saved call of this session", show=False),
@@ -68,7 +92,6 @@ def _bindings() -> list[Binding]:
         Binding("z", "not_today", "Not today", id="session.not_today", tooltip="Who is left out today, and why", show=False),
         Binding("dollar_sign", "payment", "Payment", id="session.payment", tooltip="Payment received from this client: amount, date, invoices, note", show=False),
         Binding("R", "report", "Report", id="session.report", tooltip="Report: aging, promises kept, reach and promise rates, collected, follow-ups this week", show=False),
-        Binding("q", "end", "End", id="session.end", tooltip="End the session and see its summary"),
         Binding("o", "note", "Note", id="session.note", tooltip="Type a note about the call"),
         Binding("y", "copy_phone", "Copy number", id="session.copy_phone", tooltip="Copy this client's phone number, to dial from a softphone or your mobile", show=False),
         Binding("W", "write", "Write", id="session.write", show=False,
@@ -124,7 +147,7 @@ class SessionScreen(Screen):
         with Vertical(id="log"):
             yield LogPanel(id="logpanel")
             yield Input(placeholder="o: type a note about the call (Esc to leave)", id="note")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         try:  # a read-only ledger (--read-only, --salvage) records no session; a full disk must not stop the calls
@@ -170,12 +193,10 @@ class SessionScreen(Screen):
             slot.entry = fresh
         self.query_one(ClientCard).show(st, slot.entry, now, self.desk.pay_to(st))
         self.query_one(InvoiceTable).show(st, self.desk.today(), self.desk.policy)
-        tot = f"Owed: {st.owed.format(sep=' + ')}"
-        if st.chase:
-            oldest = min(st.chase, key=lambda i: (i.due or date.max))
-            tot += f"   Oldest: {oldest.number} ({st.days} days)"
-        self.query_one("#totals", Static).update(tot)
-        self.stage = "escalate" if slot.draft.outcome is Outcome.ESCALATE else ("flex" if slot.draft.reason else "listen")
+        self.query_one("#totals", Static).update(totals_text(st, self.desk.today(), self.desk.policy))
+        d = slot.draft
+        self.stage = ("voicemail" if d.result is Result.VOICEMAIL else "escalate" if d.outcome is Outcome.ESCALATE
+                      else "flex" if d.reason else "listen")
         note = self.query_one("#note", Input)
         note.value = slot.draft.note
         self.error = self.warning = ""
@@ -190,8 +211,18 @@ class SessionScreen(Screen):
         self.query_one(ScriptPanel).show(self.desk.script(self._st, self.slot.draft.reason), self.stage, routes)
 
     def refresh_log(self) -> None:
+        """The call as it will be stored: money in the currency's format, dates resolved."""
         d = self.slot.draft
-        self.query_one(LogPanel).show(d, suggested_next(d, self.desk.today(), self.desk.policy), self.error, self.warning)
+        today = self.desk.today()
+        stored, nxt = "", None
+        if self._st is not None and d.result is not None:
+            try:
+                logged = self.desk.prepare(d, self._st)
+                stored, nxt = logged.describe(today), logged.call.next_action
+            except DraftError:
+                nxt = suggested_next(d, today, self.desk.policy)
+        nxt_text = None if nxt is None else short_day(nxt, today) + ("" if d.next_action.strip() else " (suggested)")
+        self.query_one(LogPanel).show(d, stored, nxt_text, self.error, self.warning)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if not self.slots:
@@ -216,6 +247,11 @@ class SessionScreen(Screen):
         if d.result is not Result.REACHED:
             d.reason = None
             d.outcome = None
+        # Voicemail: the script panel shows the short message to leave (never the amount).
+        stage = "voicemail" if d.result is Result.VOICEMAIL else ("listen" if self.stage == "voicemail" else self.stage)
+        if stage != self.stage:
+            self.stage = stage
+            self.refresh_script()
         self.error = ""
         self.refresh_log()
         self.refresh_bindings()
@@ -238,10 +274,17 @@ class SessionScreen(Screen):
             slot.draft = draft_with(slot.draft, {"outcome": o, "amount": "", "date": "", "what": ""})  # type: ignore[dict-item]
             self.refresh_log()
             return
-        values = defaults(o, self._st, self.desk.today(), self.desk.policy)
+        today, policy = self.desk.today(), self.desk.policy
+        values = defaults(o, self._st, today, policy)
+        if o in (Outcome.PROMISE, Outcome.PLAN, Outcome.PAID):
+            values["over"] = ""
         if slot.draft.outcome is o:  # reopening keeps what was typed
             for k in values:
                 values[k] = getattr(slot.draft, k) or values[k]
+        hint = ""
+        ahead = owing(self._st, today, policy).not_due
+        if ahead and o in (Outcome.PROMISE, Outcome.PLAN):
+            hint = f"Not yet due (add to cover it): {listed(ahead, today, policy)}"
         st = self._st
         base = draft_with(slot.draft, {"outcome": o})  # type: ignore[dict-item]
 
@@ -261,7 +304,7 @@ class SessionScreen(Screen):
             self.refresh_log()
             self.refresh_bindings()
 
-        self.app.push_screen(OutcomeForm(o, values, check), done)
+        self.app.push_screen(OutcomeForm(o, values, check, today=today, hint=hint), done)
 
     def action_note(self) -> None:
         # Focus now, not on the next idle (Widget.focus defers): keys typed straight after
@@ -292,11 +335,12 @@ class SessionScreen(Screen):
                 self.refresh_log()
 
         self.app.push_screen(PromptForm("Next action date (YYYY-MM-DD or +N days; empty = suggested)", current,
-                                        lambda v: parse_day(v, "next_action", today) if v.strip() else None), done)
+                                        lambda v: parse_day(v, "next_action", today) if v.strip() else None,
+                                        placeholder="e.g. +7 or 2026-12-01"), done)
 
     def action_stage(self) -> None:
         stages = ScriptPanel.STAGES
-        self.stage = stages[(stages.index(self.stage) + 1) % len(stages)]
+        self.stage = stages[(stages.index(self.stage) + 1) % len(stages)] if self.stage in stages else stages[0]
         self.refresh_script()
 
     def _phone(self) -> str | None:
@@ -533,7 +577,7 @@ class SessionScreen(Screen):
             if not v.strip():
                 raise ValueError("Say why this client is skipped (e.g. 'owner away until Monday').")
 
-        self.app.push_screen(PromptForm(f"Skip {slot.entry.name}: why?", "", check), done)
+        self.app.push_screen(PromptForm(f"Skip {slot.entry.name}: why?", "", check, placeholder="e.g. owner away until Monday"), done)
 
     def action_undo(self) -> None:
         if not self.saved_ids:
@@ -548,10 +592,13 @@ class SessionScreen(Screen):
         for i, s in enumerate(self.slots):
             if s.saved_call_id == call_id:
                 s.saved_call_id = None
+                det = call.details
+                day = det.get("date", det.get("get_back", det.get("first", "")))
                 s.draft = Draft(result=call.result if call.result is not Result.SKIPPED else None,
                                 reason=call.reason, outcome=call.outcome, note=call.note if call.result is not Result.SKIPPED else "",
-                                amount=call.details.get("amount", ""), date=call.details.get("date", call.details.get("get_back", call.details.get("first", ""))),
-                                what=call.details.get("what", ""))
+                                amount=det.get("amount", ""), date=f"{day} {det['time']}" if day and det.get("time") else day,
+                                what=det.get("what", ""), invoices=", ".join(det.get("invoices", [])), over=det.get("over", ""),
+                                count=str(det.get("count", "3")), frequency=det.get("frequency", "monthly"))
                 self.index = i
                 break
         self.notify("Undone: the call is removed from the ledger; its details are back in the form.", timeout=4)
@@ -563,7 +610,17 @@ class SessionScreen(Screen):
             self.show_client()
 
     def action_end(self) -> None:
-        self.finish()
+        """q: asks first (a stray q must not end the hour); the summary then opens, and Esc
+        there comes back to the calls."""
+        typed = self.slots and self.slot.saved_call_id is None and self.slot.draft != Draft()
+        warn = f" The call to {self.slot.entry.name} is not saved yet: it stays here if you come back." if typed else ""
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.finish()
+
+        self.app.push_screen(ConfirmForm("End the session?", f"You will see its summary; every saved call is kept.{warn}",
+                                         yes="End session", no="Keep calling"), done)
 
     def finish(self) -> None:
         from .summary import SummaryScreen
@@ -573,7 +630,7 @@ class SessionScreen(Screen):
                 self.session = self.desk.end_session(self.session)
             except StoreError:
                 pass  # only the session's end time is lost; every call is already on disk
-        self.app.switch_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received))
+        self.app.push_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received))
 
     def call_client(self, client_id: int) -> None:
         """Go to a client: its place in the queue, or added right after the current one."""
@@ -712,5 +769,5 @@ class SessionScreen(Screen):
             self.filters = QueueFilter()
             note = " The queue filter is cleared: nobody still to call matched it."
         added = len({s.entry.client_id for s in self.slots} - before)
-        self.notify(f"{stored_text(counts)} {added} client{'s' if added != 1 else ''} added to the queue.{note}", title="Import", timeout=8)
+        self.notify(f"{stored_text(counts)} {count(added, 'client')} added to the queue.{note}", title="Import", timeout=8)
         self.show_client()

@@ -14,8 +14,12 @@ from ..services import Desk, tally
 
 
 class SummaryScreen(Screen):
+    """What the session achieved. q leaves callroom; Esc goes back to the calls (the queue as
+    it was: the session goes on, and its end is recorded again when it ends)."""
+
     BINDINGS = [
-        Binding("q,escape", "app.quit", "Quit", id="summary.quit", tooltip="Leave callroom; everything is already saved"),
+        Binding("q", "app.quit", "Quit", id="summary.quit", tooltip="Leave callroom; everything is already saved"),
+        Binding("escape", "back", "Back to the calls", id="summary.back", tooltip="Return to the queue and keep calling"),
     ]
 
     def __init__(self, desk: Desk, session, calls, planned: int, payments=()):
@@ -44,5 +48,9 @@ class SummaryScreen(Screen):
         with Vertical(id="summary"):
             yield Static(Text("Session summary", style="bold"), id="summary-title")
             yield Static(table)
-            yield Static(Text("Everything above is already saved in your ledger. q: quit", style="dim"))
+            yield Static(Text("Everything above is already saved in your ledger. q: quit · Esc: back to the calls", style="dim"))
         yield Footer()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:  # the session is below: back to it
+            self.app.pop_screen()

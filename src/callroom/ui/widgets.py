@@ -145,8 +145,10 @@ class InvoiceTable(DataTable):
             # Text cells: an invoice number with "[" in it is shown as it is, never read as
             # markup, and no cell is parsed on every redraw.
             self.add_row(Text(num), Text(fdate(inv.issued)), Text(fdate(inv.due)),
-                         Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")),
-                         Text(amt), Text(bal), Text(bucket(days)), key=str(inv.id))
+                         Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")) if days > 0
+                         else Text(f"in {-days}" if days < 0 else "today", style="dim"),
+                         Text(amt), Text(bal), Text(bucket(days) if days > 0 else "not yet due", style="" if days > 0 else "dim"),
+                         key=str(inv.id))
 
 
 def routes_table(view, width: int | None = None) -> Table:
@@ -217,6 +219,16 @@ class ScriptPanel(Static):
                 t.append("› ", style="cyan")
                 t.append(line + "\n")
             return t
+        if stage == "voicemail":
+            t.append(" Voicemail ", style="bold reverse")
+            t.append("  read this out (no amounts)\n", style="dim")
+            for line in script.voicemail:
+                if line.startswith("("):
+                    t.append(line + "\n", style="yellow")
+                    continue
+                t.append("› ", style="cyan")
+                t.append(line + "\n")
+            return t
         for name in self.STAGES:
             style = "bold reverse" if name == stage else "dim"
             t.append(f" {name.title()} ", style=style)
@@ -240,7 +252,9 @@ class LogPanel(Static):
         shown = [key_label(self, binding_id(v), k) for k, v in keys.items()]
         return "1-7" if shown == [str(n) for n in range(1, 8)] else " ".join(shown)
 
-    def show(self, d: Draft, suggested: date | None, error: str = "", warning: str = "") -> None:
+    def show(self, d: Draft, stored: str, next_action: str | None, error: str = "", warning: str = "") -> None:
+        """``stored``: the call's details as they will be stored ('$1,200.00 by Mon 14 Dec');
+        ``next_action``: its next action date, resolved ('Tue 15 Dec (suggested)')."""
         t = Text()
 
         def part(label: str, value, key_hint: str) -> None:
@@ -258,22 +272,11 @@ class LogPanel(Static):
         part("Reason", d.reason, self._hint(REASON_KEYS))
         part("Outcome", d.outcome, self._hint(OUTCOME_KEYS))
         t.append("\n")
-        detail = []
-        if d.amount and d.outcome is not None:
-            detail.append(d.amount)
-        if d.date and d.outcome is not None:
-            detail.append(("from " if d.outcome.value == "plan" else "by ") + d.date)
-        if d.outcome is not None and d.outcome.value == "plan":
-            detail.append(f"{d.count} × {d.frequency}")
-        if d.what:
-            detail.append(d.what[:40])
-        if detail:
-            t.append("  " + " · ".join(detail) + "\n", style="green")
+        if stored and d.outcome is not None:
+            t.append("  " + stored + "\n", style="green")
         t.append("Next action: ", style="dim")
-        if d.next_action:
-            t.append(d.next_action, style="bold")
-        elif suggested is not None:
-            t.append(f"{suggested.isoformat()} (suggested)", style="bold")
+        if next_action:
+            t.append(next_action, style="bold")
         else:
             t.append("set by the result", style="italic dim")
         t.append(f"  [{key_label(self, 'session.next_action', 'a')}]", style="dim")
