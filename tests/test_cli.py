@@ -79,6 +79,18 @@ def test_history_newest_first_as_in_the_app_and_reverse_for_oldest_first(ledger)
     assert days(oldest.output) == sorted(days(oldest.output))
 
 
+def test_history_newest_first_keeps_two_calls_of_the_same_second_newest_first():
+    from datetime import datetime
+
+    from callroom.domain.history import timeline
+    from callroom.domain.models import Call, Client, ClientFile
+
+    at = datetime(2026, 11, 23, 10, 0, 0)
+    cf = ClientFile(Client(1, "Acme"), calls=(Call(1, 1, at, Result.VOICEMAIL, note="first"), Call(2, 1, at, Result.REACHED, note="second")))
+    assert [e.data["note"] for e in timeline(cf, TODAY)] == ["second", "first"]
+    assert [e.data["note"] for e in timeline(cf, TODAY, newest_first=False)] == ["first", "second"]
+
+
 def test_history_json_newest_first_with_promise_status(ledger):
     r = run(ledger, "history", "Cedar Ridge", "--json")
     assert r.exit_code == 0

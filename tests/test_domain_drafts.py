@@ -193,7 +193,7 @@ def test_describe_says_what_will_be_stored():
     plan = build(reached(Outcome.PLAN, amount="900", count="3", date="2026-12-14"), st, NOW)
     assert plan.describe(TODAY) == "$900.00 in 3 monthly instalments of $300.00 each, from Mon 14 Dec · covers 1001"
     odd = build(reached(Outcome.PLAN, amount="1000", count="3", date="+7"), st, NOW)
-    assert odd.describe(TODAY).startswith("$1,000.00 in 3 monthly instalments of $333.33 a time, from Mon 30 Nov")
+    assert odd.describe(TODAY).startswith("$1,000.00 in 3 monthly instalments of $333.33 (the last $333.34), from Mon 30 Nov")
     assert build(reached(Outcome.PAID, amount="1000"), st, NOW).describe(TODAY) == "$1,000.00 paid Mon 23 Nov · for 1001"
     assert build(reached(Outcome.CALLBACK, date="tomorrow 15:00"), st, NOW).describe(TODAY) == "call back Tue 24 Nov 15:00"
     assert build(reached(Outcome.DISPUTE, what="Billed twice", date="+4"), st, NOW).describe(TODAY) == "Billed twice: get back by Fri 27 Nov"

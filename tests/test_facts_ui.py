@@ -95,7 +95,7 @@ async def test_a_promise_above_the_balance_is_refused_in_the_form_until_a_reason
         assert "€99,999.00 is more than the €13,950.00 owed on HM-311, HM-327." in said
         await pilot.press("enter")
         assert app.screen is form  # refused
-        assert "€13,950.00" in content(form.query_one("#err-over")) and form.focused is over
+        assert "€13,950.00 owed" in content(form.query_one("#form-preview")) and form.focused is over
         assert visible_within(over, form.query_one("#form-fields"))  # the reason field is in view at 80x24
         assert visible_within(form.query_one("#form-help"), form)
         await pilot.press(*"collection fee", "enter")

@@ -150,7 +150,7 @@ async def test_more_than_owed_is_refused_naming_the_balance_unless_a_reason_is_g
         assert over.display  # the reason field appears at once
         await pilot.press("enter")
         assert app.screen is form  # refused: nothing stored
-        assert "€13,950.00 owed" in content(form.query_one("#err-over"))
+        assert "€13,950.00 owed" in content(form.query_one("#pay-preview"))
         assert form.focused is over and over.region.bottom <= form.query_one("#form-help").region.y
         assert len(demo_store.ledger.payments.for_client(cid)) == before
         await pilot.press(*"late fee", "enter")

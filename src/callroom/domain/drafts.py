@@ -205,8 +205,9 @@ class Logged:
             p = self.promises[0]
             bits.append(f"{money(det['amount'])} by {short_day(p.due, today, locale)}" + (f" ({p.method})" if p.method else ""))
         elif o is Outcome.PLAN and self.plan is not None:
-            amounts = {p.amount for p in self.promises}
-            each = format_money(self.promises[0].amount, self.plan.currency, locale) + (" each" if len(amounts) == 1 else " a time")
+            first, last = self.promises[0].amount, self.promises[-1].amount
+            each = format_money(first, self.plan.currency, locale) + (
+                " each" if first == last else f" (the last {format_money(last, self.plan.currency, locale)})")
             bits.append(f"{money(det['amount'])} in {self.plan.count} {self.plan.frequency} instalments of {each}, "
                         f"from {short_day(self.plan.first, today, locale)}")
         elif o is Outcome.PAID and self.payment is not None:

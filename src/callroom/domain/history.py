@@ -117,5 +117,7 @@ def timeline(cf: ClientFile, today: date, *, newest_first: bool = True, locale: 
                             f"due {fd(i.due)}" if i.due else "", {"number": i.number, "event": "issued"}))
         if i.closed_on:
             ev.append(Event("invoice", _at(i.closed_on), f"Invoice {i.number} closed ({i.status})", "", {"number": i.number, "event": "closed"}))
-    ev.sort(key=lambda e: (e.when, KINDS.index(e.kind)), reverse=newest_first)
+    ev.sort(key=lambda e: (e.when, KINDS.index(e.kind)))
+    if newest_first:  # reversed whole: of two records at the same moment, the later one comes first too
+        ev.reverse()
     return ev

@@ -22,6 +22,7 @@ from ..domain.owing import short_day
 from ..domain.schedule import FREQUENCIES
 
 OVER_LABEL = "More than owed because (fees, interest…)"
+PLACEHOLDERS = {"over": "e.g. late fee of $40", "method": "optional", "invoices": "invoice numbers, e.g. 1041, 1067"}
 
 # field name -> label, per outcome ("over" is shown only when an amount is more than owed)
 FIELDS: dict[Outcome, list[tuple[str, str]]] = {
@@ -74,7 +75,8 @@ class OutcomeForm(FitsScreen):
                         yield Select([(f, f) for f in FREQUENCIES], value=self.values.get(name) or "monthly", allow_blank=False,
                                      id=f"f-{name}", compact=True)
                     else:
-                        yield Input(value=self.values.get(name, ""), id=f"f-{name}", compact=True, **extra)
+                        yield Input(value=self.values.get(name, ""), id=f"f-{name}", compact=True,
+                                    placeholder=PLACEHOLDERS.get(name, ""), **extra)
                     if name == "invoices" and self.hint:
                         yield Static(Text(self.hint, style="dim"), id="invoices-hint")
                     yield Static("", id=f"err-{name}", classes="form-error")
@@ -153,8 +155,10 @@ class OutcomeForm(FitsScreen):
         except DraftError as e:
             names = self._names()
             target = e.field if e.field in names else names[0]
-            if target == "over":
+            if target == "over":  # the preview already names the balance: ask for the reason there
                 self._show_over(True)
+                self.query_one("#f-over").focus()
+                return
             err = self.query_one(f"#err-{target}", Static)
             err.update(Text(str(e), style="bold red"))
             err.add_class("shown")  # an empty error line takes no room

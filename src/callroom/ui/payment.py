@@ -161,8 +161,10 @@ class PaymentForm(ModalScreen[Payment | None]):
         try:
             self.stored = self.desk.receive_payment(self.client_id, self.collect())
         except DraftError as e:
-            if e.field == "over":
+            if e.field == "over":  # the preview already names the balance: ask for the reason there
                 self._show_over(True)
+                self.query_one("#f-over").focus()
+                return
             self.show_error(e.field, str(e))
             return
         except (StoreError, ReadOnly) as e:

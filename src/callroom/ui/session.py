@@ -158,6 +158,18 @@ class SessionScreen(Screen):
         self.show_client()
         self.set_interval(1.0, self.refresh_status)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.place_notices)
+
+    def place_notices(self) -> None:
+        """Notices end where the script panel ends: above the invoice table, its totals, the
+        call being logged and the footer, whatever their heights (they change per client)."""
+        body = self.query_one("#body").region
+        for rack in self.query("ToastRack"):
+            below = max(1, self.size.height - body.bottom)
+            if rack.styles.margin.bottom != below:
+                rack.styles.margin = (0, 0, below, 0)
+
     # state
     @property
     def slot(self) -> Slot:
@@ -204,6 +216,7 @@ class SessionScreen(Screen):
         self.refresh_log()
         self.refresh_status()
         self.refresh_bindings()
+        self.call_after_refresh(self.place_notices)
 
     def refresh_script(self) -> None:
         assert self._st is not None
@@ -223,6 +236,7 @@ class SessionScreen(Screen):
                 nxt = suggested_next(d, today, self.desk.policy)
         nxt_text = None if nxt is None else short_day(nxt, today) + ("" if d.next_action.strip() else " (suggested)")
         self.query_one(LogPanel).show(d, stored, nxt_text, self.error, self.warning)
+        self.call_after_refresh(self.place_notices)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if not self.slots:
