@@ -89,7 +89,7 @@ def _promise(ledger):
 
 
 def _history(ledger, name="Delgado"):
-    return json.loads(run(ledger, "history", name, "--json").output)
+    return json.loads(run(ledger, "history", name, "--json", "--reverse").output)  # oldest first
 
 
 def test_write_confirmation_every_format_and_the_history_records_it(ledger, tmp_path):
