@@ -242,6 +242,11 @@ def test_minimum_age_follows_the_policy():
     assert (entry(q, 1).tier, entry(q, 1).why, entry(q, 1).stage) == (4, "1 day overdue, $10.00", Stage.COURTESY)
 
 
+def test_an_overdue_invoice_of_unknown_balance_is_never_called_nothing():
+    cf = cfile(client(1), [invoice("M-1", None, overdue=25)])
+    assert entry(build([cf], NOW), 1).why == "25 days overdue, balance unknown"
+
+
 def test_nothing_open():
     cf = cfile(client(1), [invoice("1001", "0.00", overdue=50), invoice("1002", "300.00", overdue=50, status="void")])
     q = build([cf], NOW)

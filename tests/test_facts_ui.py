@@ -78,6 +78,17 @@ async def test_the_call_screen_asks_only_for_what_is_overdue(demo_store, clock):
         assert (p.amount, p.invoices) == (Decimal("2950"), ("0041", "0049", "0052"))
 
 
+def test_the_totals_line_says_a_balance_is_unknown_rather_than_nothing():
+    from callroom.domain.policy import Policy
+    from callroom.ui.session import totals_text
+    from domain_builders import TODAY as DAY, cfile, client, invoice, stand
+
+    unknown = stand(cfile(client(1), [invoice("M-1", None, overdue=25)]))
+    assert str(totals_text(unknown, DAY, Policy())).startswith("Overdue balance unknown on M-1")
+    both = stand(cfile(client(1), [invoice("A-1", "100.00", overdue=40), invoice("M-1", None, overdue=25)]))
+    assert str(totals_text(both, DAY, Policy())).startswith("Overdue $100.00 + balance unknown on M-1")
+
+
 # --- 4. more than the balance ----------------------------------------------------------------
 
 async def test_a_promise_above_the_balance_is_refused_in_the_form_until_a_reason_is_given(demo_store, clock):

@@ -417,7 +417,7 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
             tier = 3
         else:
             tier = 4
-        amount = st.overdue.format(locale) if st.overdue else st.owed.format(locale)
+        amount = st.overdue.format(locale) if st.overdue else st.owed.format(locale) if st.owed else "balance unknown"
         why = f"{st.days} day{'s' if st.days != 1 else ''} overdue, {amount}"
         if st.stage is Stage.ESCALATION:
             why += " — escalation review"

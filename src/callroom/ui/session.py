@@ -39,7 +39,12 @@ def totals_text(st: ClientStanding, today: date, policy) -> Text:
     ow = owing(st, today, policy)
     t = Text()
     t.append("Overdue ", style="bold")
-    t.append(ow.overdue_totals.format(sep=" + "), style="bold red" if ow.overdue_totals else "")
+    unknown = [i.number for i in ow.overdue if i.balance is None]  # the export did not give it: never 'nothing'
+    if ow.overdue_totals or not unknown:
+        t.append(ow.overdue_totals.format(sep=" + "), style="bold red" if ow.overdue_totals else "")
+    if unknown:
+        t.append(" + " if ow.overdue_totals else "")
+        t.append(f"balance unknown on {', '.join(unknown)}", style="yellow")
     if ow.not_due:
         t.append("  ·  not yet due ", style="dim")
         t.append(ow.not_due_totals.format(sep=" + "))
