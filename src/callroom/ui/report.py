@@ -148,14 +148,16 @@ def followups_view(r: Report) -> Group:
 
 def escalation_view(r: Report) -> Group:
     """Clients and money at each escalation stage, and the routes closed by a payment."""
-    t = Table(box=None, padding=(0, 1), header_style="bold")
-    t.add_column("Stage", no_wrap=True)
-    t.add_column("Clients", justify="right", no_wrap=True)
-    t.add_column("Money", no_wrap=True)
-    t.add_column("Due back", justify="right", no_wrap=True)
+    # As the session table: figures and headings whole from 80 columns up; the stage names
+    # and the money wrap instead of being cut to '…'.
+    t = Table(box=None, padding=(0, 1), pad_edge=False, header_style="bold")
+    t.add_column("Stage", no_wrap=False, overflow="fold", ratio=2, min_width=14)
+    t.add_column("Clients", justify="right", no_wrap=True, min_width=len("Clients"))
+    t.add_column("Money", no_wrap=False, overflow="fold", ratio=3, min_width=12)
+    t.add_column("Due\nback", justify="right", no_wrap=True, min_width=len("back"))
     for st in r.escalation:
         money = ", ".join(format_money(a, cur) for cur, a in sorted(st.money.items())) or "—"
-        t.add_row(st.label, str(st.clients), money, str(st.due) if st.due else "", style="" if st.clients else "dim")
+        t.add_row(Text(st.label), str(st.clients), Text(money), str(st.due) if st.due else "", style="" if st.clients else "dim")
     parts: list = [_heading("Escalation: clients and money at each stage"), t]
     cl = r.escalation_closed
     if cl.paid or cl.part_paid:
