@@ -4,6 +4,7 @@ package, the logo checked, and any profile text giving a valid file or a clear r
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from email import policy
@@ -137,13 +138,13 @@ def test_html_part_escapes_ledger_text():
 def test_logo_checks(tmp_path):
     assert check_logo(_png(fmt="JPEG")).mime == "image/jpeg"
     assert LOGO.width == 300 and LOGO.height == 120
-    with pytest.raises(ProfileError, match="^logo: .*not a readable PNG or JPEG"):
+    with pytest.raises(ProfileError, match="^logo: .*not a PNG or JPEG image"):
         check_logo(b"GIF89a not really")
     with pytest.raises(ProfileError, match="use a PNG or JPEG"):
         b = io.BytesIO()
         Image.new("RGB", (40, 40)).save(b, "GIF")
         check_logo(b.getvalue())
-    with pytest.raises(ProfileError, match="not a readable"):
+    with pytest.raises(ProfileError, match="is a damaged PNG file"):
         check_logo(_png()[:200])  # cut short
     with pytest.raises(ProfileError, match="at most 512 KB"):
         check_logo(b"\x89PNG" + b"0" * MAX_BYTES)
@@ -180,3 +181,48 @@ def test_any_profile_text_gives_a_valid_pdf_and_eml_or_a_clear_refusal(name, con
     raw = eml.to_bytes(msg, prof, LOGO, WHEN)
     parsed = BytesParser(policy=policy.default).parsebytes(raw)
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n").strip() == msg.body.strip()
+
+
+def test_a_logo_that_is_not_an_image_is_named_with_what_is_wrong_and_no_object_address(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"notanimage")
+    with pytest.raises(ProfileError) as e:
+        read_logo(bad)
+    assert str(e.value) == f"logo: {bad} is not a PNG or JPEG image (its content is not one callroom can read); use a PNG or JPEG"
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(_png()[:200])
+    with pytest.raises(ProfileError) as e:
+        read_logo(cut)
+    assert str(e.value).startswith(f"logo: {cut} is a damaged PNG")
+    for err in (e.value,):
+        assert "BytesIO" not in str(err) and " at 0x" not in str(err)
+
+
+def test_a_german_letter_numbers_its_pages_in_german():
+    msg = _confirmation(language="de")
+    text = _pdf_text(pdf.letter(msg, PROFILE, None, TODAY))
+    assert "Seite 1 von 1" in text and "Page 1" not in text
+    assert "23. November 2026" in text
+
+
+_ANY_DATE = re.compile(
+    r"\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"  # ISO, numeric
+    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}\b"  # en_US
+    r"|\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b"  # en_GB
+    r"|\b\d{1,2}\. (?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}\b")  # de
+
+
+@pytest.mark.parametrize("phone, region, language, style", [
+    ("+1 212 555 0100", "US", "", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+    ("+44 20 7946 0321", "GB", "", r"\d{1,2} [A-Z][a-z]+ \d{4}"),
+    ("+49 30 5555 0123", "DE", "de", r"\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}"),
+])
+def test_every_date_on_a_letter_is_in_the_one_long_style_of_its_locale(phone, region, language, style):
+    c = replace(client(instructions="", phone=phone, region=region), language=language, address="1 High St")
+    cf = cfile(c, [invoice("1042", "1200.00", issued=ahead(-70), due=ahead(-40)), invoice("1043", "300.00", due=ahead(12))],
+               promises=[promise(TODAY, ahead(7), "1200.00", invoices=("1042",))])
+    msg = m.compose(Kind.CONFIRMATION, m.gather(Kind.CONFIRMATION, cf, PROFILE, TODAY))
+    text = " ".join(_pdf_text(pdf.letter(msg, PROFILE, None, TODAY)).split())
+    dates = [d.group(0) for d in _ANY_DATE.finditer(text)]
+    assert len(dates) >= 5, dates  # the letter's date, the promise's, two due dates, an issue date
+    assert all(re.fullmatch(style, d) for d in dates), dates

@@ -84,7 +84,9 @@ def test_dispute_names_what_and_the_get_back_date_and_does_not_ask_for_it():
     assert "Site visits billed twice" in msg.body
     assert "by November 28, 2026" in msg.body
     assert "we will not ask you to pay invoice 1042" in msg.body
-    assert "$800.00" not in msg.body
+    # the invoice is named with its date and amount, as under review; nothing asks for it
+    assert "- Invoice 1042, due October 19, 2026: $800.00 (under review)" in msg.body
+    assert "How to pay" not in msg.body and "overdue" not in msg.body and "Please pay" not in msg.body
 
 
 def test_receipt_thanks_and_says_what_is_still_open_overdue_apart():
@@ -92,8 +94,9 @@ def test_receipt_thanks_and_says_what_is_still_open_overdue_apart():
                payments=[payment(TODAY, "600.00", invoices=("1",))])
     msg = compose(Kind.RECEIPT, cf)
     assert "payment of $600.00 on November 23, 2026" in msg.body
-    assert "Still open: $650.00, of which $400.00 is overdue." in msg.body
-    assert "invoice 3, $250.00, due December 5, 2026" in msg.body
+    assert "Still open:\n- Invoice 2, due November 3, 2026: $400.00 (20 days overdue)\n" in msg.body
+    assert "- Invoice 3, due December 5, 2026: $250.00 (not yet due)\n" in msg.body
+    assert "Open in all: $650.00. Overdue: $400.00. Not yet due: $250.00." in msg.body
     paid = compose(Kind.RECEIPT, cfile(_client(), [], payments=[payment(TODAY, "10")]))
     assert "fully paid" in paid.body
 
@@ -243,3 +246,15 @@ def test_profile_record_keeps_keys_it_does_not_know():
     p = Profile.from_record(rec)
     assert p.instructions == {"USD": "ACH"}
     assert p.to_record()["costs"] == {"lawyer": "250"}
+
+
+@pytest.mark.parametrize("code", ["XYZ", "ABC", "EUX"])
+def test_payment_instructions_only_for_an_iso_4217_currency(code):
+    with pytest.raises(ProfileError, match=rf"^payment instructions: {code!r} is not an ISO 4217 currency code"):
+        Profile().changed(instructions={code: "pay somehow"})
+    assert Profile().changed(instructions={"chf": "IBAN CH93", "JPY": "x"}).instructions == {"CHF": "IBAN CH93", "JPY": "x"}
+
+
+def test_kind_labels_name_the_message():
+    assert [k.label for k in Kind] == ["Promise confirmation", "Plan confirmation", "Dispute acknowledgement",
+                                       "Payment receipt", "Missed call", "Reminder", "Final notice"]

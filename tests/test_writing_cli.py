@@ -196,3 +196,34 @@ def test_calendar_covers_every_future_promise_check_with_phone_and_amount(ledger
     assert {str(e["uid"]) for e in again.walk("VEVENT")} == {str(e["uid"]) for e in cal.walk("VEVENT")}
     narrow = Calendar.from_ical(run(ledger, "export", "followups", "--format", "ics", "--days", "7").stdout_bytes)
     assert str(ev["uid"]) not in {str(e["uid"]) for e in narrow.walk("VEVENT")}
+
+
+def test_profile_on_a_fresh_install_shows_an_empty_profile_and_how_to_set_it(tmp_path):
+    fresh = tmp_path / "none" / "ledger.jsonl"
+    r = run(fresh, "profile")
+    assert r.exit_code == 0, r.output
+    assert "Business:  -" in r.output and "Payment instructions: none yet" in r.output
+    assert f"No ledger at {fresh} yet: the profile is kept in it. Set it with `callroom profile --name ... --contact ...`" in r.output
+    assert not fresh.exists()  # showing writes nothing
+    assert run(fresh, "profile", "--name", "Brightline Studio").exit_code == 0
+    assert "Business:  Brightline Studio" in run(fresh, "profile").output
+
+
+@pytest.mark.parametrize("code", ["XYZ", "ABC", "EUX"])
+def test_profile_refuses_a_currency_code_that_is_not_iso_4217(ledger, code):
+    before = ledger.read_bytes()
+    r = run(ledger, "profile", "--instructions", f"{code}=pay somehow")
+    assert r.exit_code == 1 and f"payment instructions: {code!r} is not an ISO 4217 currency code" in r.output
+    assert ledger.read_bytes() == before
+    assert run(ledger, "profile", "--instructions", "chf=IBAN CH93").exit_code == 0
+
+
+def test_write_names_a_receipt_as_a_receipt(ledger, tmp_path):
+    _profile(ledger, tmp_path)
+    paid = run(ledger, "log", "Delgado", "--result", "reached", "--outcome", "paid", "--amount", "200")
+    assert paid.exit_code == 0, paid.output
+    r = run(ledger, "write", "Delgado", "--kind", "receipt", "--format", "pdf", "--out", str(tmp_path / "r.pdf"))
+    assert r.exit_code == 0, r.output
+    assert "Wrote the payment receipt for Delgado Family Dental" in r.output and "payment received" not in r.output
+    hist = run(ledger, "history", "Delgado")
+    assert "Payment receipt" in hist.output

@@ -74,7 +74,7 @@ def test_a_bad_value_is_refused_and_nothing_is_stored(demo_store, tmp_path):
         writing.set_profile(demo_store, name="Other name", email="not an address")
     bad = tmp_path / "logo.jpg"
     bad.write_bytes(b"\xff\xd8\xff not a jpeg")
-    with pytest.raises(ProfileError, match="^logo: .*not a readable PNG or JPEG"):
+    with pytest.raises(ProfileError, match="^logo: .*not a PNG or JPEG image"):
         writing.set_profile(demo_store, name="Other name", logo_path=bad)
     with on_disk(demo_store) as s:
         assert s.settings.profile.name == "Brightline Studio"
@@ -154,7 +154,8 @@ def test_owner_template_overrides_and_a_bad_one_falls_back_naming_file_line(demo
     _set(demo_store, tmp_path)
     c, _ = _promise(demo_store)
     written = writing.write_default_templates()
-    assert len(written) == len(Kind) and all(ok for _, ok in written)
+    assert len(written) == 2 * len(Kind) and all(ok for _, ok in written)  # English and German
+    assert (config_dir / "templates" / "final-notice.de.txt").read_text().startswith("Subject: Letzte Mahnung")
     path = config_dir / "templates" / "confirmation.txt"
     path.write_text("Subject: Thanks, $contact\n\nWe expect $promise_amount on $promise_date.\n$signature\n")
     d = writing.compose(demo_store, c.id, Kind.CONFIRMATION, TODAY)
@@ -163,7 +164,9 @@ def test_owner_template_overrides_and_a_bad_one_falls_back_naming_file_line(demo
     d = writing.compose(demo_store, c.id, Kind.CONFIRMATION, TODAY)
     assert d.message.template == "default"
     assert d.warning.startswith(f"{path}, line 4: unknown placeholder $amount")
-    states = {s.kind: s for s in writing.template_states()}
+    states: dict = {}
+    for st in writing.template_states():  # the first per kind: what a client without a language of their own gets
+        states.setdefault(st.kind, st)
     assert states[Kind.CONFIRMATION].error and states[Kind.REMINDER].path == config_dir / "templates" / "reminder.txt"
     assert writing.write_default_templates() [0][1] is False  # kept unless forced
 
@@ -183,3 +186,25 @@ def test_no_promise_says_so(demo_store, tmp_path):
     c = demo_store.clients.find("Bluebird")
     with pytest.raises(MessageError, match="no promise on file for Bluebird Florists"):
         writing.compose(demo_store, c.id, Kind.CONFIRMATION, TODAY)
+
+
+def test_an_owners_german_template_gets_its_lists_and_dates_in_german(demo_store, tmp_path, config_dir):
+    _set(demo_store, tmp_path)
+    c = demo_store.clients.find("Hofmann")
+    writing.set_client_details(demo_store, c.id, language="de_DE")
+    (config_dir / "templates").mkdir(parents=True)
+    (config_dir / "templates" / "reminder.de.txt").write_text("Subject: Erinnerung\n\n$greeting\n\n$overdue_lines\n\n$signature\n")
+    d = writing.compose(demo_store, c.id, Kind.REMINDER, TODAY)
+    assert d.message.template.endswith("reminder.de.txt")
+    assert "- Rechnung HM-311 vom 28. Juli 2026, fällig am 27. August 2026: 9.850,00\xa0€ (88 Tage überfällig)" in d.message.body
+    assert "Invoice" not in d.message.body and "overdue" not in d.message.body
+
+
+def test_a_final_notice_counts_the_messages_already_written(demo_store, tmp_path):
+    _set(demo_store, tmp_path)
+    c = demo_store.clients.find("Quarry Hill")
+    clock = Clock.on(TODAY, 10)
+    before = writing.compose(demo_store, c.id, Kind.FINAL_NOTICE, TODAY).message.body
+    writing.record_written(demo_store, writing.compose(demo_store, c.id, Kind.REMINDER, TODAY).message, "eml", clock)
+    after = writing.compose(demo_store, c.id, Kind.FINAL_NOTICE, TODAY).message.body
+    assert "written to you" not in before and "and written to you once about this" in after

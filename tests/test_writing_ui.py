@@ -12,6 +12,7 @@ import pypdf
 import pytest
 
 from callroom.domain.clock import Clock
+from callroom.domain.messages import Kind
 from callroom.ui.writing import MessageScreen
 
 from support import NOW, app_for, on_disk, screen_text
@@ -48,7 +49,8 @@ async def test_log_a_promise_write_the_confirmation_and_see_it_in_the_history(de
         assert isinstance(s, MessageScreen) and s.client_id == first.client_id
         text = screen_text(app)
         assert f"Promise confirmation to {first.name}" in text
-        assert "Confirming your payment of €13,950.00 by November 30, 2026" in text
+        # a German client (+49) written to in English: English words, Germany's numbers (en_DE)
+        assert "Confirming your payment of 13.950,00\xa0€ by 30 November 2026" in text
         # edit the text: the edited text is what is copied and recorded
         await pilot.press("i", "ctrl+home", *"PS. ", "escape")
         await pilot.press("c")
@@ -64,7 +66,7 @@ async def test_log_a_promise_write_the_confirmation_and_see_it_in_the_history(de
         await pilot.pause()
         pdf_path = tmp_path / "2026-11-23 Hofmann Maschinenbau GmbH confirmation.pdf"
         page = pypdf.PdfReader(io.BytesIO(pdf_path.read_bytes())).pages[0].extract_text()
-        assert "€13,950.00" in page and "November 30, 2026" in page and "SEPA to NL91" in page and "PS. Dear Jonas" in page
+        assert "13.950,00" in page and "30 November 2026" in page and "SEPA to NL91" in page and "PS. Dear Jonas" in page
         await pilot.press("e")
         await pilot.pause()
         await pilot.press("enter")
@@ -73,7 +75,7 @@ async def test_log_a_promise_write_the_confirmation_and_see_it_in_the_history(de
         assert "PS. Dear Jonas Hofmann" in eml.get_body(("plain",)).get_content()
         await pilot.press("s")
         await pilot.pause()
-        assert len(copied[-1]) <= 320 and "€13,950.00" in copied[-1]
+        assert len(copied[-1]) <= 320 and "13.950,00\xa0€" in copied[-1]
         await pilot.press("escape")  # back to the call screen
         await pilot.pause()
         await pilot.press("left_square_bracket", "h")  # back to the first client, then its history
@@ -97,7 +99,7 @@ async def test_written_contacts_are_on_disk_and_no_call(demo_store, tmp_path):
     try:
         written = sorted(disk.written.for_client(cid), key=lambda w: w.id)
         assert [(w.kind, w.channel) for w in written] == [("confirmation", "copy"), ("confirmation", "sms")]
-        assert written[0].call_id is not None and "€13,950.00" in written[0].text
+        assert written[0].call_id is not None and "13.950,00\xa0€" in written[0].text
         assert disk.calls.count() == calls_before + 1  # the call itself; the messages are not calls
     finally:
         disk.close()
@@ -158,6 +160,21 @@ async def test_profile_form_from_the_palette_key(demo_store):
         await pilot.pause()
     p = demo_store.settings.profile
     assert p.email == "owner@brightline.example" and p.address == "1 Main St\nSpringfield"
+
+
+async def test_a_receipt_is_titled_as_a_receipt(demo_store):
+    app = app_for(demo_store, Clock.at(NOW))
+    cid = demo_store.clients.find("Harborview").id  # paid on a past call: a receipt can be written
+    from callroom.domain.codes import Outcome, Result
+    from callroom.domain.drafts import Draft as CallDraft
+    app.desk.log(CallDraft(result=Result.REACHED, outcome=Outcome.PAID, amount="500.00"), cid)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(MessageScreen(app.desk, cid, Kind.RECEIPT))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Payment receipt to Harborview Bistro" in text and "Payment received to" not in text
+        assert "Thank you: $500.00 received" in text
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

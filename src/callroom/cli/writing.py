@@ -10,6 +10,7 @@ from ..domain.messages import Kind
 from .base import Ctx, common, find_client
 
 KINDS = [k.value for k in Kind]
+_LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 
 def _pairs(values: tuple[str, ...], option: str, what: str) -> dict[str, str]:
@@ -42,6 +43,8 @@ def _refused(e: Exception) -> click.ClickException:
 @click.option("--logo", "logo_path", type=click.Path(dir_okay=False), metavar="PATH", help="A PNG or JPEG logo (kept in the ledger).")
 @click.option("--remove-logo", is_flag=True, help="Take the logo out.")
 @click.option("--sign-off", help="The closing words before your name, e.g. 'Kind regards,'.")
+@click.option("--language", help="The language you write in, e.g. en_GB, de (empty: English); "
+                                  "a client's own language comes first.")
 @click.option("--instructions", multiple=True, metavar="CUR=TEXT",
               help="How to pay in a currency (bank details, a pay link, a cheque address). Repeatable; empty TEXT removes it.")
 @click.option("--client-instructions", multiple=True, metavar="CLIENT=TEXT",
@@ -49,8 +52,8 @@ def _refused(e: Exception) -> click.ClickException:
 @click.option("--cost", "costs", multiple=True, metavar="[CUR:]ROUTE=SETTINGS",
               help="Your escalation costs, per route (see below). Repeatable.")
 @click.pass_obj
-def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, remove_logo, sign_off, instructions,
-            client_instructions, costs) -> None:
+def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, remove_logo, sign_off, language,
+            instructions, client_instructions, costs) -> None:
     """Show or set your business profile: who written messages come from, how to pay,
     and what escalating costs you.
 
@@ -89,11 +92,14 @@ def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, re
     from ..services.writing import ProfileError
 
     values = dict(name=name, contact=contact, phone=phone, email=email, address=_lines(address), website=website,
-                  sign_off=sign_off)
+                  sign_off=sign_off, language=language)
     values = {k: v for k, v in values.items() if v is not None}
     pays = _pairs(instructions, "--instructions", "CUR")
     own = _pairs(client_instructions, "--client-instructions", "CLIENT")
     changing = bool(values or pays or own or logo_path or remove_logo or costs)
+    if not changing and not c.path().exists():
+        _show_empty_profile(c)
+        return
     with c.open(read_only=None if changing else True) as desk:
         if changing:
             try:
@@ -106,10 +112,20 @@ def profile(c: Ctx, name, contact, phone, email, address, website, logo_path, re
         _show_profile(desk)
 
 
-def _show_profile(desk) -> None:
-    p, lg = desk.profile, desk.logo
+def _show_empty_profile(c: Ctx) -> None:
+    """A fresh install: no ledger yet, so an empty profile and how to set it (nothing written)."""
+    from ..domain.profile import Profile
+
+    _show_fields(Profile(), None)
+    click.echo(f"No ledger at {c.path()} yet: the profile is kept in it. Set it with "
+               "`callroom profile --name ... --contact ...` (that starts the ledger), or import your invoices first "
+               "(callroom import FILE.csv).")
+
+
+def _show_fields(p, lg) -> None:
     rows = [("Business", p.name), ("Contact", p.contact), ("Phone", p.phone), ("Email", p.email),
             ("Address", p.address), ("Website", p.website), ("Sign-off", p.sign_off),
+            ("Language", p.language or "English (default)"),
             ("Logo", f"{lg.mime}, {lg.width}x{lg.height} px, {len(lg.data) // 1024 or 1} KB" if lg else "")]
     for label, value in rows:
         lines = (value or "-").splitlines() or ["-"]
@@ -122,6 +138,11 @@ def _show_profile(desk) -> None:
             click.echo(f"  {cur}: {text}")
     else:
         click.echo("Payment instructions: none yet (callroom profile --instructions USD='...')")
+
+
+def _show_profile(desk) -> None:
+    p = desk.profile
+    _show_fields(p, desk.logo)
     _show_costs(desk)
     missing = [f for f in ("name", "contact", "phone", "email") if not getattr(p, f)]
     if missing:
@@ -154,7 +175,8 @@ def _show_costs(desk) -> None:
 @click.option("--contact", help="Contact person.")
 @click.option("--address", help="Postal address (\\n for a new line).")
 @click.option("--instructions", help="Payment instructions for this client, used before the profile's (empty to clear).")
-@click.option("--language", help="Language for written messages, e.g. en_GB, de, fr_CA (empty: en_US).")
+@click.option("--language", help="Language for written messages, e.g. en_GB, de, fr_CA (empty: your profile's, "
+                                  "with dates and money as in the client's country).")
 @click.pass_obj
 def client(c: Ctx, name, phone, email, contact, address, instructions, language) -> None:
     """Show or change a client's details. NAME: a name, unique prefix or #id.
@@ -175,7 +197,7 @@ def client(c: Ctx, name, phone, email, contact, address, instructions, language)
                 raise _refused(e) from None
         click.echo(f"{cl.name} (#{cl.id})")
         for label, value in (("Contact", cl.contact), ("Phone", ", ".join(cl.phones)), ("Email", cl.email),
-                             ("Address", cl.address), ("Pays by", cl.instructions), ("Language", cl.language or "en_US (default)")):
+                             ("Address", cl.address), ("Pays by", cl.instructions), ("Language", cl.language or "as your profile (default)")):
             lines = (value or "-").splitlines() or ["-"]
             click.echo(f"  {label + ':':<10} {lines[0]}")
             for more in lines[1:]:
@@ -240,9 +262,12 @@ def templates(write_out, force, placeholders) -> None:
 
     A template is a text file: 'Subject: ...' on the first line, then the body, with
     $placeholders ($$ for a dollar sign). Name it KIND.txt, or KIND.LANG.txt (e.g.
-    confirmation.de.txt) for clients written to in that language. A file with an
-    unknown placeholder or a stray $ is refused naming the file and line; the default
-    is used until it is fixed.
+    confirmation.de.txt) for clients written to in that language. callroom ships its
+    wording in English and German; a client whose language has neither a file of
+    yours nor callroom's wording is written to in English (KIND.txt is read as being
+    in your profile's language, English unless set), with dates and money to match the
+    words. A file with an unknown placeholder or a stray $ is refused naming the file
+    and line; the default is used until it is fixed.
     """
     from ..domain.messages import placeholders as names_of
     from ..services.writing import WriteError, template_states, templates_dir, write_default_templates
@@ -263,7 +288,7 @@ def templates(write_out, force, placeholders) -> None:
     click.echo(f"Templates folder: {templates_dir()}")
     bad = 0
     for st in template_states():
-        where = str(st.path) if st.path else "default"
+        where = str(st.path) if st.path else f"default ({_LANGUAGE_NAMES.get(st.language, st.language)})"
         click.echo(f"  {st.kind.value:<13} {where}")
         if st.error:
             bad += 1

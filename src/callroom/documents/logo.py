@@ -34,19 +34,38 @@ def check_logo(data: bytes, name: str = "the logo") -> Logo:
         raise ProfileError("logo", f"{name} is {len(data) // 1024} KB; a logo may be at most {MAX_BYTES // 1024} KB")
     if not data:
         raise ProfileError("logo", f"{name} is empty")
+    fmt = None
     try:
         with Image.open(io.BytesIO(data)) as im:
             fmt = im.format
             w, h = im.size
             if fmt not in FORMATS:
-                raise ProfileError("logo", f"{name} is {fmt or 'not an image'}; use a PNG or JPEG")
+                raise ProfileError("logo", f"{name} is a {fmt} image; use a PNG or JPEG")
             im.load()  # reads every pixel: a truncated file fails here
     except ProfileError:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
-        raise ProfileError("logo", f"{name} is not a readable PNG or JPEG ({str(e) or type(e).__name__})") from None
     except Image.DecompressionBombError:
         raise ProfileError("logo", f"{name} is too large an image") from None
+    except UnidentifiedImageError:
+        raise ProfileError("logo", f"{name} is not a PNG or JPEG image (its content is not one callroom can read); "
+                                   "use a PNG or JPEG") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        # Pillow's own text may name the in-memory buffer ('<_io.BytesIO object at 0x...>'): never shown.
+        why = _why(e)
+        raise ProfileError("logo", f"{name} is a damaged {fmt or 'image'} file ({why}); save it again from your "
+                                   "image program as PNG or JPEG") from None
     if max(w, h) > MAX_SIDE or min(w, h) < MIN_SIDE:
         raise ProfileError("logo", f"{name} is {w}x{h} pixels; use between {MIN_SIDE} and {MAX_SIDE} pixels a side")
     return Logo(data, FORMATS[fmt], w, h)
+
+
+def _why(e: Exception) -> str:
+    """What Pillow found wrong, in a few plain words, without object addresses."""
+    text = str(e).lower()
+    if "truncated" in text or isinstance(e, EOFError):
+        return "it is cut short"
+    if "crc" in text or "checksum" in text:
+        return "a checksum does not match"
+    if "0x" in text or "<" in text or not text:
+        return "its image data cannot be read"
+    return text.rstrip(".")

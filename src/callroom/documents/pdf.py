@@ -23,7 +23,9 @@ from typing import Iterable, Mapping, Sequence
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..domain.locales import lang
 from ..domain.messages import Message, fmt_date
+from ..domain.wording import phrase
 from ..domain.profile import Logo, Profile
 
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -94,12 +96,14 @@ def profile_lines(p: Profile) -> list[str]:
 
 
 class Paper(FPDF):
-    """An A4 document on the owner's letterhead; every page numbered 'Page n of N'."""
+    """An A4 document on the owner's letterhead; every page numbered 'Page n of N' (in ``language``)."""
 
-    def __init__(self, profile: Profile, logo: Logo | None = None, *, title: str = "", when: datetime | None = None):
+    def __init__(self, profile: Profile, logo: Logo | None = None, *, title: str = "", when: datetime | None = None,
+                 language: str = "en"):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.profile = profile
         self.logo = logo
+        self.language = language  # of the page numbers: a letter's own language
         for style, file in _FILES.items():
             self.add_font(FONT, style, str(FONT_DIR / file))
         self.set_margins(20, 18, 20)
@@ -148,7 +152,7 @@ class Paper(FPDF):
         self.set_y(-14)
         self.set_font(FONT, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(self.epw, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.cell(self.epw, 5, phrase(self.language, "page", n=str(self.page_no()), total="{nb}"), align="C")
         self.set_text_color(*INK)
 
     def _logo_size(self, max_w: float, max_h: float) -> tuple[float, float]:
@@ -201,7 +205,7 @@ def letter(msg: Message, profile: Profile, logo: Logo | None, day: date, *, to: 
     to = to or Party(c.name, tuple(x for x in (c.contact, *(getattr(c, "address", "") or "").splitlines()) if x))
     check_text({"the client's name": to.name, "the client's address": "\n".join(to.lines),
                 "the subject": msg.subject, "the text": msg.body})
-    pdf = Paper(profile, logo, title=msg.subject, when=when or datetime.combine(day, time(9, 0)))
+    pdf = Paper(profile, logo, title=msg.subject, when=when or datetime.combine(day, time(9, 0)), language=lang(msg.locale))
     pdf.add_page()
     pdf.set_font(FONT, "", 10.5)
     pdf.multi_cell(pdf.epw * 0.6, 5.2, _clean(to.text()), new_x=XPos.LMARGIN, new_y=YPos.NEXT)

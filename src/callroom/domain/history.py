@@ -22,7 +22,7 @@ KINDS = ("call", "written", "route", "promise", "plan", "dispute", "payment", "i
 CHANNEL_LABELS = {"copy": "copied", "mail": "opened in the mail program", "eml": "saved as email", "pdf": "saved as PDF letter",
                   "sms": "SMS text", "text": "saved as text"}
 KIND_LABELS = {"confirmation": "Promise confirmation", "plan": "Plan confirmation", "dispute": "Dispute acknowledgement",
-               "receipt": "Payment received", "missed": "Missed call", "reminder": "Reminder", "final-notice": "Final notice"}
+               "receipt": "Payment receipt", "missed": "Missed call", "reminder": "Reminder", "final-notice": "Final notice"}
 
 
 @dataclass(frozen=True)

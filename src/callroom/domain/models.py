@@ -115,9 +115,6 @@ class Record:
         return replace(self, **changes)  # type: ignore[type-var]
 
 
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "dame"})
-
-
 @dataclass(frozen=True)
 class Client(Record):
     id: int | None
@@ -142,11 +139,14 @@ class Client(Record):
 
     @property
     def first_name(self) -> str:
-        """'Dana' for 'Dana Whitfield'; 'Alan' for 'Dr. Alan Reyes'; 'Dr. Reyes' stays whole."""
-        words = (self.contact or "").split()
-        if len(words) >= 2 and words[0].rstrip(".").lower() in _TITLES:
-            return words[1] if len(words) > 2 else " ".join(words)
-        return words[0] if words else ""
+        """'Dana' for 'Dana Whitfield'; 'Alan' for 'Dr. Alan Reyes'; 'Dr. Reyes' and 'Frau Huber'
+        stay whole (a title is never a first name); '' for a bare title."""
+        from .names import split
+
+        n = split(self.contact)
+        if n.titled:
+            return n.first or (n.text if n.names else "")
+        return n.first
 
     @property
     def phone(self) -> str:

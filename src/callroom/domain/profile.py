@@ -12,6 +12,7 @@ for one) survive an older callroom editing the profile.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any, Mapping
 
 import phonenumbers
@@ -26,6 +27,7 @@ FIELDS: dict[str, str] = {
     "address": "--address",
     "website": "--website",
     "sign_off": "--sign-off",
+    "language": "--language",
 }
 
 LABELS: dict[str, str] = {
@@ -36,6 +38,7 @@ LABELS: dict[str, str] = {
     "address": "postal address",
     "website": "website",
     "sign_off": "sign-off",
+    "language": "language",
     "instructions": "payment instructions",
     "logo": "logo",
 }
@@ -69,6 +72,7 @@ class Profile:
     address: str = ""  # several lines
     website: str = ""
     sign_off: str = ""  # 'Kind regards,' ... the closing words before the contact's name
+    language: str = ""  # the language messages are written in unless the client's says otherwise ('' = English)
     instructions: Mapping[str, str] = field(default_factory=dict)  # currency: how to pay
     extra: Mapping[str, Any] = field(default_factory=dict)  # keys a later version added
 
@@ -136,11 +140,35 @@ def clean_text(name: str, value: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _iso_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies()) - {"XXX", "XTS"}  # 'no currency' and the testing code
+
+
 def clean_currency(code: str) -> str:
+    """An ISO 4217 currency code as babel knows them ('usd' -> 'USD'); ProfileError otherwise."""
     cur = (code or "").strip().upper()
     if len(cur) != 3 or not cur.isalpha() or not cur.isascii():
         raise ProfileError("instructions", f"{code!r} is not a currency code (like USD, EUR, GBP)")
+    if cur not in _iso_currencies():
+        raise ProfileError("instructions", f"{cur!r} is not an ISO 4217 currency code (like USD, EUR, GBP, CHF)")
     return cur
+
+
+def parse_language(value: str) -> str:
+    """'de', 'en-GB', 'fr_CA' -> a babel locale name ('de', 'en_GB', 'fr_CA'); '' stays ''.
+    ValueError for a language babel does not know."""
+    from babel import Locale, UnknownLocaleError
+
+    text = (value or "").strip().replace("-", "_")
+    if not text:
+        return ""
+    try:
+        return str(Locale.parse(text))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise ValueError(f"{value!r} is not a language babel knows (like en_US, en_GB, de, fr_CA)") from None
 
 
 def clean_phone(value: str, region: str = "") -> str:
@@ -187,6 +215,11 @@ def clean(name: str, value: str, region: str = "") -> str:
         return clean_email(value)
     if name == "website":
         return clean_website(value)
+    if name == "language":
+        try:
+            return parse_language(value)
+        except ValueError as e:
+            raise ProfileError("language", str(e)) from None
     text = clean_text(name, value)
     if name in ("name", "contact") and "\n" in text:
         raise ProfileError(name, "must be one line")

@@ -21,6 +21,7 @@ from ..domain.clock import Clock
 from ..domain.messages import Kind, Message, MessageError, MissingProfile, Template, TemplateError
 from ..domain.models import Call, Client, Written
 from ..domain.profile import Logo, Profile, ProfileError, clean_email, clean_phone, clean_text
+from ..domain.wording import TEMPLATES
 from ..files import write_whole
 from ..config import config_dir
 from ..store.repo import Store
@@ -125,71 +126,83 @@ def templates_dir() -> Path:
     return config_dir() / "templates"
 
 
-def _candidates(kind: Kind, locale: str) -> list[Path]:
-    d = templates_dir()
-    names = []
-    if locale:
-        names += [f"{kind.value}.{locale}.txt", f"{kind.value}.{locale.split('_')[0]}.txt"]
-    names.append(f"{kind.value}.txt")
-    return [d / n for n in dict.fromkeys(names)]
-
-
 @dataclass(frozen=True)
 class TemplateState:
     kind: Kind
-    path: Path | None  # the owner's file in use, or None (the default)
-    error: str = ""  # why the owner's file was refused (the default is used meanwhile)
+    path: Path | None  # the owner's file in use, or None (callroom's own wording)
+    error: str = ""  # why the owner's file was refused (callroom's wording is used meanwhile)
+    language: str = "en"  # the language of the wording in use
 
 
-def load_template(kind: Kind, locale: str = "") -> tuple[Template, TemplateState]:
-    """The owner's template for ``kind`` (most specific language first), else the default.
-    A file that does not parse is reported (file, line, placeholder) and the default used."""
-    for path in _candidates(kind, locale):
+def load_template(kind: Kind, client: Client | None = None, profile: Profile | None = None) -> tuple[Template, TemplateState]:
+    """The wording of a ``kind`` message to ``client``: the owner's file in the client's
+    language (``KIND.de_AT.txt``, ``KIND.de.txt``), callroom's own in that language, the
+    owner's ``KIND.txt`` (in the profile's language), and callroom's English, in that order.
+    An owner's file that does not parse is reported (file, line, placeholder) and callroom's
+    wording in the same language used meanwhile."""
+    c = client or Client(None, "")
+    p = profile or Profile()
+    d = templates_dir()
+    for name, language in msg_mod.template_order(kind, c, p):
+        if name is None:
+            return msg_mod.default_template(kind, language), TemplateState(kind, None, language=msg_mod.lang(language) or "en")
+        path = d / name
         if not path.is_file():
             continue
+        fallback = msg_mod.default_template(kind, language)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            return msg_mod.default_template(kind), TemplateState(kind, path, f"{path}: cannot read it ({e}); the default is used")
+            return fallback, TemplateState(kind, path, f"{path}: cannot read it ({e}); the default is used", fallback.language)
         try:
-            return msg_mod.parse_template(text, kind, str(path)), TemplateState(kind, path)
+            return msg_mod.parse_template(text, kind, str(path), language), TemplateState(kind, path, language=language)
         except TemplateError as e:
-            return msg_mod.default_template(kind), TemplateState(kind, path, f"{e}; the default is used until it is fixed")
-    return msg_mod.default_template(kind), TemplateState(kind, None)
+            return fallback, TemplateState(kind, path, f"{e}; the default is used until it is fixed", fallback.language)
+    raise AssertionError("template_order ends with callroom's English wording")  # pragma: no cover
 
 
 def template_states() -> list[TemplateState]:
+    """Per kind: the wording used for a client with no language of their own, then that of
+    every language the owner has a ``KIND.LANG.txt`` for, then callroom's own wording in
+    each other language it ships."""
     d = templates_dir()
+    prof = Profile()
     out = []
     for kind in Kind:
-        _, state = load_template(kind)
+        _, state = load_template(kind, None, prof)
         out.append(state)
-        for extra in sorted(d.glob(f"{kind.value}.*.txt")) if d.is_dir() else []:
-            _, st = load_template(kind, extra.name.split(".")[1])
-            if st.path == extra:
+        tags = [x.name.split(".")[1] for x in sorted(d.glob(f"{kind.value}.*.txt"))] if d.is_dir() else []
+        for tag in tags:
+            _, st = load_template(kind, Client(None, "", language=tag), prof)
+            if st.path == d / f"{kind.value}.{tag}.txt":
                 out.append(st)
+        for language in msg_mod.default_languages():
+            if language not in tags and state.language != language:
+                out.append(TemplateState(kind, None, language=language))
     return out
 
 
 def write_default_templates(force: bool = False) -> list[tuple[Path, bool]]:
-    """Write each default template to the templates folder for editing: (path, written).
-    An existing file is kept unless ``force``."""
+    """Write callroom's wording of each kind to the templates folder for editing, English as
+    ``KIND.txt`` and every other language as ``KIND.LANG.txt``: (path, written). An existing
+    file is kept unless ``force``."""
     d = templates_dir()
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise WriteError(f"cannot make {d}: {e.strerror or e}") from None
     out = []
-    for kind in Kind:
-        path = d / f"{kind.value}.txt"
-        if path.exists() and not force:
-            out.append((path, False))
-            continue
-        try:
-            write_whole(path, msg_mod.DEFAULTS[kind].encode("utf-8"))
-        except OSError as e:
-            raise WriteError(f"cannot write {path}: {e.strerror or e}") from None
-        out.append((path, True))
+    for language in msg_mod.default_languages():
+        for kind in Kind:
+            path = d / (f"{kind.value}.txt" if language == "en" else f"{kind.value}.{language}.txt")
+            if path.exists() and not force:
+                out.append((path, False))
+                continue
+            try:
+                write_whole(path, TEMPLATES[language][kind.value].encode("utf-8"))
+            except OSError as e:
+                raise WriteError(f"cannot write {path}: {e.strerror or e}") from None
+            out.append((path, True))
     return out
 
 
@@ -214,8 +227,10 @@ def compose(store: Store, client_id: int, kind: Kind, today: date, *, call_id: i
         call = next((c for c in cf.calls if c.id == call_id), None)
         if call is None:
             raise MessageError(f"no call #{call_id} for {cf.client.name}: `callroom history {cf.client.name!r}` lists the calls")
-    facts = msg_mod.gather(kind, cf, store.settings.profile, today, store.settings.policy, call=call)
-    template, state = load_template(kind, facts.locale)
+    profile = store.settings.profile
+    facts = msg_mod.gather(kind, cf, profile, today, store.settings.policy, call=call,
+                           written=store.written.for_client(client_id))
+    template, state = load_template(kind, cf.client, profile)
     return Draft(msg_mod.compose(kind, facts, template), call_id, state.error)
 
 

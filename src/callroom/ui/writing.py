@@ -91,13 +91,16 @@ class DetailsForm(ModalScreen[bool]):
 
 
 PROFILE_LABELS = [("name", "Business"), ("contact", "Contact"), ("phone", "Phone"), ("email", "Email"),
-                  ("address", "Address"), ("website", "Website"), ("sign_off", "Sign-off"), ("logo", "Logo file")]
+                  ("address", "Address"), ("website", "Website"), ("sign_off", "Sign-off"), ("language", "Language"),
+                  ("logo", "Logo file")]
 
 
 def profile_form(desk: Desk, currencies: set[str]) -> DetailsForm:
     """The business profile as a form: one line per field and per currency's payment instructions."""
     p, lg = desk.profile, desk.logo
-    fields = [(k, label, _one_line(getattr(p, k, "")) if k != "logo" else "") for k, label in PROFILE_LABELS]
+    fields: list[tuple[str, ...]] = [(k, label, _one_line(getattr(p, k, "")) if k != "logo" else "") for k, label in PROFILE_LABELS]
+    at = next(i for i, f in enumerate(fields) if f[0] == "language")
+    fields[at] = (*fields[at], "English unless set (en_GB, de…); a client's own first")
     for cur in sorted(set(p.instructions) | set(currencies) | {desk.default_currency}):
         fields.append((f"instructions-{cur}", f"Pay in {cur}", _one_line(p.instructions_for(cur))))
 
