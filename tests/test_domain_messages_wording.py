@@ -260,3 +260,14 @@ def test_the_total_says_when_all_of_it_is_overdue_or_none_of_it_due():
     assert "Open in all: $750.00, all of it overdue." in compose(Kind.CONFIRMATION, over).body
     early = cfile(_client(), [invoice("3", "250.00", due=ahead(12))], payments=[payment(TODAY, "100.00")])
     assert "Open in all: $250.00, none of it due yet." in compose(Kind.RECEIPT, early).body
+
+
+def test_one_message_kept_in_several_forms_counts_once():
+    at = datetime.combine(ago(5), time(9))
+    wrote = [Written(i, 1, at.replace(minute=i), "reminder", ch) for i, ch in enumerate(("pdf", "eml", "copy", "sms"))]
+    wrote.append(Written(9, 1, datetime.combine(ago(2), time(9)), "missed", "sms"))
+    cf = cfile(_client(), [invoice("1071", "5600.00", overdue=125)])
+    msg = compose(Kind.FINAL_NOTICE, cf, written=wrote)
+    assert "We have written to you twice about this, most recently on November 21, 2026." in msg.body
+    again = [*wrote, Written(10, 1, datetime.combine(TODAY, time(9)), "final-notice", "text")]
+    assert "written to you twice" in compose(Kind.FINAL_NOTICE, cf, written=again).body  # itself, in another form

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -562,7 +562,14 @@ def _contacts(f: Facts, over: list[Invoice], w: _Words) -> str:
     since = min(dues) if dues else date.min
     calls = [c.at.replace(tzinfo=None) for c in f.file.calls
              if c.result not in (Result.SKIPPED, Result.WRONG_NUMBER) and since <= c.at.date() <= f.today]
-    wrote = [x.at.replace(tzinfo=None) for x in f.written if since <= x.at.date() <= f.today]
+    # One message saved as a PDF and copied as text is one message: counted once a day per kind;
+    # a final notice already kept in another form today is this one.
+    sent: dict[tuple[date, str], datetime] = {}
+    for x in f.written:
+        if since <= x.at.date() <= f.today and not (x.kind == Kind.FINAL_NOTICE.value and x.at.date() == f.today):
+            at = x.at.replace(tzinfo=None)
+            sent[(at.date(), x.kind)] = max(sent.get((at.date(), x.kind), at), at)
+    wrote = list(sent.values())
     if not calls and not wrote:
         return ""
     last = w.date(max(calls + wrote).date())

@@ -100,7 +100,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "and": " und ",
         "nothing": "nichts",
         "invoice": "Rechnung {numbers}",
-        "invoices": "Rechnungen {numbers}",
+        "invoices": "die Rechnungen {numbers}",
         "days": "{n} Tage",
         "day": "1 Tag",
         "line": "- Rechnung {number}{issued}, {due}: {amount} ({state})",
