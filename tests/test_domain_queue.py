@@ -425,3 +425,35 @@ def test_a_date_from_another_year_says_its_year():
     ahead_call = call(ago(1), Result.REACHED, outcome=Outcome.CALLBACK, next_action=date(2027, 1, 8))
     held = build([cfile(client(1), [invoice("1001", "400.00", overdue=40)], calls=[ahead_call])], NOW).not_today
     assert held[0].why == "callback agreed for 8 Jan 2027"
+
+
+# What the owner's books say of an invoice (the export's status): kept owed, not chased (domain.books).
+
+def _held_by_books(status: str):
+    inv = replace(invoice("0000244", "734.50", overdue=120), book_status=status)
+    return cfile(client(), [inv])
+
+
+@pytest.mark.parametrize("status, why", [
+    ("disputed", "disputed in your books (0000244)"),
+    ("unsent", "not sent yet: send it first (0000244)"),
+    ("uncollectible", "uncollectible in your books (0000244)"),
+])
+def test_an_invoice_the_books_hold_back_keeps_the_client_off_the_queue_and_says_why(status, why):
+    q = build([_held_by_books(status)], NOW)
+    assert q.entries == []  # not a collection call, nor escalation review (120 days overdue)
+    (held,) = q.not_today
+    assert held.why == why
+    st = standing(_held_by_books(status), TODAY)
+    assert st.chase == () and st.overdue == {} and st.owed == {"USD": Decimal("734.50")}
+
+
+def test_an_unsent_invoice_beside_a_sent_one_is_owed_but_not_asked_for():
+    sent = invoice("INV-0409", "1104.00", overdue=100, currency="NZD")
+    unsent = replace(invoice("INV-0424", "1322.50", overdue=40, currency="NZD"), book_status="unsent")
+    cf = cfile(client(), [sent, unsent])
+    st = standing(cf, TODAY)
+    assert [i.number for i in st.chase] == ["INV-0409"]
+    assert st.overdue == {"NZD": Decimal("1104.00")} and st.owed == {"NZD": Decimal("2426.50")}
+    (entry,) = build([cf], NOW).entries
+    assert "NZ$1,104.00" in entry.why and "2,426.50" not in entry.why

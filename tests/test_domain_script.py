@@ -233,3 +233,38 @@ def test_join_words():
     assert join_words(["a"]) == "a"
     assert join_words(["a", "b"]) == "a and b"
     assert join_words(["a", "b", "c"]) == "a, b and c"
+
+
+def test_an_unapplied_credit_in_the_books_is_said_and_not_asked_for_again():
+    c = client().with_(credits={"USD export:quickbooks": "300.00"})
+    cf = cfile(c, [invoice("1041", "2450.00", issued=date(2025, 12, 18), due=date(2026, 1, 17)),
+                   invoice("1067", "875.50", issued=date(2026, 2, 10), due=date(2026, 3, 12))])
+    s = script_for(cf)
+    assert "I'm calling about invoices 1041 and 1067 from December 2025 and February 2026, $3,325.50 in all." in s.listen
+    assert ("Our books also show a credit of $300.00 on your account, not yet applied to these invoices, so "
+            "$3,025.50 is left to pay.") in s.listen
+    assert any("can $3,025.50 be paid by" in line for line in s.flex)
+    assert not any("$3,325.50 be paid" in line for line in s.flex)
+    covered = cfile(client().with_(credits={"USD export:quickbooks": "900.00"}), [invoice("1062", "360.00")])
+    assert any("which covers them" in line for line in script_for(covered).listen)
+    other = cfile(client().with_(credits={"EUR export:xero": "50.00"}), [invoice("1062", "360.00")])
+    assert not any("credit" in line for line in script_for(other).listen)  # not in a currency asked for
+
+
+def test_invoices_the_books_hold_back_are_not_asked_for():
+    from dataclasses import replace
+
+    sent = invoice("INV-0409", "1104.00", issued=date(2025, 12, 15), due=date(2026, 1, 20), currency="NZD")
+    unsent = replace(invoice("INV-0424", "1322.50", overdue=20, currency="NZD"), book_status="unsent")
+    s = script_for(cfile(client(), [sent, unsent]))
+    opening = " ".join(s.listen)
+    assert "invoice INV-0409 from December 2025, NZ$1,104.00 in all" in opening and "2,426.50" not in opening
+    assert "(Not asked for: INV-0424 is not sent yet: send it first.)" in s.listen
+    disputed = replace(invoice("0000244", "734.50", overdue=60), book_status="disputed")
+    s = script_for(cfile(client(), [disputed]))  # called anyway: everything open is held back
+    opening = " ".join(s.listen)
+    assert "$734.50" not in opening and "Can we set up payment" not in opening
+    assert any(line.startswith("(Your books hold it back: 0000244 is disputed in your books") for line in s.listen)
+    assert not any("734.50" in line for line in s.flex)
+    for reason in Reason:
+        assert not any("734.50" in line for line in script_for(cfile(client(), [disputed]), reason=reason).flex)

@@ -104,3 +104,32 @@ def test_a_dry_run_before_the_first_import_works_and_creates_nothing(tmp_path):
     r = CliRunner().invoke(main, ["--db", str(path), "import", "--dry-run", str(csv)])
     assert r.exit_code == 0, r.output
     assert "New invoices: 9" in r.output and not path.exists()
+
+
+def test_a_workbook_is_named_as_a_workbook_and_its_sheet(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Open items"
+    ws.append(["Customer", "Invoice", "Due date", "Balance"])
+    ws.append(["Harborview Bistro", "1073", "2026-04-01", 3180])
+    wb.save(tmp_path / "book.xlsx")
+    r = run(tmp_path / "l.jsonl", "--dry-run", str(tmp_path / "book.xlsx"))
+    assert r.exit_code == 0, r.output
+    assert 'Read 1 file: book.xlsx (invoice list, workbook sheet "Open items").' in r.output
+    assert "CSV" not in r.output
+    r = run(tmp_path / "l.jsonl", "--dry-run", "--explain", str(tmp_path / "book.xlsx"))
+    assert r.output.startswith('book.xlsx (invoice list, workbook sheet "Open items"): headings on sheet')
+
+
+def test_a_cut_list_says_how_to_see_it_whole(tmp_path):
+    files = [str(FIX / f"{n}.csv") for n in ("xero_sales_invoices_export", "stripe_invoices",
+                                             "freshbooks_invoice_details")]
+    r = run(tmp_path / "l.jsonl", "--dry-run", *files)
+    assert r.exit_code == 0, r.output
+    assert "  … and 2 more (--explain lists them all)" in r.output  # 14 new clients, 12 shown
+    r = run(tmp_path / "l.jsonl", "--dry-run", "--explain", *files)
+    assert "… and" not in r.output
+    clients = r.output.split("New clients: 14.\n", 1)[1].split("New invoices", 1)[0].splitlines()
+    assert len(clients) == 14 and "  - Sophie Tremblay" in clients

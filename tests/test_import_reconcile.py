@@ -13,6 +13,8 @@ from callroom.importers import ImportFileError, parse_file, plan_import
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
 AS_OF = date(2026, 4, 2)
+QBO_AS_OF = date(2026, 3, 31)  # the sample's "As of Mar 31, 2026": the day its payments had arrived by
+QB = "export:quickbooks"  # Invoice.source of an invoice from a QuickBooks export
 
 
 def qbo():
@@ -70,7 +72,7 @@ def test_balance_down_is_a_payment_and_balance_up_is_only_an_update():
     assert not cedar.is_new and cedar.client.id == 1
     assert cedar.new_invoices == []
     assert [(i.id, i.number, i.balance) for i in cedar.updated_invoices] == [(11, "1067", Decimal("875.50"))]
-    assert cedar.payments == [Payment(id=None, client_id=0, date=AS_OF, amount=Decimal("124.50"), currency="USD",
+    assert cedar.payments == [Payment(id=None, client_id=0, date=QBO_AS_OF, amount=Decimal("124.50"), currency="USD",
                                       invoices=("1067",), source="import", note=cedar.payments[0].note)]
     harbor = entry(plan, "Harborview Bistro")
     assert [(i.id, i.balance) for i in harbor.updated_invoices] == [(12, Decimal("3180.00"))]
@@ -89,23 +91,29 @@ def test_unchanged_invoice_is_not_an_update():
 
 def test_missing_invoices_stay_open_without_full():
     clients = [Client(id=1, name="Cedar Ridge Property Management"), Client(id=9, name="Old Client")]
-    existing = [inv(10, 1, "0999", "300.00"), inv(20, 9, "0500", "80.00")]
+    existing = [inv(10, 1, "0999", "300.00", source=QB), inv(20, 9, "0500", "80.00", source=QB)]
     plan = plan_import([qbo()], clients, existing, as_of=AS_OF, full=False, default_currency="USD")
     assert plan.counts.closed == 0 and plan.counts.payments == 0
     assert all(c.closed_invoices == [] for c in plan.clients)
     assert not any(c.client.id == 9 for c in plan.clients)
-    assert any("left open" in line for line in plan.summary_lines())
+    lines = plan.summary_lines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Left open, not in these files: 2 invoices"))
+    assert "--full" in lines[head]
+    assert lines[head + 1:head + 3] == ["  - 0999 Cedar Ridge Property Management ($300.00)",
+                                        "  - 0500 Old Client ($80.00)"]
 
 
 def test_full_import_closes_missing_open_invoices_as_paid():
     clients = [Client(id=1, name="Cedar Ridge Property Management"), Client(id=9, name="Old Client")]
-    existing = [inv(10, 1, "0999", "300.00"), inv(11, 1, "1041", "2450.00"), inv(20, 9, "0500", "80.00"),
-                inv(21, 9, "0400", "0", status="paid"), inv(22, 9, "0450", None)]
+    existing = [inv(10, 1, "0999", "300.00", source=QB), inv(11, 1, "1041", "2450.00", source=QB),
+                inv(20, 9, "0500", "80.00", source=QB), inv(21, 9, "0400", "0", status="paid", source=QB),
+                inv(22, 9, "0450", None, source=QB)]
     plan = plan_import([qbo()], clients, existing, as_of=AS_OF, full=True, default_currency="USD")
     cedar = entry(plan, "Cedar Ridge Property Management")
-    assert [(i.id, i.status, i.closed_on, i.balance) for i in cedar.closed_invoices] == [(10, "paid", AS_OF, Decimal(0))]
+    assert [(i.id, i.status, i.closed_on, i.balance) for i in cedar.closed_invoices] == [
+        (10, "paid", QBO_AS_OF, Decimal(0))]
     assert [(p.amount, p.invoices, p.date, p.source) for p in cedar.payments] == [
-        (Decimal("300.00"), ("0999",), AS_OF, "import")]
+        (Decimal("300.00"), ("0999",), QBO_AS_OF, "import")]
     old = entry(plan, "Old Client")
     assert sorted(i.id for i in old.closed_invoices) == [20, 22]  # the paid one is left alone
     assert [p.amount for p in old.payments] == [Decimal("80.00")]  # no payment for an unknown balance

@@ -198,3 +198,58 @@ def test_missing_file():
     with pytest.raises(ImportFileError) as info:
         parse_file(FIXTURES / "no_such_export.csv")
     assert "no_such_export.csv" in str(info.value)
+
+
+# A quote opened by mistake: the csv module reads on over the line breaks until a closing quote (or the end of
+# the file), so the rows after it become one value and their invoices disappear (found in a new-user trial).
+BROKEN = ("Customer,Invoice,Date,Balance\n"
+          "Acme Ltd,Z-1,2026-01-15,100.00\n"
+          '"Broken Co,Z-2,2026-02-01,200.00\n'
+          "Carter LLC,Z-3,2026-02-10,300.00\n"
+          "Delta Inc,Z-4,2026-02-11,400.00\n"
+          "Echo GmbH,Z-5,2026-02-12,500.00\n"
+          "Foxtrot SA,Z-6,2026-02-13,600.00\n")
+
+
+def test_a_quote_that_never_closes_is_refused_naming_where_it_opens(tmp_path):
+    err = refuse(write(tmp_path, "broken.csv", BROKEN))
+    assert (err.line, err.column) == (3, "Customer")
+    msg = str(err)
+    assert 'a quote mark (") opens here, before "Broken Co,Z-2,2026-02-01,200.00"' in msg.replace("A quote", "a quote")
+    assert "lines 4 to 7" in msg and "never closes" in msg
+    assert "add the missing closing quote mark on line 3" in err.hint
+
+
+def test_a_quote_closed_rows_later_is_refused_too(tmp_path):
+    # A later quoted value closes it: lines 4-6 are swallowed and the row goes on from the middle of line 7.
+    text = BROKEN.replace("Foxtrot SA,Z-6,", 'Foxtrot SA,"Z-6",')
+    err = refuse(write(tmp_path, "closed_later.csv", text))
+    assert (err.line, err.column) == (3, "Customer")
+    assert "3 rows of the file and their invoices lost" in str(err) and "lines 4 to 7" in str(err)
+
+
+def test_the_cli_refuses_it_whole_and_stores_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    db = tmp_path / "l.jsonl"
+    p = write(tmp_path, "broken.csv", BROKEN + "Golf Ltd,Z-7,2026-02-14,,\n")
+    for args in (["--dry-run"], ["--dry-run", "--explain"], []):
+        r = CliRunner().invoke(main, ["--db", str(db), "import", *args, str(p)])
+        assert r.exit_code == 1 and "broken.csv, line 3" in r.output and "quote" in r.output, r.output
+        assert "Nothing from this file was imported" in r.output
+        assert "New clients" not in r.output and "no invoice and no amount" not in r.output
+    assert not db.exists()
+
+
+def test_quoted_values_over_several_lines_are_still_read(tmp_path):
+    # Addresses and notes with line breaks (and commas) are real: only lines that read as rows of the file
+    # inside a value are a quote opened by mistake.
+    p = write(tmp_path, "notes.csv",
+              'Customer,Invoice,Address,Notes,Balance\n'
+              'Acme Ltd,1,"Level 1, 88 Quay Road\nNelson 7010","Called, left a message\nWill pay, next week",10.00\n'
+              'Beta Co,2,"PO Box 4471\nDargaville, 0340\nNew Zealand","",20.00\n')
+    pf = parse_file(p)
+    assert [(i.client, i.invoice, str(i.balance), i.line) for i in pf.invoices] == [
+        ("Acme Ltd", "1", "10.00", 2), ("Beta Co", "2", "20.00", 5)]

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from callroom.domain.codes import Result
+from callroom.services.desk import Desk
+from callroom.services.imports import parse_files
 from callroom.store import open_store
 from callroom.ui.app import CallroomApp, EmptyScreen
 from callroom.ui.importer import ImportScreen, resolve_paths, split_paths
@@ -162,20 +164,46 @@ async def test_ambiguous_dates_ask_for_the_order(empty_store, clock, tmp_path):
         assert acme.issued.isoformat() == "2026-04-03"
 
 
-async def test_full_import_option_previews_closures(demo_store, clock):
-    app = app_for(demo_store, clock)
+async def test_full_import_option_closes_only_invoices_of_the_same_kind_of_export(empty_store, clock, tmp_path):
+    # A full QuickBooks import closed the Stripe invoices too: it may close only invoices from QuickBooks exports.
+    desk = Desk(empty_store, clock)
+    desk.apply_import(desk.plan_import(parse_files([FIX / "stripe_invoices.csv", QBO])))
+    stripe_open = sorted(i.id for i in empty_store.ledger.all_invoices() if i.number[:2] in ("7C", "D9", "A4", "5E"))
+    newer = tmp_path / "qbo_newer.csv"  # Delgado's 1052 is paid: the newer export no longer lists it
+    newer.write_text(QBO.read_text().replace(',01/05/2026,Invoice,1052,Net 15,01/20/2026,"1,200.00"\n', ""))
+    app = app_for(empty_store, clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         s = app.screen
         await s.run_action("import_invoices")
         await pilot.pause()
+        screen = await read_files(pilot, str(newer))
+        preview = text_of(screen, "#import-preview")
+        assert "Left open, not in these files: 1 invoice of the same kind of export (use ctrl+f (Full import)" in preview
+        assert "1052 Delgado Family Dental ($1,200.00)" in preview
         await pilot.press("ctrl+f")
-        screen = await read_files(pilot, str(QBO))
-        assert screen.full and "ON: open invoices not in these files close as paid" in text_of(screen, "#import-options")
-        assert "Closed as paid because they are not in the files (full import):" in text_of(screen, "#import-preview")
-        await pilot.press("escape")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.full and "ON: open invoices of their kind not in these files close as paid" in text_of(
+            screen, "#import-options")
+        preview = text_of(screen, "#import-preview")
+        assert "Closed as paid because they are not in the files (full import): 1." in preview
+        assert "Delgado Family Dental #1052 ($1,200.00)" in preview
+        assert f"Left open by the full import: {len(stripe_open)} invoices" in preview
+        assert f"{len(stripe_open)} from Stripe exports" in preview
+        await pilot.press("y")
         await pilot.pause()
         assert app.screen is s
+    ro = open_store(empty_store.path, read_only=True)
+    try:
+        by_id = {i.id: i for i in ro.ledger.all_invoices()}
+        assert all(by_id[i].status == "open" for i in stripe_open)
+        (paid,) = [i for i in by_id.values() if i.number == "1052"]
+        assert paid.status == "paid" and paid.closed_on.isoformat() == "2026-03-31"  # the export's as-of date
+        (pay,) = [p for p in ro.ledger.payments.for_client(paid.client_id) if p.invoices == ("1052",)]
+        assert pay.date.isoformat() == "2026-03-31"
+    finally:
+        ro.close()
 
 
 # ---------------------------------------------------------------- from a session

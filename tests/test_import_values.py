@@ -316,3 +316,15 @@ def test_other_exports_by_their_headings(tmp_path):
                    ",,Invoice,03/15/2026,2250,Café Lumière:Patio renovation,04/14/2026,,\"1,000.00\"\n"
                    "Total Current,,,,,,,,\"1,000.00\"\nTOTAL,,,,,,,,\"1,000.00\"\n")
     assert [i.client for i in parse_file(qbd).invoices] == ["Café Lumière"]
+
+
+@pytest.mark.parametrize("phone, email", [
+    ("Telefon", "E-Mail"), ("Téléphone", "Courriel"), ("Teléfono", "Correo"), ("Telefoon", "E-mailadres"),
+    ("Telefonnummer", "Correo electrónico"), ("Numéro de téléphone", "Adresse e-mail"),
+])
+def test_phone_and_email_headed_in_other_languages_are_read(tmp_path, phone, email):
+    p = tmp_path / "eu.csv"
+    p.write_text(f"Kunde;Rechnungsnr;Fällig;Offen;{phone};{email}\n"
+                 "Müller GmbH;R-1;31.03.2026;1.234,56;+49 30 1234567;buchhaltung@mueller.example\n", encoding="utf-8")
+    (inv,) = parse_file(p).invoices
+    assert (inv.phone, inv.email) == ("+49 30 1234567", "buchhaltung@mueller.example")

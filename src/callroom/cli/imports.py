@@ -15,13 +15,15 @@ from .base import Ctx, common, gc_paused
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the invoices found as one JSON array.")
-@click.option("--full", is_flag=True, help="The files list ALL open invoices: close as paid any open invoice missing from them.")
+@click.option("--full", is_flag=True, help="The files list ALL open invoices of their kind: close as paid the open invoices "
+              "from the same kind of export (and currency) that they no longer list.")
 @click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), help="Day/month order, when a file's dates are ambiguous.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help="Read FIELD (client, invoice, issued, due, currency, balance, amount, email, phone) from the column HEADER.")
 @click.option("--currency", default=None, help="Currency for files that do not state one (default: the ledger's, USD to start).")
 @click.option("--decimal", type=click.Choice(["comma", "point"]), help="The decimal mark, when a file's amounts read both ways (1.234).")
 @click.option("--sheet", metavar="NAME", help="The sheet of an Excel workbook to read, when several hold invoices (its name or number).")
-@click.option("--explain", is_flag=True, help="List every line that is not an invoice (titles, totals, headings, footers, skipped rows) and why.")
+@click.option("--explain", is_flag=True, help="List every line that is not an invoice (titles, totals, headings, footers, "
+              "skipped rows) and why, and every item of the preview's lists.")
 @click.option("--same", "same", multiple=True, metavar='"NAME=CLIENT"', help='A name in the files is this client (a name, or #id): "Kowalski, Anna=Anna Kowalski".')
 @click.option("--separate", "separate", multiple=True, metavar="NAME", help="Keep this name in the files apart from the client it looks like.")
 @click.option("--accept-older", is_flag=True, help="Import files that would move facts back (older than the latest import, a balance up with no new invoice).")
@@ -40,7 +42,7 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
     without --accept-older.
     """
     from ..services.errors import ImportError_, ImportFileError
-    from ..services.imports import Decisions, blocked_text, column_map, expected_json, explain as explain_of, \
+    from ..services.imports import LIST_MAX, Decisions, blocked_text, column_map, expected_json, explain as explain_of, \
         parse_files, plan_against_empty, stored_counts
 
     try:
@@ -66,7 +68,7 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
         if dry_run and not c.path().exists():  # a dry run before the first import: compare with an empty ledger
             plan = plan_against_empty(parsed, as_of=c.clock.today(), full=full, currency=(currency or "USD").upper(),
                                       decisions=decisions)
-            for line in plan.summary_lines():
+            for line in plan.summary_lines(limit=None if explain else LIST_MAX):
                 click.echo(line)
             _how_to_decide(plan)
             click.echo(f"Dry run: nothing was stored (there is no ledger at {c.path()} yet).")
@@ -74,7 +76,7 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
         with c.open(read_only=True if dry_run else None) as desk:
             plan = desk.plan_import(parsed, full=full, currency=currency, decisions=decisions,
                                     accept_older=accept_older)
-            for line in plan.summary_lines():
+            for line in plan.summary_lines(limit=None if explain else LIST_MAX):
                 click.echo(line)
             _how_to_decide(plan)
             if dry_run:

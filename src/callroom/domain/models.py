@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from .codes import Outcome, PromiseStatus, Reason, Result
-from .money import Money, to_decimal
+from .money import Money, Totals, to_decimal
 
 
 def _d(value: str | None) -> date | None:
@@ -130,6 +130,10 @@ class Client(Record):
     key: str = ""  # normalised name for matching across exports
     address: str = ""  # postal address, several lines (letters are addressed to it)
     language: str = ""  # locale for written messages ('en_GB', 'de'); '' = en_US
+    # Unapplied credit in the owner's books (credit notes, payments not yet applied to an invoice),
+    # as the latest import of each kind of export listed it: {"USD export:quickbooks": "300.00"}.
+    # Not taken off any invoice: shown beside what is owed so no one asks for money the books cover.
+    credits: dict = field(default_factory=dict, hash=False)
 
     _tuples = ("phones", "tags")
 
@@ -152,6 +156,22 @@ class Client(Record):
     def phone(self) -> str:
         return self.phones[0] if self.phones else ""
 
+    @property
+    def unapplied(self) -> Totals:
+        """The unapplied credit in the books, per currency (every kind of export's added up)."""
+        t = Totals()
+        for key, amount in self.credits.items():
+            value = to_decimal(amount)
+            if value > 0:
+                cur = key.split(" ", 1)[0]
+                t[cur] = t.get(cur, Decimal(0)) + value
+        return t
+
+
+def credit_key(currency: str, source: str) -> str:
+    """The key of ``Client.credits`` for one currency as one kind of export lists it."""
+    return f"{currency} {source}"
+
 
 @dataclass(frozen=True)
 class Invoice(Record):
@@ -166,7 +186,10 @@ class Invoice(Record):
     status: str = "open"  # open | paid | void
     terms: str = ""
     closed_on: date | None = None
-    source: str = ""
+    source: str = ""  # the kind of export it came from ('export:quickbooks'; see importers.sources), 'demo'
+    # What the owner's books say of it beyond its balance (the export's status): '' (nothing said),
+    # 'disputed', 'unsent' (never sent to the client) or 'uncollectible' (written off). See domain.books.
+    book_status: str = ""
 
     _dates = ("issued", "due", "closed_on")
     _decimals = ("balance", "amount")
@@ -370,5 +393,5 @@ class ClientFile:
 __all__ = [
     "Client", "Invoice", "Payment", "Call", "Promise", "Plan", "Dispute", "Session", "ClientFile", "Written",
     "Escalation",
-    "normalise_name", "asdict", "PromiseStatus",
+    "normalise_name", "asdict", "PromiseStatus", "credit_key",
 ]

@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from babel.dates import format_date
 
-from . import phones
+from . import books, phones
 from .aging import days_overdue, stage_for_days
 from .codes import Outcome, PromiseStatus, Reason, Result, Stage
 from .escalation import NO_EFFECT, queue_effect
@@ -121,6 +121,9 @@ def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoi
     for d in cf.disputes:
         if d.is_open and d.get_back > today:
             held.update(d.invoices or [i.number for i in open_inv])
+    for i in open_inv:
+        if i.book_status:  # disputed, not sent or written off in the owner's books (domain.books)
+            held.add(i.number)
     chase = tuple(i for i in open_inv if i.number not in held) if held else open_inv
     owed = Totals()
     overdue = Totals()
@@ -396,6 +399,9 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
             if held_by_dispute:
                 d = min(held_by_dispute, key=lambda d: d.get_back)
                 return Held(cid, c.name, f"dispute: get back by {short_date(d.get_back, locale, today)}", d.get_back)
+            in_books = books.why_held(open_inv)
+            if in_books:
+                return Held(cid, c.name, in_books)
         if last is not None and last.next_action is not None and last.next_action > today:
             if last.outcome is Outcome.DISPUTE:
                 text = f"dispute: get back by {short_date(last.next_action, locale, today)}"

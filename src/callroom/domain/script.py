@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Iterable
 
 from babel.dates import format_date
 
+from . import books
 from .aging import due_date
 from .codes import Reason, Stage
 from .models import Invoice
@@ -98,23 +100,40 @@ def compose(
             + ("Only part of it has arrived." if j.paid_by_due > 0 else "It hasn't arrived.")
             + " What happened?"
         )
-    if ahead_only:
+    in_books = books.held(invs) if not st.chase else []
+    credit = _credit_line(c.unapplied, invs, locale) if not in_books else ""
+    if in_books:
+        # Everything open is held back by the owner's books (disputed, not sent, written off): nothing is asked for.
+        listen.append(f"I'm calling about {plural} {numbers}{months_part}.")
+        listen.append(f"(Your books hold {'it' if len(in_books) == 1 else 'them'} back: " + "; ".join(
+            f"{i.number} is {books.WHY[i.book_status]}" for i in in_books) + ". Do not ask for payment.)")
+    elif ahead_only:
         dues = sorted({d for d in (due_date(i, policy) for i in invs) if d is not None})
         when = f", due on {join_words([_d(d, locale) for d in dues])}" if dues else ""
         listen.append(f"I'm calling {'ahead of' if dues else 'about'} {plural} {numbers}{months_part}, {total}{when}.")
+        if credit:
+            listen.append(credit)
         listen.append("Is everything in order for it to be paid on time?")
     else:
         listen.append(f"I'm calling about {plural} {numbers}{months_part}, {total} in all.")
+        if credit:
+            listen.append(credit)
         if st.stage is Stage.ESCALATION:
             listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
         else:
             listen.append(f"Can we set up payment{terms}?")
         if ow.not_due:
             listen.append(f"(Not due yet, so not asked for: {listed(ow.not_due, today, policy, locale)}.)")
-    listen.append("Is there a reason it hasn't been paid yet? (Listen; let them finish, then pick the reason.)"
+    aside = books.held(st.file.open_invoices) if not in_books else []
+    if aside:
+        listen.append("(Not asked for: " + "; ".join(f"{i.number} is {books.WHY[i.book_status]}" for i in aside) + ".)")
+    listen.append("Where do things stand with it on your side? (Listen.)" if in_books else
+                  "Is there a reason it hasn't been paid yet? (Listen; let them finish, then pick the reason.)"
                   if not ahead_only else "Is there anything about it I should know? (Listen.)")
 
-    flex = list(_flex_lines(reason, st, today, policy, locale, total))
+    # What is asked for: net of an unapplied credit the books show (the opening says so).
+    asked = _net(totals(invs), c.unapplied).format(locale, sep=" and ") if credit else total
+    flex = list(_flex_lines(reason, st, today, policy, locale, asked, held=bool(in_books)))
     escalate = list(_escalate_lines(st, today, policy, locale))
     close = [
         "Repeat back what was agreed: the amount, the date and how it will be paid.",
@@ -142,8 +161,32 @@ def voicemail(contact: str, client: str, caller: str, business: str, number: str
     return out
 
 
-def _flex_lines(reason: Reason | None, st: ClientStanding, today: date, policy: Policy, locale: str, total: str) -> Iterable[str]:
+def _credit_line(credit: Totals, invs: list[Invoice], locale: str) -> str:
+    """The unapplied credit the books show, said with what it leaves to pay ('' when there is none
+    in the currencies asked for)."""
+    owed = totals(invs)
+    mine = Totals({cur: amt for cur, amt in credit.items() if cur in owed})
+    if not mine:
+        return ""
+    left = _net(owed, mine)
+    if all(v == 0 for v in left.values()):
+        return (f"Our books also show a credit of {mine.format(locale, sep=' and ')} on your account, not yet "
+                "applied to these invoices, which covers them. (Check your books before asking for anything.)")
+    return (f"Our books also show a credit of {mine.format(locale, sep=' and ')} on your account, not yet applied "
+            f"to these invoices, so {left.format(locale, sep=' and ')} is left to pay.")
+
+
+def _net(owed: Totals, credit: Totals) -> Totals:
+    """What is left of ``owed`` once the credit in its currencies is applied (never below nothing)."""
+    return Totals({cur: max(amt - credit.get(cur, Decimal(0)), Decimal(0)) for cur, amt in owed.items()})
+
+
+def _flex_lines(reason: Reason | None, st: ClientStanding, today: date, policy: Policy, locale: str, total: str,
+                held: bool = False) -> Iterable[str]:
     week = _d(today + timedelta(days=policy.promise_days), locale)
+    if held:
+        yield "(Nothing to ask for: your books hold these invoices back. Note what they say and when to follow up.)"
+        return
     if reason is None:
         yield "Pick the reason they give (keys 1-7) to see what to offer."
         yield f"Otherwise ask for a date: can {total} be paid by {week}?"

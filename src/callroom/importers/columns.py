@@ -59,12 +59,23 @@ SYNONYMS: dict[str, list[str]] = {
                  "ccy", "currencyiso", "isocurrency", "wahrung", "devise", "moneda", "valuta"],
     "email": ["email", "emailaddress", "customeremail", "clientemail", "contactemail", "billingemail",
               "primarycontactemailid", "primarycontactemail", "emailid", "customeremailaddress",
-              "clientemailaddress", "contactemailaddress", "invoiceemail"],
+              "clientemailaddress", "contactemailaddress", "invoiceemail",
+              # German, French, Spanish, Dutch, Italian, Portuguese exports ('E-Mail' is 'email' already)
+              "emailadresse", "mailadresse", "mail", "courriel", "adressecourriel", "adressedecourriel",
+              "courrielelectronique", "adresseemail", "adressemail", "correo", "correoelectronico",
+              "direcciondecorreo", "direcciondecorreoelectronico", "emailadres", "mailadres", "posta",
+              "postaelettronica", "indirizzoemail", "indirizzoemaildelcliente"],
     "phone": ["phone", "phonenumber", "telephone", "tel", "telno", "clientphone", "customerphone", "contactphone",
               "billingphone", "primarycontactphone", "workphone", "mobile", "mobilephone", "primarycontactmobile",
-              "cell", "phone1"],
+              "cell", "phone1",
+              # German, French, Spanish, Dutch, Italian, Portuguese exports ('Téléphone' is 'telephone' already)
+              "telefon", "telefonnummer", "telefonnr", "rufnummer", "mobiltelefon", "mobil", "handy", "numerodetelephone",
+              "telephoneportable", "portable", "telefono", "numerodetelefono", "movil", "celular", "telefoon",
+              "telefoonnummer", "mobiel", "cellulare", "numeroditelefono", "telemovel"],
     "terms": ["terms", "term", "paymentterms", "paymenttermslabel", "termsname", "creditterms", "paymentterm"],
     "status": ["status", "invoicestatus", "invoiceinvoicestatus", "paymentstatus", "invoicestate", "state"],
+    # Whether the invoice was sent to the client (Xero's 'Sent': Sent / Unsent).
+    "sent": ["sent", "sentstatus", "invoicesent", "issent"],
     "type": ["transactiontype", "type", "documenttype", "doctype", "txntype", "transtype", "entrytype",
              "invoicetype"],
     # General-ledger exports (Wave "accounting transactions"): balances come from the receivable lines.
@@ -77,7 +88,7 @@ SYNONYMS: dict[str, list[str]] = {
 # The order in which fields claim columns (a column serves one field).
 FIELD_ORDER = ["ledger_amount", "debit", "credit", "account_type", "account", "invoice", "client", "contact", "balance",
                "paid", "line_total", "amount", "due", "issued", "currency", "email", "phone", "terms", "status",
-               "type"]
+               "type", "sent"]
 MAPPABLE = tuple(FIELD_ORDER)
 # Headings that name an organisation, and headings that name a person: where a file has both, the
 # organisation is the client and the person its contact ('Organization' + 'Client' in an aging report).
@@ -302,7 +313,8 @@ class Format:
     expects: tuple[tuple[str, str], ...] = ()
 
 
-def detect_format(title: list[str], layout: Layout) -> Format:
+def detect_format(title: list[str], layout: Layout, workbook: bool = False) -> Format:
+    """The tool the export looks like it came from; ``workbook``: the rows come from a workbook's sheet."""
     t = " ".join(title).lower()
     h = set(layout.compact)
     lead_blank = len(layout.label_cols)
@@ -349,7 +361,7 @@ def detect_format(title: list[str], layout: Layout) -> Format:
         return Format(f"QuickBooks Online {report}", "quickbooks", (("balance", "Open balance"), ("invoice", "Num")))
     if layout.buckets:
         return Format("aged receivables (one balance per client)", "generic")
-    return Format("invoice list (CSV)", "generic")
+    return Format("invoice list" if workbook else "invoice list (CSV)", "generic")
 
 
 _TITLE_CURRENCY = [

@@ -15,9 +15,7 @@ def explain_lines(parsed: ParsedFile) -> list[str]:
     each with its line (or sheet and row) and the reason; then a count that adds up to the rows read."""
     pf = parsed
     where = pf.where
-    head = f"{pf.name} ({pf.format_name})"
-    if pf.sheet:
-        head += f", sheet \"{pf.sheet}\""
+    head = f"{pf.name} ({pf.described})"
     facts = [f"headings on {where(pf.header_line)}"]
     if pf.currency:
         facts.append(f"currency {pf.currency}")

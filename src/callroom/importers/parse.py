@@ -29,12 +29,13 @@ from pathlib import Path
 
 from ._speed import gc_paused, name_keys
 from .amounts import ISO_CURRENCIES, AmountError, decimal_mark_of, parse_money
-from .columns import MAPPABLE, _split_currency, build_layout, compact, detect_format, find_header_index, title_currency
+from .columns import MAPPABLE, MONEY_FIELDS, _split_currency, build_layout, compact, detect_format, find_header_index, title_currency
 from .dates import ORDERS, DateError, detect_date_order, parse_date
 from .errors import AmbiguousDateOrder, AmbiguousDecimalMark, AmbiguousSheet, ImportFileError, short
 from .report import (LayoutRow, generated_on, is_basis_line, is_bucket_heading, is_generated_line, is_page_line,
                      is_percentage, is_percentage_label, is_total_label, section_currency, title_as_of)
-from .textfile import decode, read_bytes, read_rows, sniff_delimiter
+from .textfile import decode, open_quote, read_bytes, read_rows, sniff_delimiter
+from .sources import kind_of
 from .workbook import OLE_MAGIC, Sheet, is_workbook, read_workbook
 
 FIELD_ALIASES = {
@@ -63,6 +64,8 @@ class ImportedInvoice:
     status: str | None = None
     line: int = 0                  # 1-based line in the file (first line of the invoice); a sheet's row
     contact: str | None = None     # the person to ask for, where the file names the organisation as the client
+    book_status: str | None = None  # what the export's status says beyond the balance: '' (nothing), 'disputed',
+    #                                 'unsent', 'uncollectible' (domain.books); None: the file has no status at all
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,18 @@ class Skipped:
     client: str | None = None
     email: str | None = None
     file: str = ""
+    amount: Decimal | None = None   # a credit or payment row: the credit still open (unapplied), as a positive amount
+    currency: str | None = None     # ... and its currency where the file states it
+
+
+@dataclass(frozen=True)
+class FileTotal:
+    """A total row of the whole file (or of one currency's section): what the export itself says is owed."""
+
+    line: int
+    text: str
+    amount: Decimal
+    currency: str | None
 
 
 @dataclass
@@ -95,6 +110,8 @@ class ParsedFile:
     as_of: date | None = None     # the date the report says its facts are as of (title or footer), if any
     as_of_line: int | None = None
     layout: list[LayoutRow] = field(default_factory=list)  # title, heading, section and footer lines
+    totals: list[FileTotal] = field(default_factory=list)  # the file's own grand totals (per currency section)
+    source: str = ""              # the kind of export (importers.sources): what a full import may close
 
     def where(self, line: int) -> str:
         """'line 12', or 'sheet "Aged" row 12' for a workbook."""
@@ -103,6 +120,12 @@ class ParsedFile:
     @property
     def name(self) -> str:
         return _file_name(self.path)
+
+    @property
+    def described(self) -> str:
+        """What the file is, as the preview names it: 'Xero sales invoices', or for a workbook
+        'invoice list, workbook sheet "Invoices"'."""
+        return self.format_name if self.sheet is None else f'{self.format_name}, workbook sheet "{self.sheet}"'
 
     @property
     def format(self) -> str:
@@ -125,6 +148,26 @@ _STATUS_KIND = {
     "partialpayment": "partial", "paidpartially": "partial",
 }
 _STATUS_REASON = {"draft": "draft (not sent to the client)", "void": "void or cancelled", "paid": "paid"}
+# Statuses that keep an invoice owed but say something the call must know (domain.books).
+_BOOK_KIND = {
+    "disputed": "disputed", "dispute": "disputed", "indispute": "disputed", "ondispute": "disputed",
+    "contested": "disputed", "disputeopen": "disputed",
+    "unsent": "unsent", "notsent": "unsent", "notyetsent": "unsent", "tobesent": "unsent", "unissued": "unsent",
+    "uncollectible": "uncollectible", "uncollectable": "uncollectible", "markeduncollectible": "uncollectible",
+    "writtenoff": "uncollectible", "writeoff": "uncollectible", "baddebt": "uncollectible",
+    "irrecoverable": "uncollectible",
+}
+_NOT_SENT = {"unsent", "notsent", "notyetsent", "no", "false", "n", "0", "never"}
+
+
+@lru_cache(maxsize=1024)  # a file repeats a few statuses over and over
+def book_status(status: str | None, sent: str | None) -> str:
+    """What an export's status (and 'Sent' column) says beyond the balance: 'disputed', 'unsent',
+    'uncollectible', or '' for the usual ('overdue', 'Awaiting Payment', 'viewed')."""
+    kind = _BOOK_KIND.get(re.sub(r"[^a-z]", "", (status or "").lower()), "")
+    if not kind and sent and re.sub(r"[^a-z0-9]", "", sent.lower()) in _NOT_SENT:
+        kind = "unsent"
+    return kind
 
 _INVOICE_TYPES = {"si", "inv", "in", "invoice", "sales invoice", "tax invoice", "statement charge", "charge",
                   "finance charge", "invoice (sales)", "accrec", "accrecinvoice"}
@@ -296,6 +339,7 @@ class _Parser:
         delimiter = sniff_delimiter(text)
         self.excel = '="' in text  # a cell can only read ="0042" if the text has '="' somewhere
         rows = read_rows(text, delimiter, self.name)
+        self._text = text
         return self._parse(rows, encoding, delimiter)
 
     # ------------------------------------------------------------ workbooks
@@ -373,10 +417,12 @@ class _Parser:
                     layout.line, ", ".join(f'"{h}"' for h in layout.headers if h) or "(none)"))
         self.rows = rows
         self.layout = layout
+        if delimiter:
+            self._check_quotes(rows, idx, delimiter)
         self.title_rows = [(ln, " ".join(c.strip() for c in cells if c.strip())) for ln, cells in rows[:idx]
                            if any(c.strip() for c in cells)]
         self.title = [t for _, t in self.title_rows]
-        self.format = detect_format(self.title, layout)
+        self.format = detect_format(self.title, layout, workbook=self.sheet is not None)
         self.body = [(ln, cells) for ln, cells in rows[idx + 1:] if any(map(str.strip, cells))]
         if not self.body:
             raise ImportFileError(
@@ -400,8 +446,60 @@ class _Parser:
             path=str(self.path), format_name=self.format.name, invoices=invoices, skipped=skipped,
             encoding=encoding, delimiter=delimiter, date_order=self.order, decimal_mark=self.mark,
             currency=self.file_currency, header_line=layout.line, rows=len(self.body), sheet=self.sheet,
-            as_of=as_of, as_of_line=as_of_line, layout=self.layout_rows,
+            as_of=as_of, as_of_line=as_of_line, layout=self.layout_rows, totals=self._file_totals,
+            source=self._source(),
         )
+
+    def _source(self) -> str:
+        """The kind of export (importers.sources): the tool, or for a generic list its recognised headings."""
+        L = self.layout
+        used = sorted({*L.cols.values(), *L.buckets})
+        return kind_of(self.format.family, [L.heading(j) for j in used])
+
+    def _check_quotes(self, rows, idx: int, delimiter: str) -> None:
+        """Refuse a file where a quote mark opened by mistake swallows the lines after it (they would be
+        read as one value and their invoices lost): see ``textfile.open_quote``."""
+        L = self.layout
+        cols = L.cols
+        widths = {len(rows[idx][1])}
+        counts: dict[int, int] = {}
+        for i in range(idx + 1, min(len(rows) - 1, idx + 400)):
+            if rows[i + 1][0] - rows[i][0] == 1 and len(rows[i][1]) > 1:
+                counts[len(rows[i][1])] = counts.get(len(rows[i][1]), 0) + 1
+        if counts:
+            widths.add(max(counts.items(), key=lambda kv: kv[1])[0])
+        money = [cols[f] for f in MONEY_FIELDS if f in cols] + list(L.buckets)
+        dated = [cols[f] for f in ("issued", "due") if f in cols]
+
+        def looks_like_row(cells: list[str]) -> bool:
+            n = len(cells)
+            if n < 2 or n not in widths:
+                return False
+            for j in money:
+                v = cells[j].strip() if j < n else ""
+                if v and (_is_amount(v, ".") or _is_amount(v, ",")):
+                    return True
+            return any(j < n and cells[j].strip() and _looks_like_date(cells[j].strip()) for j in dated)
+
+        found = open_quote(self._text, rows, delimiter, looks_like_row)
+        if found is None:
+            return
+        n_after = found.last_line - found.line
+        after = (f"line {found.line + 1}" if n_after == 1 else f"lines {found.line + 1} and {found.last_line}"
+                 if n_after == 2 else f"lines {found.line + 1} to {found.last_line}")
+        lost = ("a row of the file and its invoice lost" if found.swallowed == 1
+                else f"{found.swallowed} rows of the file and their invoices lost")
+        if found.to_the_end:
+            what = (f"never closes, so everything after it to the end of the file ({after}) would be read as this "
+                    "one value" if n_after > 0 else "never closes") + (f": {lost}" if found.swallowed else "")
+        else:
+            what = f"is not closed on its line, so {after} would be read as part of this one value: {lost}"
+        raise ImportFileError(
+            self.name, f'a quote mark (") opens here, before "{short(found.first)}", and {what}',
+            line=found.line, column=L.heading(found.column),
+            hint=f"Open the file in a text editor, add the missing closing quote mark on line {found.line} (or "
+                 "remove the one that opens), save it and import it again; or export the file again from your "
+                 "accounting program.")
 
     def _as_of(self) -> tuple[date | None, int | None]:
         """The report's as-of date: a title line ('As of March 31, 2026'), else a footer line saying so,
@@ -623,6 +721,8 @@ class _Parser:
         self._codes: set[str] = set()                        # currencies printed with the amounts
         self._currency_lines: list[tuple[int, str]] = []     # (line, code) of the currency lines under the headings
         self._last_client = ""                               # the name key of the last invoice row's client
+        self._credits_seen: set[tuple[str, str]] = set()     # (client key, number) of credits counted
+        self._file_totals: list[FileTotal] = []
         last_detail = 0
         errors = self.errors
         needed = [at(cols[f]) for f in _NEEDED if f in cols] + [at(j) for j in L.buckets]
@@ -695,7 +795,9 @@ class _Parser:
             last_detail = ln
             self._last_client = self._key(client)
             if tk is not None:
-                skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name))
+                skipped.append(Skipped(ln, inv or None, tk[1], tk[0], client, email, self.name,
+                                       *(self._open_credit(rec, tk[0]) if tk[0] in ("credit", "payment")
+                                         else (None, None))))
                 continue
             key = inv if g_inv is not None else (self._key(client) or client.lower(), rec["currency"])
             prev = groups.get(key)
@@ -760,6 +862,8 @@ class _Parser:
             else:
                 total = bool(stack) or _bare_total(first) or (has_money and self._sums_match(self._amounts_of(vals, ln)))
             if total:
+                if not stack and (_bare_total(first) or _TOTAL_EXACT.match(first)):
+                    self._grand_total(ln, first, vals)
                 self._close_group(first, stack)
                 self._restart(0)
                 skipped.append(Skipped(ln, None, "total row", "total", file=self.name))
@@ -808,6 +912,25 @@ class _Parser:
                                        file=self.name))
                 return True
         return False
+
+    def _grand_total(self, ln: int, label: str, vals) -> None:
+        """Keep a total row of the whole file (or of a currency section): what the export says is owed."""
+        cols = self.layout.cols
+        j = cols.get("balance", cols.get("amount", cols.get("line_total")))
+        raws = [vals[j]] if j is not None and vals[j] else [vals[b] for b in self.layout.buckets if vals[b]]
+        amount, code = None, None
+        for raw in raws:
+            try:
+                v, c = (Decimal(raw), None) if raw in self.numbers else parse_money(raw, self.mark)
+            except AmountError:
+                return
+            amount = v if amount is None else amount + v
+            code = code or c
+        if amount is None:
+            return
+        stated = {c for c in re.findall(r"\b[A-Z]{3}\b", label) if c in ISO_CURRENCIES}
+        currency = (stated.pop() if len(stated) == 1 else None) or self._section_cur or self.file_currency or code
+        self._file_totals.append(FileTotal(ln, label, amount, currency))
 
     def _header_again(self, texts) -> bool:
         """The header row printed again, its currency aside ('Balance (USD)' under 'Balance (EUR)')."""
@@ -966,6 +1089,8 @@ class _Parser:
         L = self.layout
         cols = L.cols
         self._terms_at, self._status_at = _at(cols.get("terms")), _at(cols.get("status"))
+        self._sent_at = _at(cols.get("sent"))
+        self._says_status = "status" in cols or "sent" in cols
         self._currency_col = cols.get("currency")
         self._money_cols = [(f, cols[f]) for f in ("balance", "amount", "paid", "line_total") if f in cols]
         self._date_cols = [(f, cols[f]) for f in ("issued", "due") if f in cols]
@@ -977,7 +1102,7 @@ class _Parser:
         rec = {"line": ln, "client": client, "invoice": inv or None, "email": email, "phone": phone or None,
                "balance": None, "amount": None, "paid": None, "line_total": None, "buckets": None,
                "issued": None, "due": None, "currency": None, "terms": vals[self._terms_at] or None,
-               "status": vals[self._status_at] or None}
+               "status": vals[self._status_at] or None, "sent": vals[self._sent_at] or None}
         code = None
         amounts = self._amounts
         for f, j in self._money_cols:
@@ -1054,7 +1179,7 @@ class _Parser:
             prev["line_total"] = rec["line_total"] + (prev["line_total"] or 0)
         if rec["buckets"] is not None:
             prev["buckets"] = rec["buckets"] + (prev["buckets"] or 0)
-        for f in ("email", "phone", "terms", "contact"):
+        for f in ("email", "phone", "terms", "contact", "sent"):
             if not prev.get(f) and rec.get(f):
                 prev[f] = rec[f]
 
@@ -1081,7 +1206,9 @@ class _Parser:
         if balance is not None and balance == 0:
             return skip("paid (nothing left to pay)", "paid")
         if balance is not None and balance < 0:
-            return skip("credit balance (the client is owed money)", "credit")
+            return skipped.append(Skipped(rec["line"], rec["invoice"], "credit balance (the client is owed money)",
+                                          "credit", rec["client"], rec["email"], self.name,
+                                          *self._open_credit(rec, "credit")))
         if balance is None and amount is not None and amount <= 0 and sk != "partial":
             return skip("credit (negative amount)", "credit")
         currency = rec["currency"]
@@ -1091,7 +1218,33 @@ class _Parser:
             client=rec["client"], invoice=rec["invoice"], issued=rec["issued"], due=rec["due"],
             currency=currency, balance=balance, amount=amount, email=rec["email"], phone=rec["phone"],
             terms=rec["terms"], status=rec["status"], line=rec["line"], contact=rec.get("contact"),
+            book_status=book_status(rec["status"], rec.get("sent")) if self._says_status else None,
         ))
+
+    def _open_credit(self, rec: dict, kind: str) -> tuple[Decimal | None, str | None]:
+        """A credit or payment row's credit still open (unapplied) in the books, as a positive amount, with
+        its currency: from its open balance (negative, or a credit note's own positive remainder). None
+        where the file has no open balance for it, or the row repeats a credit already counted (line items)."""
+        bal = rec["balance"]
+        if bal is None and self.layout.buckets:
+            bal = rec["buckets"]
+        if bal is None or bal == 0:
+            return None, None
+        if bal < 0:
+            amount = -bal
+        elif kind == "credit":
+            amount = bal
+        else:
+            return None, None  # a refund or a payment owed back: not a credit
+        if rec["invoice"]:
+            key = (self._key(rec["client"] or ""), rec["invoice"])
+            if key in self._credits_seen:
+                return None, None
+            self._credits_seen.add(key)
+        currency = rec["currency"]
+        if currency is None and len(self._codes) == 1:
+            currency = next(iter(self._codes))
+        return amount, currency
 
     # ------------------------------------------------------------ general-ledger exports (Wave)
 
@@ -1193,4 +1346,5 @@ def _show(v) -> str:
     return str(v)
 
 
-__all__ = ["parse_file", "ParsedFile", "ImportedInvoice", "Skipped", "status_kind", "type_kind"]
+__all__ = ["parse_file", "ParsedFile", "ImportedInvoice", "Skipped", "FileTotal", "status_kind", "type_kind",
+           "book_status"]

@@ -22,10 +22,20 @@ that would go up without a new invoice, an invoice paid or void that would open 
 date that would move back: each is listed in ``plan.older`` and the plan is ``blocked``
 until ``accept_older`` says the owner has seen them.
 
-An invoice is the same when the client and the number match. A balance that went down is a Payment dated ``as_of`` (source "import"); a
-balance that went up is only an update. An invoice the file shows as paid (or void)
+An invoice is the same when the client and the number match. A balance that went down is a Payment (source
+"import") dated by the file's as-of date when it states one that is not after ``as_of`` (today), else
+``as_of``; a balance that went up is only an update. An invoice the file shows as paid (or void)
 is updated to paid (with a Payment for what was still owed) or void. An open invoice
-missing from the files is closed as paid only when ``full`` is true.
+missing from the files is closed as paid only when ``full`` is true, and only when it came from the
+same kind of export as a file (``Invoice.source``, see ``sources.py``) in a currency that file lists;
+the others are listed with why (``left_alone``), and without ``full`` those it would close are named
+(``not_listed``).
+
+Credit notes and unapplied payments are not invoices, but what they leave open is kept with the client
+per currency and kind of export (``Client.credits``: a file of that kind replaces what the kind said
+before for the clients it lists, or for every client when ``full``), and the preview names them with
+the file's own total when it differs from its invoices'. The export's status (disputed, not sent,
+uncollectible) is kept on the invoice (``Invoice.book_status``) when the file has one.
 """
 
 from __future__ import annotations
@@ -36,12 +46,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from ..domain import books
 from ..domain.identity import order_free_key, phone_key, shares_a_word
-from ..domain.models import Client, Invoice, Payment
+from ..domain.models import Client, Invoice, Payment, credit_key
 from ..domain.money import format_money
 from ._speed import gc_paused, name_keys
 from .errors import ImportFileError
 from .parse import ImportedInvoice, ParsedFile, Skipped
+from .sources import NOT_IMPORTED, is_kind
+from .sources import label as source_label
 
 LIST_MAX = 12  # detail lines per section of the summary
 
@@ -56,11 +69,12 @@ class ClientImport:
     closed_invoices: list[Invoice] = field(default_factory=list)
     client_updated: bool = False                                   # email/phone filled in on an existing client
     before: dict[str, Invoice] = field(default_factory=dict)       # number -> the invoice as it was (updated/closed)
+    credits_changed: bool = False                                  # the unapplied credit kept with the client changed
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.is_new or self.client_updated or self.new_invoices or self.updated_invoices
-                    or self.payments or self.closed_invoices)
+        return bool(self.is_new or self.client_updated or self.credits_changed or self.new_invoices
+                    or self.updated_invoices or self.payments or self.closed_invoices)
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,33 @@ class DecisionError(ImportFileError):
 
 
 @dataclass(frozen=True)
+class CreditFound:
+    """A client's unapplied credits and payments in the files (credit notes, payments not applied to an
+    invoice): kept with the client (``Client.credits``), never taken off an invoice."""
+
+    name: str
+    rows: tuple[Skipped, ...]
+    owed: dict                 # currency -> what the client's invoices in the files add up to
+    kept: bool                 # False: the client is neither in callroom nor given an invoice by the files
+
+    @property
+    def credit(self) -> dict:
+        out: dict[str, Decimal] = {}
+        for s in self.rows:
+            out[s.currency] = out.get(s.currency, Decimal(0)) + s.amount
+        return out
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """An open invoice the files do not list, and why a full import does not (or would not) close it."""
+
+    client: str
+    invoice: Invoice
+    why: str = ""              # '' : a full import would close it; else why it is left alone
+
+
+@dataclass(frozen=True)
 class ImportCounts:
     new_clients: int = 0
     new_invoices: int = 0
@@ -142,6 +183,12 @@ class ImportPlan:
     accept_older: bool = False
     file_as_of: date | None = None                            # the newest as-of date the files state
     ledger_as_of: date | None = None                          # the ledger's latest import's as-of date
+    described: list[str] = field(default_factory=list)        # what each file is ('invoice list, workbook sheet …')
+    credits: list[CreditFound] = field(default_factory=list)  # unapplied credits and payments, per client
+    file_totals: list[str] = field(default_factory=list)      # a file's own total that differs from its invoices
+    not_listed: list[LeftOpen] = field(default_factory=list)  # open, same kind of export, not in the files (not full)
+    left_alone: list[LeftOpen] = field(default_factory=list)  # open, not in the files, left open by a full import
+    sources_recorded: int = 0                                 # invoices whose kind of export is now recorded
 
     @property
     def blocked(self) -> bool:
@@ -163,35 +210,62 @@ class ImportPlan:
     def has_changes(self) -> bool:
         return any(c.has_changes for c in self.clients)
 
-    def summary_lines(self) -> list[str]:
-        """What a user reads after an import, one line per fact (details indented)."""
+    def summary_lines(self, *, limit: int | None = LIST_MAX, all_hint: str = "--explain lists them all",
+                      full_hint: str = "--full") -> list[str]:
+        """What a user reads after an import, one line per fact (details indented). ``limit``: detail
+        lines per list (None: every one); ``all_hint``: how to see a cut list whole; ``full_hint``:
+        how to say the files list every open invoice (the app names its key)."""
+        def det(items: list, text=None) -> list[str]:
+            return _details(items, text, limit, all_hint)
+
+        return self._summary(full_hint, det)
+
+    def _summary(self, full_hint: str, det) -> list[str]:
         out: list[str] = []
-        described = ", ".join(f"{Path(f).name} ({fmt})" for f, fmt in zip(self.files, self.format_names))
+        kinds = self.described or self.format_names
+        described = ", ".join(f"{Path(f).name} ({fmt})" for f, fmt in zip(self.files, kinds))
         out.append(f"Read {_n(len(self.files), 'file')}: {described}." if self.files else "No files read.")
+        out += self.file_totals
         if self.questions:
             out.append(f"Needs your decision: {_n(len(self.questions), 'client')} in the files may be "
                        f"{'a client' if len(self.questions) == 1 else 'clients'} callroom already has "
                        "(nothing is stored until you say same or separate).")
-            out += _details([(q,) for q in self.questions], Question.text)
+            out += det([(q,) for q in self.questions], Question.text)
         if self.older:
             head = ("Older facts, accepted: " if self.accept_older else
                     "Older than the ledger: nothing is stored unless you accept them: ")
             out.append(head + f"{_n(len(self.older), 'fact')} would move back.")
-            out += _details(self.older)
+            out += det(self.older)
         if self.matched:
             out.append(f"Matched on more than the name: {_n(len(self.matched), 'client')}.")
-            out += _details(self.matched)
+            out += det(self.matched)
         news = [c for c in self.clients if c.is_new]
         if news:
             out.append(f"New clients: {len(news)}.")
-            out += _details([c.client.name for c in news])
+            out += det([c.client.name for c in news])
         new_invs = [(c, i) for c in self.clients for i in c.new_invoices]
         if new_invs:
             unknown = sum(1 for _, i in new_invs if i.balance is None)
             total = _totals(i for _, i in new_invs)
             extra = f"; {unknown} with a balance the file could not tell" if unknown else ""
             out.append(f"New invoices: {len(new_invs)}, {total} owed{extra}.")
-            out += _details(new_invs, _new_text)
+            out += det(new_invs, _new_text)
+        if self.credits:
+            sums: dict[str, Decimal] = {}
+            for cf in self.credits:
+                for cur, amt in cf.credit.items():
+                    sums[cur] = sums.get(cur, Decimal(0)) + amt
+            whole = " + ".join(_money(a, c) for c, a in sorted(sums.items()))
+            out.append(f"Unapplied credits and payments in the files: {_n(len(self.credits), 'client')}, {whole} "
+                       "(not invoices: kept with the client and shown on its call, not taken off any invoice).")
+            out += det(self.credits, _credit_text)
+        books_held = [(c, i) for c in self.clients for i in (*c.new_invoices, *c.updated_invoices)
+                      if i.book_status in books.WHY and i.status == "open" and (
+                          i.number not in c.before or c.before[i.number].book_status != i.book_status)]
+        if books_held:
+            out.append(f"Not to be chased, as your books say: {_n(len(books_held), 'invoice')} (kept, owed, "
+                       "left out of the calls).")
+            out += det(books_held, _books_text)
         # Only the first LIST_MAX lines of each list are shown: the rest are counted, not formatted.
         down, up, other, settled = [], [], [], []
         for c in self.clients:
@@ -205,29 +279,45 @@ class ImportPlan:
                     down.append((c, inv, old))
                 elif old is not None and old.balance is not None and inv.balance is not None and inv.balance > old.balance:
                     up.append((c, inv, old))
+                elif old is not None and old.with_(source=inv.source) == inv:
+                    continue  # only its kind of export recorded (counted below)
                 else:
                     other.append((c, inv, old))
         payments = [p for c in self.clients for p in c.payments]
         if down:
             out.append(f"Balances that went down, recorded as payments: {len(down)}.")
-            out += _details(down, _down_text)
+            out += det(down, _down_text)
         if settled:
             out.append(f"Invoices the files show as paid or void: {len(settled)}.")
-            out += _details(settled, _settled_text)
+            out += det(settled, _settled_text)
         if up:
             out.append(f"Balances that went up (updated, no payment recorded): {len(up)}.")
-            out += _details(up, _up_text)
+            out += det(up, _up_text)
         if other:
             out.append(f"Invoices with other changes: {len(other)}.")
-            out += _details(other, _other_text)
+            out += det(other, _other_text)
         closed = [(c, i) for c in self.clients for i in c.closed_invoices]
         if closed:
             out.append(f"Closed as paid because they are not in the files (full import): {len(closed)}.")
-            out += _details(closed, _closed_text)
-        elif not self.full and self.clients:
-            out.append("Invoices missing from the files were left open (use a full import to close them as paid).")
+            out += det(closed, _closed_text)
+        if self.left_alone:
+            whys = Counter(x.why for x in self.left_alone)
+            out.append(f"Left open by the full import: {_n(len(self.left_alone), 'invoice')} these files could not "
+                       "list (a full import closes only open invoices of the same kind of export and currency): "
+                       + "; ".join(f"{n} {w}" for w, n in whys.most_common()) + ".")
+            out += det(self.left_alone, _left_text)
+        if self.not_listed:
+            out.append(f"Left open, not in these files: {_n(len(self.not_listed), 'invoice')} of the same kind of "
+                       f"export (use {full_hint} if the files list every open invoice, to close them as paid).")
+            out += det(self.not_listed, _left_text)
+        if self.sources_recorded:
+            out.append(f"Recorded which kind of export {_n(self.sources_recorded, 'invoice')} came from.")
         if payments:
             out.append(f"Payments recorded: {len(payments)}, {_totals_payments(payments)} in all.")
+        credited = [c.client.name for c in self.clients if c.credits_changed and not c.is_new]
+        if credited:
+            out.append(f"Unapplied credit updated for {_n(len(credited), 'client')}: " + ", ".join(credited[:LIST_MAX])
+                       + (" …" if len(credited) > LIST_MAX else "") + ".")
         filled = [c.client.name for c in self.clients if c.client_updated]
         if filled:
             out.append(f"Contact details filled in for {_n(len(filled), 'client')}: " + ", ".join(filled[:LIST_MAX])
@@ -237,7 +327,7 @@ class ImportPlan:
             parts = [f"{n} {_reason_label(r, n)}" for r, n in reasons.most_common()]
             out.append(f"Skipped: {len(self.skipped)} ({'; '.join(parts)}).")
             shown = [s for s in self.skipped if s.kind != "total"]
-            out += _details([(s,) for s in shown], _skipped_text)
+            out += det([(s,) for s in shown], _skipped_text)
         if not self.has_changes:
             out.append("Nothing to change: callroom already has all of this.")
         return out
@@ -299,6 +389,10 @@ class _Planner:
         self.new_by_key: dict[str, ClientImport] = {}
         self.new_by_email: dict[str, ClientImport] = {}
         self.found: dict[int, dict] = {}  # id(entry) -> {(number, currency|None): (ImportedInvoice, file)}
+        self.sources_of: dict[int, set[str]] = {}  # id(entry) -> the kinds of export that list the client
+        self.legacy: dict[str, set[str]] = {}  # an earlier file's name (legacy source) -> the kinds that list its invoices
+        self.sources_recorded = 0
+        self.file_named: dict[str, ParsedFile] = {}
 
     # ---- clients
 
@@ -564,14 +658,20 @@ class _Planner:
 
     def plan(self, files: list[ParsedFile]) -> ImportPlan:
         self._identify(files)
+        self.file_named = {pf.name: pf for pf in files}
         skipped: list[Skipped] = []
         found_of = self.found
+        sources_of = self.sources_of
         for pf in files:
+            source = pf.source
             for ii in pf.invoices:
                 e = self._resolve(ii)
                 bucket = found_of.get(id(e))
                 if bucket is None:
                     bucket = found_of[id(e)] = {}
+                    sources_of[id(e)] = {source}
+                else:
+                    sources_of[id(e)].add(source)
                 key = (ii.invoice, None) if ii.invoice else ("", ii.currency or self.default)
                 prev = bucket.get(key)
                 if prev is None:
@@ -592,14 +692,26 @@ class _Planner:
                 self._apply(e, number, ii, pf, matched)
             self._replace_balance_line(e, found, matched)
         self._settle_from_skipped(skipped, matched)
+        credits = self._credits(files, skipped)
+        closable, left_alone = self._missing(files, matched)
         if self.full:
-            self._close_missing(matched)
+            self._close(closable, files)
         stated = [pf.as_of for pf in files if pf.as_of is not None]
         return ImportPlan(files=[pf.path for pf in files], format_names=[pf.format_name for pf in files],
                           clients=self.entries, skipped=skipped, as_of=self.as_of, full=self.full,
                           default_currency=self.default, questions=self.questions, matched=self.matched,
                           older=self._older(files), accept_older=self.accept_older,
-                          file_as_of=max(stated) if stated else None, ledger_as_of=self.ledger_as_of)
+                          file_as_of=max(stated) if stated else None, ledger_as_of=self.ledger_as_of,
+                          described=[pf.described for pf in files], credits=credits,
+                          file_totals=self._file_totals(files), not_listed=[] if self.full else closable,
+                          left_alone=left_alone if self.full else [], sources_recorded=self.sources_recorded)
+
+    def _paid_on(self, pf: ParsedFile | None) -> date:
+        """The date of a payment an import finds: the export's as-of date when it states one (the money had
+        arrived by then), unless that is after today; else today."""
+        if pf is not None and pf.as_of is not None and pf.as_of <= self.as_of:
+            return pf.as_of
+        return self.as_of
 
     def _merge(self, prev, new, e: ClientImport) -> ImportedInvoice:
         (a, fa), (b, fb) = prev, new
@@ -633,7 +745,8 @@ class _Planner:
         if ex is None:
             e.new_invoices.append(Invoice(
                 id=None, client_id=0, number=number, currency=cur, balance=ii.balance, issued=ii.issued, due=ii.due,
-                amount=ii.amount, status="open", terms=ii.terms or "", source=pf.name))
+                amount=ii.amount, status="open", terms=ii.terms or "", source=pf.source,
+                book_status=ii.book_status or ""))
             return
         matched.add(id(ex))
         changes: dict = {}
@@ -650,6 +763,14 @@ class _Planner:
             changes["terms"] = ii.terms
         if ii.currency and ii.currency != ex.currency:
             changes["currency"] = ii.currency
+        if ii.book_status is not None and ii.book_status != ex.book_status:
+            changes["book_status"] = ii.book_status  # the file has a status: what it says now
+        if not is_kind(ex.source) and ex.source not in NOT_IMPORTED and pf.source:
+            # Imported before the kind of export was kept: it is now known, for this invoice and (by the earlier
+            # file it came from) for the others of that file (see ``_missing``).
+            self.legacy.setdefault(ex.source, set()).add(pf.source)
+            changes["source"] = pf.source
+            self.sources_recorded += 1
         if not changes:
             return
         e.updated_invoices.append(ex.with_(**changes))
@@ -657,7 +778,7 @@ class _Planner:
         if (ex.status == "open" and ex.balance is not None and ii.balance is not None and ii.balance < ex.balance
                 and "currency" not in changes):
             e.payments.append(Payment(
-                id=None, client_id=0, date=self.as_of, amount=ex.balance - ii.balance, currency=ex.currency,
+                id=None, client_id=0, date=self._paid_on(pf), amount=ex.balance - ii.balance, currency=ex.currency,
                 invoices=(ex.number,), source="import", note=f"balance went down in {pf.name}"))
 
     def _itemised(self, e: ClientImport, found: dict) -> bool:
@@ -688,27 +809,161 @@ class _Planner:
                 continue
             matched.add(id(ex))
             e = self._entry_for(c)
-            e.updated_invoices.append(ex.with_(status=s.kind, closed_on=self.as_of, balance=Decimal(0)))
+            paid_on = self._paid_on(self.file_named.get(s.file))
+            e.updated_invoices.append(ex.with_(status=s.kind, closed_on=paid_on, balance=Decimal(0)))
             e.before[ex.number] = ex
             if s.kind == "paid" and ex.balance is not None and ex.balance > 0:
                 e.payments.append(Payment(
-                    id=None, client_id=0, date=self.as_of, amount=ex.balance, currency=ex.currency,
+                    id=None, client_id=0, date=paid_on, amount=ex.balance, currency=ex.currency,
                     invoices=(ex.number,), source="import", note=f"shown as paid in {Path(s.file).name}"))
 
-    def _close_missing(self, matched: set[int]) -> None:
+    def _missing(self, files: list[ParsedFile], matched: set[int]) -> tuple[list[LeftOpen], list[LeftOpen]]:
+        """The open invoices the files do not list: those a full import may close (the same kind of export as a
+        file, in a currency that file lists), and the others with why they are left alone."""
+        currencies: dict[str, set[str]] = {}  # kind of export -> the currencies its files list
+        for pf in files:
+            curs = currencies.setdefault(pf.source, set())
+            curs.update((ii.currency or self.default).upper() for ii in pf.invoices)
+            curs.update((sk.currency or self.default).upper() for sk in pf.skipped if sk.amount is not None)
+            if not pf.invoices:
+                curs.add((pf.currency or self.default).upper())
+        # An earlier file's invoices (a legacy source) take the kind of the files that list some of them.
+        inferred = {src: next(iter(kinds)) for src, kinds in self.legacy.items()
+                    if len(kinds) == 1 and src not in NOT_IMPORTED}
+        closable: list[LeftOpen] = []
+        alone: list[LeftOpen] = []
         for inv in self.existing_invoices:
             if inv.status != "open" or id(inv) in matched:
                 continue
             client = self.clients_by_id.get(inv.client_id)
             if client is None:
                 continue
-            e = self._entry_for(client)
-            e.closed_invoices.append(inv.with_(status="paid", closed_on=self.as_of, balance=Decimal(0)))
+            kind = inv.source if is_kind(inv.source) else inferred.get(inv.source)
+            if kind is None:
+                why = ("from the demo" if inv.source == "demo" else "not from an import" if not inv.source
+                       else "from earlier imports these files cannot be tied to")
+            elif kind not in currencies:
+                why = f"from {source_label(kind)}"
+            elif inv.currency not in currencies[kind]:
+                why = f"in {inv.currency}, which these files do not list"
+            else:
+                closable.append(LeftOpen(client.name, inv))
+                continue
+            alone.append(LeftOpen(client.name, inv, why))
+        return closable, alone
+
+    def _close(self, closable: list[LeftOpen], files: list[ParsedFile]) -> None:
+        """A full import: the open invoices of the files' kind that they no longer list are paid (by the
+        newest as-of date of those files, when they state one)."""
+        newest: dict[str, ParsedFile] = {}
+        for pf in files:
+            have = newest.get(pf.source)
+            if have is None or (pf.as_of is not None and (have.as_of is None or pf.as_of > have.as_of)):
+                newest[pf.source] = pf
+        inferred = {src: next(iter(kinds)) for src, kinds in self.legacy.items() if len(kinds) == 1}
+        for lo in closable:
+            inv = lo.invoice
+            e = self._entry_for(self.clients_by_id[inv.client_id])
+            kind = inv.source if is_kind(inv.source) else inferred.get(inv.source, "")
+            paid_on = self._paid_on(newest.get(kind))
+            e.closed_invoices.append(inv.with_(status="paid", closed_on=paid_on, balance=Decimal(0), source=kind))
             e.before[inv.number] = inv
             if inv.balance is not None and inv.balance > 0:
                 e.payments.append(Payment(
-                    id=None, client_id=0, date=self.as_of, amount=inv.balance, currency=inv.currency,
+                    id=None, client_id=0, date=paid_on, amount=inv.balance, currency=inv.currency,
                     invoices=(inv.number,), source="import", note="closed: not in the full import"))
+
+    # ---- unapplied credits
+
+    def _entry_named(self, name: str | None, email: str | None) -> ClientImport | None:
+        """The plan's entry for a name in the files (a ledger client, or a new one the files give an invoice),
+        or None."""
+        key = self._key(name) if name else ""
+        routed = self.route.get(key) if key else None
+        if routed is not None and routed.__class__ is not str:
+            return self._entry_for(routed)
+        if routed is not None:
+            key = routed
+        else:
+            c = (self.by_key.get(key) if key else None) or (self.by_email.get(email.strip().lower()) if email else None)
+            if c is not None:
+                return self._entry_for(c)
+        return (self.new_by_key.get(key) if key else None) or (
+            self.new_by_email.get(email.strip().lower()) if email else None)
+
+    def _credits(self, files: list[ParsedFile], skipped: list[Skipped]) -> list[CreditFound]:
+        """The files' unapplied credits and payments, per client; each client's kept credit updated from
+        the files of the same kind of export (``Client.credits``)."""
+        kind_of_file = {pf.name: pf.source for pf in files}
+        rows: dict[int, list[Skipped]] = {}
+        entries: dict[int, ClientImport] = {}
+        strays: dict[str, list[Skipped]] = {}
+        for sk in skipped:
+            if sk.amount is None or sk.kind not in ("credit", "payment"):
+                continue
+            e = self._entry_named(sk.client, sk.email)
+            if sk.currency is None:
+                sk = _replace_skipped(sk, currency=self.default)
+            if e is None:
+                strays.setdefault(sk.client or sk.email or "?", []).append(sk)
+                continue
+            rows.setdefault(id(e), []).append(sk)
+            entries[id(e)] = e
+            self.sources_of.setdefault(id(e), set()).add(kind_of_file.get(sk.file, ""))
+        kinds = {pf.source for pf in files}
+        if self.full:  # the files list every open item of their kind: a credit they no longer list is gone
+            for c in self._clients:
+                if any(k.split(" ", 1)[-1] in kinds for k in c.credits):
+                    self._entry_for(c)
+        for e in self.entries:
+            said = self.sources_of.get(id(e), set())
+            if not said and not (self.full and e.client.id is not None):
+                continue
+            now = dict(e.client.credits)
+            for key in list(now):
+                source = key.split(" ", 1)[1] if " " in key else ""
+                if source in said or (self.full and source in kinds):
+                    del now[key]  # what these files say replaces what the same kind of export said before
+            for sk in rows.get(id(e), ()):
+                key = credit_key(sk.currency, kind_of_file.get(sk.file, ""))
+                now[key] = _dec(now.get(key)) + sk.amount
+            if _credit_values(now) != _credit_values(e.client.credits):
+                e.client = e.client.with_(credits={k: v for k, v in now.items() if _dec(v) != 0})
+                e.credits_changed = True
+        out = []
+        for eid, found in rows.items():
+            e = entries[eid]
+            owed: dict[str, Decimal] = {}
+            for ii, _pf in self.found.get(eid, {}).values():
+                if ii.balance is not None:
+                    cur = (ii.currency or self.default).upper()
+                    owed[cur] = owed.get(cur, Decimal(0)) + ii.balance
+            out.append(CreditFound(e.client.name, tuple(found), owed, True))
+        for name, found in strays.items():
+            out.append(CreditFound(name, tuple(found), {}, False))
+        return out
+
+    def _file_totals(self, files: list[ParsedFile]) -> list[str]:
+        """A file whose own total differs from what its invoices add up to: said, with the unapplied credits
+        and payments that make up the difference."""
+        out = []
+        for pf in files:
+            last: dict[str, object] = {}
+            for t in pf.totals:
+                last[(t.currency or self.default).upper()] = t
+            for cur, t in last.items():
+                invoices = sum(((ii.balance or Decimal(0)) for ii in pf.invoices
+                                if (ii.currency or self.default).upper() == cur), Decimal(0))
+                if invoices == t.amount:
+                    continue
+                credits = sum((sk.amount for sk in pf.skipped if sk.amount is not None
+                               and (sk.currency or self.default).upper() == cur), Decimal(0))
+                gap = invoices - t.amount
+                why = (f"the {_money(credits, cur)} of unapplied credits and payments listed below" if credits == gap
+                       else f"they differ by {_money(abs(gap), cur)}, which the file does not explain line by line")
+                out.append(f"{pf.name} {pf.where(t.line)} says the total is {_money(t.amount, cur)}; its invoices "
+                           f"add up to {_money(invoices, cur)}: {why}.")
+        return out
 
 
 # ---------------------------------------------------------------- helpers
@@ -716,6 +971,19 @@ class _Planner:
 def _replace(ii: ImportedInvoice, **changes) -> ImportedInvoice:
     from dataclasses import replace
     return replace(ii, **changes)
+
+
+def _replace_skipped(s: Skipped, **changes) -> Skipped:
+    from dataclasses import replace
+    return replace(s, **changes)
+
+
+def _dec(value) -> Decimal:
+    return Decimal(0) if value is None or value == "" else Decimal(str(value))
+
+
+def _credit_values(credits: dict) -> dict[str, Decimal]:
+    return {k: _dec(v) for k, v in credits.items() if _dec(v) != 0}
 
 
 def _with_file(s: Skipped, name: str) -> Skipped:
@@ -760,14 +1028,15 @@ def _totals_payments(payments) -> str:
     return " + ".join(_money(a, c) for c, a in sorted(sums.items()))
 
 
-def _details(items: list, text=None) -> list[str]:
-    """The first LIST_MAX items as detail lines (``text`` makes each one's line: only those shown are made)."""
-    shown = items[:LIST_MAX]
+def _details(items: list, text=None, limit: int | None = LIST_MAX, more: str = "") -> list[str]:
+    """The first ``limit`` items (all: None) as detail lines (``text`` makes each one's line: only those
+    shown are made); ``more``: how to see the rest, said after their count."""
+    shown = items if limit is None else items[:limit]
     if text is not None:
-        shown = [text(*x) for x in shown]
+        shown = [text(*x) if isinstance(x, tuple) else text(x) for x in shown]
     lines = [f"  - {x}" for x in shown]
-    if len(items) > LIST_MAX:
-        lines.append(f"  … and {len(items) - LIST_MAX} more")
+    if len(shown) < len(items):
+        lines.append(f"  … and {len(items) - len(shown)} more" + (f" ({more})" if more else ""))
     return lines
 
 
@@ -804,6 +1073,33 @@ def _closed_text(c: ClientImport, i: Invoice) -> str:
                            if i.number in c.before and c.before[i.number].balance is not None else "")
 
 
+def _credit_text(cf: CreditFound) -> str:
+    rows = "; ".join(
+        f"{_ROW_WORD.get(s.reason, s.reason)}{' #' + s.invoice if s.invoice else ''} {_money(s.amount, s.currency)} "
+        f"({Path(s.file).name} line {s.line})" for s in cf.rows)
+    if not cf.kept:
+        return f"{cf.name}: {rows}: not kept (no client of that name in callroom, and no open invoice in the files)"
+    nets = []
+    for cur, credit in sorted(cf.credit.items()):
+        owed = cf.owed.get(cur)
+        if owed is not None:
+            nets.append(f"its invoices here {_money(owed, cur)}, {_money(max(owed - credit, Decimal(0)), cur)} net")
+    return f"{cf.name}: {rows}" + (f"; {', '.join(nets)}" if nets else "")
+
+
+_ROW_WORD = {"payment": "unapplied payment", "credit note": "credit note",
+             "credit balance (the client is owed money)": "credit balance", "payment on account": "payment on account"}
+
+
+def _books_text(c: ClientImport, inv: Invoice) -> str:
+    return f"{_label(c, inv)}: {books.WHY[inv.book_status]}"
+
+
+def _left_text(lo: LeftOpen) -> str:
+    owed = f" ({_money(lo.invoice.balance, lo.invoice.currency)})" if lo.invoice.balance is not None else ""
+    return f"{lo.invoice.number or '(balance)'} {lo.client}{owed}" + (f": {lo.why}" if lo.why else "")
+
+
 def _skipped_text(s: Skipped) -> str:
     return (f"{Path(s.file).name or 'file'} line {s.line}: " + (f"{s.client} " if s.client else "")
             + (f"#{s.invoice} " if s.invoice else "") + f"- {s.reason}")
@@ -813,10 +1109,13 @@ def _changed(old: Invoice | None, new: Invoice) -> list[str]:
     if old is None:
         return []
     names = {"issued": "issue date", "due": "due date", "amount": "amount", "terms": "terms", "currency": "currency",
-             "status": "reopened"}
+             "status": "reopened", "book_status": "status in your books"}
     out = []
     for f, label in names.items():
         if getattr(old, f) != getattr(new, f):
+            if f == "book_status":
+                out.append(f"{label} {old.book_status or 'none'} -> {new.book_status or 'none'}")
+                continue
             out.append(label if f == "status" else f"{label} {getattr(old, f) or '-'} -> {getattr(new, f)}")
     return out
 
@@ -826,4 +1125,5 @@ def _reason_label(reason: str, n: int) -> str:
     return plural.get(reason, reason) if n != 1 else reason
 
 
-__all__ = ["plan_import", "ImportPlan", "ClientImport", "ImportCounts", "Question", "Decisions", "DecisionError"]
+__all__ = ["plan_import", "ImportPlan", "ClientImport", "ImportCounts", "Question", "Decisions", "DecisionError",
+           "CreditFound", "LeftOpen"]

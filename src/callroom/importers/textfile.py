@@ -15,7 +15,9 @@ import csv
 import io
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .errors import ImportFileError, short
 
@@ -204,6 +206,67 @@ def read_rows(text: str, delimiter: str, name: str) -> list[tuple[int, list[str]
     return rows
 
 
+@dataclass(frozen=True)
+class OpenQuote:
+    """A quoted value that runs over line breaks it should not: where its quote opens, and what it took."""
+
+    line: int            # the line where the quote opens
+    column: int          # the cell's column index in its record
+    first: str           # the value's text on that line
+    last_line: int       # the last line the value runs to
+    swallowed: int       # lines inside it that read as rows of the file
+    to_the_end: bool     # the quote is never closed: the value runs to the end of the file
+
+
+def open_quote(text: str, rows: list[tuple[int, list[str]]], delimiter: str,
+               looks_like_row: Callable[[list[str]], bool]) -> OpenQuote | None:
+    """The first quoted value that swallowed rows of the file, or None.
+
+    A quoted value may hold line breaks (an address, a note). It is taken for a quote opened
+    by mistake when it runs to the end of the file without its closing quote, or when lines
+    inside it read, with the file's delimiter, as whole rows of the file (``looks_like_row``).
+    Only records spanning more than one line are looked at (none in most files)."""
+    last = len(rows) - 1
+    unclosed = _unclosed_at_end(text, rows, delimiter)
+    for i, (start, cells) in enumerate(rows):
+        spans = (rows[i + 1][0] - start > 1) if i < last else any("\n" in c or "\r" in c for c in cells)
+        if not spans:
+            continue
+        line = start
+        for j, cell in enumerate(cells):
+            pieces = _BREAK.split(cell)
+            if len(pieces) > 1:
+                inner = [p for p in pieces[1:] if p.strip()]
+                found = sum(1 for p in inner if looks_like_row(next(csv.reader([p], delimiter=delimiter), [])))
+                if found:
+                    end = line + len(pieces) - 1 - (1 if i == last and not pieces[-1] else 0)
+                    return OpenQuote(line, j, pieces[0], end, found, unclosed and i == last and j == len(cells) - 1)
+            line += len(pieces) - 1
+    if unclosed:
+        start, cells = rows[-1]
+        j = len(cells) - 1
+        before = sum(len(_BREAK.split(c)) - 1 for c in cells[:j])
+        pieces = _BREAK.split(cells[j])
+        end = start + before + len(pieces) - 1 - (0 if pieces[-1] else 1)
+        return OpenQuote(start + before, j, pieces[0], max(end, start + before), 0, True)
+    return None
+
+
+def _unclosed_at_end(text: str, rows: list[tuple[int, list[str]]], delimiter: str) -> bool:
+    """Whether the file's last record opens a quote that the end of the file leaves open (an odd number
+    of quote marks in the file is the cheap sign; the last record is then read again, strictly)."""
+    if not text.count('"') % 2 or not rows or not rows[-1][1]:
+        return False
+    tail = text[_offset_of_line(text, rows[-1][0]):]
+    try:
+        with bounded_fields():
+            for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+                pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
 def _offset_of_line(text: str, line_no: int) -> int:
     if line_no <= 1:
         return 0
@@ -263,4 +326,5 @@ def _too_big(text: str, delimiter: str, name: str, line_no: int, rows_so_far) ->
     )
 
 
-__all__ = ["read_bytes", "decode", "sniff_delimiter", "read_rows", "FIELD_LIMIT", "MAX_FILE_BYTES"]
+__all__ = ["read_bytes", "decode", "sniff_delimiter", "read_rows", "open_quote", "OpenQuote", "FIELD_LIMIT",
+           "MAX_FILE_BYTES"]

@@ -20,7 +20,7 @@ from ..importers import ParsedFile, gc_paused, parse_file, to_expected_json
 from ..importers.columns import column_map, split_column_map
 from ..importers.errors import ImportError_
 from ..importers.explain import explain_lines
-from ..importers.reconcile import Decisions, ImportPlan, Question, plan_import
+from ..importers.reconcile import LIST_MAX, Decisions, ImportPlan, Question, plan_import
 from ..store.repo import record_of
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ImportRequest", "ImportsDesk", "apply_import", "column_map", "split_column_map", "parse_files", "plan",
     "plan_against_empty", "read_and_plan", "expected_json", "ImportPlan", "ParsedFile", "gc_paused",
-    "Decisions", "Question", "ImportBlocked", "explain", "blocked_text",
+    "Decisions", "Question", "ImportBlocked", "explain", "blocked_text", "LIST_MAX",
 ]
 
 

@@ -78,7 +78,8 @@ class ImportScreen(ModalScreen[dict | None]):
         Binding("k", "separate", "Keep apart", id="import.separate", tooltip="The name in the file is another client"),
         Binding("a", "accept_older", "Accept older", id="import.accept_older",
                 tooltip="Store the files although they would move facts back"),
-        Binding("ctrl+f", "toggle_full", "Full import", id="import.full", tooltip="Full import: close as paid open invoices missing from the files"),
+        Binding("ctrl+f", "toggle_full", "Full import", id="import.full",
+                tooltip="Full import: close as paid the open invoices of the files' kind of export that they no longer list"),
         Binding("ctrl+o", "cycle_order", "Date order", id="import.order", tooltip="Day/month order: auto, dmy, mdy, ymd"),
         Binding("ctrl+t", "cycle_decimal", "Decimal", id="import.decimal", tooltip="Decimal mark: auto, comma, point"),
         Binding("ctrl+g", "cycle_sheet", "Sheet", id="import.sheet", tooltip="Which sheet of a workbook to read"),
@@ -142,7 +143,7 @@ class ImportScreen(ModalScreen[dict | None]):
         t.append("^f ", style="dim")
         if self.full:
             t.append("ON", style="bold yellow")
-            t.append(": open invoices not in these files close as paid\n")
+            t.append(": open invoices of their kind not in these files close as paid\n")
         else:
             t.append("off", style="bold")
             t.append(": open invoices not in these files stay open\n")
@@ -306,7 +307,8 @@ class ImportScreen(ModalScreen[dict | None]):
         else:
             self._status(Text("Nothing to store: the ledger already has all of this.", style="bold"))
         body = Text()
-        for line in msg.plan.summary_lines():
+        for line in msg.plan.summary_lines(full_hint="ctrl+f (Full import)",
+                                           all_hint="callroom import FILE --dry-run --explain lists them all"):
             if not msg.plan.has_changes and line.startswith("Nothing to change"):
                 continue  # the status line above says it once
             body.append(line + "\n", style="" if line.startswith(" ") else "bold")

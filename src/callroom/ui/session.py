@@ -15,11 +15,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from ..domain import phones
+from ..domain import books, phones
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
 from ..domain.owing import listed, owing, short_day
+from ..domain.owing import totals as owing_totals
 from ..domain.words import count
 from ..domain import filters as qfilters
 from ..domain.escalation import REVIEW, queue_stage_figures
@@ -48,9 +49,16 @@ def totals_text(st: ClientStanding, today: date, policy) -> Text:
     if ow.not_due:
         t.append("  ·  not yet due ", style="dim")
         t.append(ow.not_due_totals.format(sep=" + "))
-    if ow.disputed:
-        t.append("  ·  disputed ", style="dim")
-        t.append(ow.disputed_totals.format(sep=" + "))
+    held: dict[str, list] = {}  # not chased: disputed (on a call or in the books), not sent yet, uncollectible
+    for inv in ow.disputed:
+        held.setdefault("disputed" if inv.book_status in ("", books.DISPUTED) else books.LABEL[inv.book_status],
+                        []).append(inv)
+    for label, invs in held.items():
+        t.append(f"  ·  {label} ", style="dim")
+        t.append(owing_totals(invs).format(sep=" + "))
+    if st.client.unapplied:  # a credit the books have not applied yet: never asked for unknowingly
+        t.append("  ·  unapplied credit in your books ", style="yellow")
+        t.append(st.client.unapplied.format(sep=" + "), style="yellow")
     if ow.overdue:
         t.append("  ·  oldest ", style="dim")
         t.append(f"{ow.overdue[0].number}, {count(st.days, 'day')}")

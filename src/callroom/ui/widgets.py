@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from ..domain import phones
+from ..domain import books, phones
 from ..domain.aging import bucket, days_overdue
 from ..domain.codes import PromiseStatus
 from ..domain.drafts import Draft
@@ -128,6 +128,10 @@ class ClientCard(Static):
             if d.is_open:
                 t.append("\nDispute: ", style="bold yellow")
                 t.append(f"{d.what} (get back by {fdate(d.get_back)})")
+        credit = c.unapplied
+        if credit:
+            t.append("\nUnapplied credit in your books: ", style="bold yellow")
+            t.append(credit.format(sep=" + "))
         self.update(t)
 
 
@@ -141,7 +145,8 @@ class InvoiceTable(DataTable):
             days = days_overdue(inv, today, policy)
             bal = format_money(inv.balance, inv.currency) if inv.balance is not None else "unknown"
             amt = format_money(inv.amount, inv.currency) if inv.amount is not None else "—"
-            num = inv.number if inv.number in chased else f"{inv.number} (disputed)"
+            num = (inv.number if inv.number in chased else
+                   f"{inv.number} ({books.LABEL.get(inv.book_status, 'disputed')})")
             # Text cells: an invoice number with "[" in it is shown as it is, never read as
             # markup, and no cell is parsed on every redraw.
             self.add_row(Text(num), Text(fdate(inv.issued)), Text(fdate(inv.due)),
