@@ -36,7 +36,9 @@ def explain_lines(parsed: ParsedFile) -> list[str]:
     for s in pf.skipped:
         who = " ".join(x for x in (s.client or "", f"#{s.invoice}" if s.invoice else "") if x)
         label = "layout" if s.kind == "total" else "skipped"
-        items.append((s.line, f"  {where(s.line)}: {label}: {s.reason}" + (f" ({who})" if who else "")))
+        credit = (f"; {s.amount}{' ' + s.currency if s.currency else ''} still open, kept as the client's unapplied "
+                  "credit" if s.amount is not None else "")
+        items.append((s.line, f"  {where(s.line)}: {label}: {s.reason}" + (f" ({who})" if who else "") + credit))
     items.sort(key=lambda x: x[0])
     out += [text for _, text in items]
     layout = sum(1 for r in pf.layout if r.line > pf.header_line) + sum(1 for s in pf.skipped if s.kind == "total")
