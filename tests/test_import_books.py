@@ -109,7 +109,8 @@ async def test_the_call_screen_says_the_unapplied_credit_in_the_books(tmp_path, 
             await pilot.pause()
             text = screen_text(app)
             assert "Unapplied credit in your books: $500.00" in str(s.query_one("#card").content)
-            assert "Owed: $12,905.25 (less $500.00 unapplied credit)" in text
+            totals = str(s.query_one("#totals").content)
+            assert "Overdue $12,905.25  ·  unapplied credit $500.00  ·  oldest 1033" in totals
             script = " ".join(str(s.query_one("#script").content).split())
             assert "credit of $500.00 on your account, not yet applied to these invoices, so $12,405.25 is left " \
                    "to pay" in script
@@ -182,7 +183,7 @@ async def test_the_invoice_row_names_the_status_in_the_books(tmp_path, clock):
             await pilot.pause()
             text = screen_text(app)
             assert "INV-0424 (not sent yet)" in text
-            assert "Owed: NZ$2,426.50" in text
+            assert "Overdue NZ$1,104.00  ·  not sent yet NZ$1,322.50" in str(s.query_one("#totals").content)
             script = " ".join(str(s.query_one("#script").content).split())
             assert "invoice INV-0409 from December 2025, NZ$1,104.00 in all" in script
             assert "(Not asked for: INV-0424 is not sent yet: send it first.)" in script

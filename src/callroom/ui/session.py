@@ -57,7 +57,7 @@ def totals_text(st: ClientStanding, today: date, policy) -> Text:
         t.append(f"  ·  {label} ", style="dim")
         t.append(owing_totals(invs).format(sep=" + "))
     if st.client.unapplied:  # a credit the books have not applied yet: never asked for unknowingly
-        t.append("  ·  unapplied credit in your books ", style="yellow")
+        t.append("  ·  unapplied credit ", style="yellow")
         t.append(st.client.unapplied.format(sep=" + "), style="yellow")
     if ow.overdue:
         t.append("  ·  oldest ", style="dim")
