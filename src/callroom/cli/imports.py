@@ -18,7 +18,8 @@ from .base import Ctx, common, gc_paused
 @click.option("--full", is_flag=True, help="The files list ALL open invoices of their kind: close as paid the open invoices "
               "from the same kind of export (and currency) that they no longer list.")
 @click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), help="Day/month order, when a file's dates are ambiguous.")
-@click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help="Read FIELD (client, invoice, issued, due, currency, balance, amount, email, phone) from the column HEADER.")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=HEADER", help="Read FIELD (client, invoice, issued, due, currency, balance, amount, email, phone, status, sent) "
+              "from the column HEADER.")
 @click.option("--currency", default=None, help="Currency for files that do not state one (default: the ledger's, USD to start).")
 @click.option("--decimal", type=click.Choice(["comma", "point"]), help="The decimal mark, when a file's amounts read both ways (1.234).")
 @click.option("--sheet", metavar="NAME", help="The sheet of an Excel workbook to read, when several hold invoices (its name or number).")
@@ -36,7 +37,10 @@ def import_(c: Ctx, files, dry_run, as_json, full, date_order, maps, currency, d
     recognisable headers.
 
     A file is imported whole or not at all. Re-importing a newer export updates
-    balances; a lower balance is recorded as a payment. A client the files name
+    balances; a lower balance is recorded as a payment, dated by the export's
+    as-of date when it states one. Credit notes and unapplied payments are kept
+    with the client as its unapplied credit; an invoice the export shows as
+    disputed, not sent or uncollectible is kept but not chased. A client the files name
     differently from the ledger is matched on more than the name; a likely match is
     asked about (--same / --separate). An export older than the ledger is not stored
     without --accept-older.
