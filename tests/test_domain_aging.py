@@ -27,7 +27,7 @@ def test_missing_due_date_uses_issue_date_plus_default_terms():
     assert due_date(inv, Policy()) == ago(20)
     assert days_overdue(inv, TODAY) == 20
     # the assumed terms come from the policy
-    assert days_overdue(inv, TODAY, Policy(default_terms_days=14)) == 36
+    assert days_overdue(inv, TODAY, Policy(usual_terms_days=14)) == 36
 
 
 def test_an_explicit_due_date_wins_over_issued_plus_terms():
@@ -134,7 +134,7 @@ def test_aging_table_skips_paid_void_and_unknown_balances():
 def test_aging_table_uses_issue_date_when_due_is_missing():
     inv = invoice("X", "70.00", due=None, issued=ago(100), overdue=None)  # due 70 days ago
     assert aging_table([inv], TODAY)["USD"]["61-90"] == Decimal("70.00")
-    assert aging_table([inv], TODAY, Policy(default_terms_days=60))["USD"]["31-60"] == Decimal("70.00")
+    assert aging_table([inv], TODAY, Policy(usual_terms_days=60))["USD"]["31-60"] == Decimal("70.00")
 
 
 # --- business days --------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_defaults_promise_the_overdue_total_a_week_away():
     assert defaults(Outcome.PROMISE, st, TODAY, Policy(promise_days=3))["date"] == "2026-11-26"
     assert defaults(Outcome.PAID, st, TODAY) == {"amount": "1000.00", "date": "2026-11-23", "invoices": "1001"}
     assert defaults(Outcome.PLAN, st, TODAY) == {"amount": "1000.00", "count": "3", "frequency": "monthly", "date": "2026-11-30", "invoices": "1001"}
-    assert defaults(Outcome.DISPUTE, st, TODAY) == {"date": "2026-11-30", "what": ""}
+    assert defaults(Outcome.DISPUTE, st, TODAY, caller="Sam") == {"what": "", "invoices": "", "who": "Sam", "date": "2026-11-30"}
     assert defaults(Outcome.CALLBACK, st, TODAY) == {"date": "2026-11-24"}
     assert defaults(Outcome.NEW_TERMS, st, TODAY) == {}
 
@@ -92,15 +92,18 @@ def test_bad_frequency_is_refused():
     refused(reached(Outcome.PLAN, amount="900", count="3", frequency="daily", date="+7"), "frequency")
 
 
-def test_dispute_needs_what_and_a_get_back_date():
-    logged = build(reached(Outcome.DISPUTE, what="  Site visits billed twice ", date="2026-11-27"), st_usd(), NOW)
+def test_dispute_needs_what_which_invoices_who_and_a_get_back_date():
+    logged = build(reached(Outcome.DISPUTE, what="  Site visits billed twice ", invoices="all", who="Sam", date="2026-11-27"),
+                   st_usd(), NOW)
     dsp = logged.dispute
-    assert (dsp.what, dsp.get_back, dsp.opened, dsp.invoices) == ("Site visits billed twice", date(2026, 11, 27), TODAY, ("1001", "1002"))
+    assert (dsp.what, dsp.get_back, dsp.opened, dsp.invoices, dsp.who) == (
+        "Site visits billed twice", date(2026, 11, 27), TODAY, ("1001", "1002"), "Sam")
     assert logged.call.next_action == date(2026, 11, 27)
-    assert logged.call.details == {"what": "Site visits billed twice", "get_back": "2026-11-27"}
-    refused(reached(Outcome.DISPUTE, what="", date="2026-11-27"), "what")
-    refused(reached(Outcome.DISPUTE, what="\x1b[2J  ", date="2026-11-27"), "what")  # nothing left once cleaned
-    refused(reached(Outcome.DISPUTE, what="Billed twice", date=""), "date")
+    assert logged.call.details == {"what": "Site visits billed twice", "get_back": "2026-11-27", "invoices": ["1001", "1002"],
+                                   "who": "Sam"}
+    refused(reached(Outcome.DISPUTE, what="", invoices="1001", who="Sam", date="2026-11-27"), "what")
+    refused(reached(Outcome.DISPUTE, what="\x1b[2J  ", invoices="1001", who="Sam", date="2026-11-27"), "what")  # nothing left once cleaned
+    refused(reached(Outcome.DISPUTE, what="Billed twice", invoices="1001", who="Sam", date=""), "date")
 
 
 def test_a_promise_names_only_the_invoices_not_in_dispute():
@@ -116,7 +119,8 @@ def test_callback_paid_escalate_and_no_outcome_next_actions():
     paid = build(reached(Outcome.PAID, amount="1000.00"), st, NOW)
     pay = paid.payment
     assert (pay.date, pay.amount, pay.currency, pay.source, pay.invoices) == (TODAY, Decimal("1000.00"), "USD", "call", ("1001",))
-    assert paid.call.next_action == date(2026, 12, 8)
+    assert paid.call.next_action is None  # nothing is left overdue: no follow-up about money (1002 is not yet due)
+    assert build(reached(Outcome.PAID, amount="400.00"), st, NOW).call.next_action == date(2026, 12, 8)  # part paid
     assert build(reached(Outcome.ESCALATE), st, NOW).call.next_action == date(2026, 12, 3)
     assert build(reached(None), st, NOW).call.next_action == date(2026, 12, 8)
 
@@ -196,7 +200,8 @@ def test_describe_says_what_will_be_stored():
     assert odd.describe(TODAY).startswith("$1,000.00 in 3 monthly instalments of $333.33 (the last $333.34), from Mon 30 Nov")
     assert build(reached(Outcome.PAID, amount="1000"), st, NOW).describe(TODAY) == "$1,000.00 paid Mon 23 Nov · for 1001"
     assert build(reached(Outcome.CALLBACK, date="tomorrow 15:00"), st, NOW).describe(TODAY) == "call back Tue 24 Nov 15:00"
-    assert build(reached(Outcome.DISPUTE, what="Billed twice", date="+4"), st, NOW).describe(TODAY) == "Billed twice: get back by Fri 27 Nov"
+    assert build(reached(Outcome.DISPUTE, what="Billed twice on 1001", who="Sam", date="+4"), st, NOW).describe(TODAY) == \
+        "Billed twice on 1001: get back by Fri 27 Nov, Sam looks into it · disputed: 1001"
     assert build(reached(Outcome.PROMISE, amount="1000", date="2027-01-04"), st, NOW).describe(TODAY).startswith("$1,000.00 by Mon 4 Jan 2027")
     over = build(reached(Outcome.PROMISE, amount="1040", date="+7", over="late fee"), st, NOW)
     assert over.describe(TODAY) == "$1,040.00 by Mon 30 Nov · covers 1001 · more than owed: late fee"

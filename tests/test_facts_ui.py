@@ -239,14 +239,15 @@ async def test_a_callback_takes_a_time(demo_store, clock):
         form.query_one("#f-date").value = "tomorrow 15:00"
         await pilot.press("enter")
         assert app.screen is s
-        assert "call back Tue 24 Nov 15:00" in content(s.query_one("#logpanel"))
+        assert "call back Tue 24 Nov 15:00 (16:00 theirs)" in content(s.query_one("#logpanel"))  # Hofmann is in Berlin
         await pilot.press("enter")
         ro = on_disk(demo_store)
         call = max(ro.calls.for_client(cid), key=lambda c: c.id)
         ro.close()
-        assert call.details == {"date": "2026-11-24", "time": "15:00"} and call.next_action.isoformat() == "2026-11-24"
+        assert call.details == {"date": "2026-11-24", "time": "15:00", "at": "2026-11-24T15:00:00+00:00"}
+        assert call.next_action.isoformat() == "2026-11-24"
         held = next(h for h in s.desk.queue().not_today if h.client_id == cid)
-        assert held.why == "callback agreed for 24 Nov at 15:00"
+        assert held.why == "callback agreed for 24 Nov at 15:00 your time, 16:00 theirs"  # Hofmann is in Berlin
         await pilot.press("u")  # undone: the time comes back into the draft with the date
         assert s.slot.draft.date == "2026-11-24 15:00" and s.slot.draft.outcome is Outcome.CALLBACK
         assert "call back Tue 24 Nov 15:00" in content(s.query_one("#logpanel"))

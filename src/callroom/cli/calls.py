@@ -25,15 +25,18 @@ from .base import Ctx, choice, common, find_client
 @click.option("--count", default="3", show_default=True, help="Plan: number of instalments.")
 @click.option("--frequency", default="monthly", show_default=True, type=click.Choice(["weekly", "fortnightly", "monthly"]), help="Plan: how often.")
 @click.option("--invoices", default="", metavar="N[,N…]",
-              help="Promise, plan or payment: the invoices it covers (default: the overdue ones; an invoice not yet due only when named).")
+              help="Promise, plan or payment: the invoices it covers (default: the overdue ones; an invoice not yet due only "
+                   "when named). Dispute: the invoices disputed (default: those --what names; 'all' for every one).")
 @click.option("--over", default="", metavar="REASON",
               help="Why an amount is more than the invoices it covers owe (fees, interest); without it such an amount is refused.")
 @click.option("--what", default="", help="Dispute: what is disputed.")
+@click.option("--who", default=None, help="Dispute: who looks into it (default: you, the caller in settings).")
 @click.option("--note", default="", help="What was said.")
 @click.option("--next", "next_action", default="", help="Next action date (default: as the policy suggests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored call as JSON.")
 @click.pass_obj
-def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, invoices, over, what, note, next_action, as_json) -> None:
+def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, invoices, over, what, who, note, next_action,
+        as_json) -> None:
     """Log a call made away from the desk. CLIENT: a name, unique prefix or #id."""
     from ..domain.drafts import defaults
 
@@ -42,7 +45,8 @@ def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency,
         st = desk.standing(cl.id)
         o = Outcome.parse(outcome) if outcome else None
         d = Draft(result=Result.parse(result), reason=Reason.parse(reason) if reason else None, outcome=o,
-                  note=note, next_action=next_action, count=count, frequency=frequency, what=what, invoices=invoices, over=over)
+                  note=note, next_action=next_action, count=count, frequency=frequency, what=what, invoices=invoices, over=over,
+                  who=who if who is not None else desk.investigator())
         if o is not None:
             dflt = defaults(o, st, desk.today(), desk.policy)
             d.amount = amount if amount is not None else dflt.get("amount", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..domain.aging import ASSUMED_TERMS_DAYS
 from ..domain.words import count
 from .base import Ctx, common
 
@@ -13,17 +14,21 @@ from .base import Ctx, common
 @click.option("--min-days", type=click.IntRange(0, 365), help="Queue a client only from this many days overdue.")
 @click.option("--hold-days", type=click.IntRange(0, 60), help="Hold back a client called this many days ago or less.")
 @click.option("--hours", metavar="HH:MM-HH:MM", help="Calling hours in the client's local time, e.g. 09:00-17:00.")
+@click.option("--terms", "terms", type=click.IntRange(0, 365), metavar="DAYS",
+              help="Your usual terms: an invoice whose export gives no due date (FreshBooks, some reports) and no terms "
+                   "of its own falls due this many days after it was issued (not set: 30 days are assumed, and said so).")
 @click.option("--weekends/--weekdays-only", default=None, help="Whether clients may be called at weekends.")
 @click.option("--business", help="Your business name, used in the script's opening line.")
 @click.option("--caller", help="Your name, used in the script's opening line.")
 @click.option("--currency", help="Currency for imported files that do not state one (ISO code).")
 @click.pass_obj
-def settings(c: Ctx, min_days, hold_days, hours, weekends, business, caller, currency) -> None:
+def settings(c: Ctx, min_days, hold_days, terms, hours, weekends, business, caller, currency) -> None:
     """Show or change the collection policy and your details. With no option, shows them."""
     from dataclasses import replace as dc_replace
     from datetime import time as dtime
 
-    changes = {k: v for k, v in dict(min_days_overdue=min_days, hold_days=hold_days).items() if v is not None}
+    changes = {k: v for k, v in dict(min_days_overdue=min_days, hold_days=hold_days, usual_terms_days=terms).items()
+               if v is not None}
     if hours:
         try:
             a, b = hours.split("-")
@@ -51,4 +56,7 @@ def settings(c: Ctx, min_days, hold_days, hours, weekends, business, caller, cur
         click.echo(f"Stages (days overdue): friendly {p.friendly_from}+, personal {p.personal_from}+, escalation {p.escalation_from}+")
         click.echo(f"Queue from {count(p.min_days_overdue, 'day')} overdue; hold {count(p.hold_days, 'day')} after a call; "
                    f"re-follow every {count(p.refollow_days, 'day')}")
+        click.echo("Terms when an export gives no due date: " + (
+            f"issued + {count(p.usual_terms_days, 'day')} (yours)" if p.usual_terms_days is not None else
+            f"issued + {ASSUMED_TERMS_DAYS} days, assumed (set yours: callroom settings --terms DAYS)"))
         click.echo(f"Calling hours {p.call_start:%H:%M}-{p.call_end:%H:%M} client local time, {'weekdays only' if p.weekdays_only else 'weekends too'}")

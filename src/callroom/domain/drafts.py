@@ -155,6 +155,17 @@ def parse_when(text: str, field: str, now: datetime) -> tuple[date, time | None]
     return day, at
 
 
+def owner_moment(day: date, at: time, now: datetime) -> datetime:
+    """``day`` at ``at`` in the owner's time zone (``now``'s) as an aware datetime. A clock at
+    the machine's own time (the real clock) follows the machine's zone rules to that day, so
+    a callback agreed across a change of summer time keeps the owner's wall time."""
+    naive = datetime.combine(day, at)
+    tz = now.tzinfo
+    if tz is None or now.utcoffset() == now.astimezone().utcoffset() and not hasattr(tz, "key"):
+        return naive.astimezone()  # the machine's zone, with its rules for that day
+    return naive.replace(tzinfo=tz)
+
+
 def when_text(day: date, at: time | None, today: date, locale: str = "en_US") -> str:
     """'Tue 24 Nov 15:00', or 'Tue 24 Nov' with no time."""
     return short_day(day, today, locale) + (f" {at:%H:%M}" if at is not None else "")
@@ -176,7 +187,8 @@ class Draft:
     what: str = ""  # what is disputed
     method: str = ""
     skip_reason: str = ""
-    invoices: str = ""  # the invoices a promise, plan or payment covers, as typed; empty = the overdue ones
+    invoices: str = ""  # the invoices a promise, plan, payment or dispute covers, as typed; empty = the default
+    who: str = ""  # who looks into a dispute
     over: str = ""  # why an amount is more than the invoices it covers owe (fees, interest); empty = it is not
 
     def copy(self) -> "Draft":
@@ -213,25 +225,43 @@ class Logged:
         elif o is Outcome.PAID and self.payment is not None:
             bits.append(f"{money(det['amount'])} paid {short_day(self.payment.date, today, locale)}")
         elif o is Outcome.DISPUTE and self.dispute is not None:
-            bits.append(f"{self.dispute.what[:40]}: get back by {short_day(self.dispute.get_back, today, locale)}")
+            bits.append(f"{self.dispute.what[:40]}: get back by {short_day(self.dispute.get_back, today, locale)}"
+                        + (f", {self.dispute.who} looks into it" if self.dispute.who else ""))
         elif o is Outcome.CALLBACK and "date" in det:
             at = time.fromisoformat(det["time"]) if det.get("time") else None
             bits.append(f"call back {when_text(date.fromisoformat(det['date']), at, today, locale)}")
         covered = det.get("invoices")
         if covered:
-            bits.append(("for " if o is Outcome.PAID else "covers ") + ", ".join(covered))
+            bits.append(("for " if o is Outcome.PAID else "disputed: " if o is Outcome.DISPUTE else "covers ") + ", ".join(covered))
         if det.get("over"):
             bits.append(f"more than owed: {det['over'][:40]}")
         return " · ".join(bits)
 
 
 NEEDS_DETAILS = {Outcome.PROMISE, Outcome.PLAN, Outcome.DISPUTE, Outcome.CALLBACK, Outcome.PAID}
+# Outcomes that carry a date of their own, which their next action follows.
+DATED = {Outcome.PROMISE, Outcome.PLAN, Outcome.DISPUTE, Outcome.CALLBACK}
 
 
-def defaults(outcome: Outcome, st: ClientStanding, today: date, policy: Policy = Policy()) -> dict[str, str]:
+def overdue_left(ow: Owing, payment: Payment | None = None) -> bool:
+    """Whether anything chased is still overdue once ``payment`` (made on the call) is applied
+    as the payments service applies it: the invoices it names first, then the oldest due."""
+    if payment is None:
+        return bool(ow.overdue)
+    if any(i.balance is None for i in ow.overdue):
+        return True
+    from .payments import allocate  # payments reads drafts' parsers: imported here, not at the top
+
+    applies, _ = allocate(payment.amount, payment.currency, payment.invoices, list(ow.all_open))
+    cleared = {number for number, _, whole in applies if whole}
+    return any(i.number not in cleared for i in ow.overdue)
+
+
+def defaults(outcome: Outcome, st: ClientStanding, today: date, policy: Policy = Policy(), *, caller: str = "") -> dict[str, str]:
     """Sensible form defaults: a promise of what is overdue (in the main currency), a week
     away, covering the overdue invoices. An invoice not yet due is never in a default:
-    the owner adds it by name."""
+    the owner adds it by name. A dispute: the invoices it covers come from what is disputed
+    (or are asked for), and ``caller`` (the owner) looks into it."""
     ow = owing(st, today, policy)
     cur = ow.main_currency()
     late = [i for i in ow.overdue if i.currency == cur]
@@ -245,7 +275,7 @@ def defaults(outcome: Outcome, st: ClientStanding, today: date, policy: Policy =
     if outcome is Outcome.PLAN:
         return {"amount": str(amt) if amt else "", "count": "3", "frequency": "monthly", "date": week, "invoices": numbers}
     if outcome is Outcome.DISPUTE:
-        return {"date": (today + timedelta(days=policy.promise_days)).isoformat(), "what": ""}
+        return {"what": "", "invoices": "", "who": caller, "date": (today + timedelta(days=policy.promise_days)).isoformat()}
     if outcome is Outcome.CALLBACK:
         return {"date": (today + timedelta(days=1)).isoformat()}
     return {}
@@ -268,6 +298,43 @@ def named_invoices(text: str, ow: Owing, field: str = "invoices") -> tuple[Invoi
     if len(curs) > 1:
         raise DraftError(field, f"These invoices are in {' and '.join(curs)}: one promise, plan or payment is in one currency.")
     return tuple(out)
+
+
+def mentioned_invoices(text: str, invoices) -> tuple[Invoice, ...]:
+    """The invoices among ``invoices`` whose numbers ``text`` names as whole words
+    ('Hours on MF-0006 too high' names MF-0006, not MF-00061), in the order given."""
+    low = (text or "").lower()
+    return tuple(i for i in invoices
+                 if re.search(r"(?<![\w-])#?" + re.escape(i.number.lower()) + r"(?![\w-])", low))
+
+
+def disputed_invoices(d: Draft, ow: Owing) -> tuple[Invoice, ...]:
+    """The invoices a dispute covers: those named in its invoices field ('all': every open
+    one), else those its text names, else the only one open; otherwise it asks (DraftError),
+    so a dispute about one invoice never holds back the others."""
+    text = d.invoices.strip()
+    if text.lower() in ("all", "*"):
+        return ow.all_open
+    if text:
+        named = []
+        by_number = {i.number.lower(): i for i in ow.all_open}
+        for w in (w.lstrip("#") for w in re.split(r"[\s,;]+", text) if w.strip("#")):
+            inv = by_number.get(w.lower())
+            if inv is None:
+                raise DraftError("invoices", f"No open invoice {w[:20]!r} for this client. "
+                                             f"Open: {', '.join(i.number for i in ow.all_open) or 'none'}.")
+            if inv not in named:
+                named.append(inv)
+        return tuple(named)
+    said = mentioned_invoices(d.what, ow.all_open)
+    if said:
+        return said
+    if len(ow.all_open) == 1:
+        return ow.all_open
+    if not ow.all_open:
+        raise DraftError("invoices", "Nothing is open for this client to dispute.")
+    raise DraftError("invoices", f"Which invoices are disputed? Open: {', '.join(i.number for i in ow.all_open)}. "
+                                 "Name them (or type all); the others stay in the queue.")
 
 
 def _covered(d: Draft, ow: Owing, outcome: Outcome) -> tuple[str, tuple[Invoice, ...]]:
@@ -415,17 +482,31 @@ def build(
         what = clean_text(d.what, 500, "what")
         if not what:
             raise DraftError("what", "Say what is disputed (the invoice, the work, the amount).")
+        invoices = tuple(i.number for i in disputed_invoices(d, ow))
+        who = clean_text(d.who, 200, "who")
+        if not who:
+            raise DraftError("who", "Say who looks into it: you, or a colleague's name.")
+        if "\n" in who:
+            raise DraftError("who", "Who looks into it is one line: a name.")
         day = parse_day(d.date, "date", today)
-        dispute = Dispute(None, cid, opened=today, what=what, get_back=day, invoices=invoices)
-        details.update(what=what, get_back=day.isoformat())
+        dispute = Dispute(None, cid, opened=today, what=what, get_back=day, invoices=invoices, who=who)
+        details.update(what=what, get_back=day.isoformat(), invoices=list(invoices), who=who)
     elif o is Outcome.CALLBACK:
         day, at = parse_when(d.date, "date", now)
         details["date"] = day.isoformat()
         if at is not None:
             details["time"] = f"{at:%H:%M}"
+            # the moment itself, with the owner's UTC offset then: the client's local time of
+            # the callback is worked out from it (``phones.their_time``)
+            details["at"] = owner_moment(day, at, now).isoformat()
     if d.next_action.strip():
         nxt = parse_day(d.next_action, "next_action", today)
     else:
         nxt = suggested_next(d, today, policy)
+        # Nothing left overdue after this call (everything paid, or nothing was): no follow-up
+        # about money, unless the call agreed a date of its own (a promise or plan to check, a
+        # dispute to get back on, a callback the client asked for).
+        if nxt is not None and d.result is not Result.SKIPPED and o not in DATED and not overdue_left(ow, payment):
+            nxt = None
     call = Call(None, cid, now.replace(tzinfo=None, microsecond=0), d.result, d.reason, o, note, nxt, session_id, details, duration_s)
     return Logged(call, promises, plan, dispute, payment, tuple(warnings))

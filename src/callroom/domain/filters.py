@@ -62,6 +62,17 @@ def hours_now(entry: Entry, now: datetime, policy: Policy = Policy()) -> Entry:
     return replace(entry, local=local, out_of_hours=ooh)
 
 
+def hours_in(entry: Entry, zone: str | None, now: datetime, policy: Policy = Policy()) -> Entry:
+    """The entry with its local time and out-of-hours mark worked out afresh in ``zone``, the
+    time zone of the client's number as it is now (it moves when the number is changed); an
+    unknown zone: no local time and no mark, as the queue gives."""
+    if now.tzinfo is None:
+        return entry
+    local = phones.local_time_in(zone, now)
+    ooh = local is not None and not phones.within_hours(local, policy.call_start, policy.call_end, policy.weekdays_only)
+    return replace(entry, local=local, out_of_hours=ooh)
+
+
 def callable_now(entry: Entry, now: datetime, policy: Policy = Policy()) -> bool:
     """Within calling hours at the client's end at ``now``; a client whose local time is
     unknown counts as callable (the queue does not mark it either)."""

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 from babel.dates import format_date
 
-from .aging import days_overdue, due_date
+from .aging import days_overdue, due_date, due_info
 from .models import Invoice
 from .money import Totals, format_money
 from .policy import Policy
@@ -87,12 +87,13 @@ def short_day(d: date, today: date | None = None, locale: str = "en_US") -> str:
 
 
 def listed(invoices: Sequence[Invoice], today: date, policy: Policy = Policy(), locale: str = "en_US") -> str:
-    """'0052 (€650.00, due Thu 17 Dec)', one per invoice, comma separated."""
+    """'0052 (€650.00, due Thu 17 Dec)', one per invoice, comma separated; a due date the
+    export did not give says what it rests on ('due Sat 11 Apr by assumed 30-day terms')."""
     out = []
     for i in invoices:
         bits = [format_money(i.balance, i.currency, locale) if i.balance is not None else "balance unknown"]
-        due = due_date(i, policy)
-        if due is not None:
-            bits.append(f"due {short_day(due, today, locale)}")
+        due = due_info(i, policy)
+        if due.day is not None:
+            bits.append(f"due {short_day(due.day, today, locale)}" + (f" {due.by()}" if due.worked_out else ""))
         out.append(f"{i.number} ({', '.join(bits)})")
     return ", ".join(out)

@@ -159,3 +159,15 @@ def within_hours(local: datetime, start: time, end: time, weekdays_only: bool) -
     if weekdays_only and local.weekday() >= 5:
         return False
     return start <= local.time().replace(tzinfo=None) < end
+
+
+def their_time(moment: datetime | None, zone: str | None) -> datetime | None:
+    """``moment`` (aware: a callback agreed in the owner's time) at the client's end, in the
+    IANA ``zone`` of their number; None when either is unknown or the two clocks agree then."""
+    if moment is None or moment.tzinfo is None or not zone:
+        return None
+    try:
+        theirs = moment.astimezone(ZoneInfo(zone))
+    except Exception:
+        return None
+    return None if theirs.utcoffset() == moment.utcoffset() else theirs

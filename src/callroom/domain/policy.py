@@ -18,7 +18,11 @@ class Policy:
     promise_days: int = 7  # a promise form suggests a date this far away
     voicemail_business_days: int = 2
     final_notice_days: int = 10  # an escalation's deadline
-    default_terms_days: int = 30  # due date assumed when an export gives none
+    # Your usual terms, counted from the issue date when an invoice has no due date and no terms
+    # of its own; None: not said, and 30 days are assumed (and said to be assumed wherever shown).
+    # (Ledgers written before carry 'default_terms_days': 30, a default nobody chose: it is
+    # not read as the owner's terms.)
+    usual_terms_days: int | None = None
     call_start: time = time(9, 0)
     call_end: time = time(17, 0)
     weekdays_only: bool = True
@@ -45,6 +49,8 @@ class Policy:
             raise ValueError("stages must rise: friendly ≤ personal ≤ escalation, all above 0 days")
         if self.call_start >= self.call_end:
             raise ValueError("calling hours must start before they end")
+        if self.usual_terms_days is not None and not 0 <= self.usual_terms_days <= 365:
+            raise ValueError("your usual terms are 0 to 365 days")
         for name in ("min_days_overdue", "refollow_days", "hold_days", "promise_days"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} cannot be negative")

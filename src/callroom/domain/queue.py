@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 from babel.dates import format_date
 
 from . import books, phones
-from .aging import days_overdue, stage_for_days
+from .aging import days_overdue, due_info, stage_for_days
 from .codes import Outcome, PromiseStatus, Reason, Result, Stage
 from .escalation import NO_EFFECT, queue_effect
 from .models import Call, ClientFile, Invoice, Promise
@@ -87,6 +87,9 @@ class ClientStanding:
     broken_count: int
     unhandled_broken: tuple[Judged, ...]  # broken and no call since
     last_call: Call | None
+    # What the oldest chased invoice's due date rests on when the export gave none ('due date
+    # assumed: issued + 30 days; the export has none'); '' when it is the export's own.
+    due_note: str = ""
 
     @property
     def client(self):
@@ -128,11 +131,12 @@ def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoi
     owed = Totals()
     overdue = Totals()
     days: int | None = None  # of the oldest chased invoice (negative when none is due yet)
+    oldest: Invoice | None = None
     for inv in open_inv:
         late = days_overdue(inv, today, policy)
         chased = inv.number not in held
         if chased and (days is None or late > days):
-            days = late
+            days, oldest = late, inv
         balance = inv.balance
         if balance is None:
             continue
@@ -162,7 +166,8 @@ def _standing(cf: ClientFile, today: date, policy: Policy, open_inv: tuple[Invoi
         )
         if escalate:
             stage = Stage.ESCALATION
-    return ClientStanding(cf, judged, chase, owed, overdue, days, stage, len(broken), unhandled, last)
+    note = due_info(oldest, policy).note() if oldest is not None and oldest.due is None else ""
+    return ClientStanding(cf, judged, chase, owed, overdue, days, stage, len(broken), unhandled, last, note)
 
 
 def _at(c: Call) -> datetime:
@@ -222,7 +227,7 @@ def score(days: int, owed: Totals) -> float:
     return days * (1.0 + math.log10(1.0 + max(amount, 0.0)))
 
 
-def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
+def _follow_up_why(st: ClientStanding, today: date, locale: str, zone: str | None = None) -> str | None:
     """Why a scheduled follow-up brings this client back today, or None if none is due."""
     last = st.last_call
     if last is None or last.next_action is None or last.next_action > today:
@@ -245,7 +250,7 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     if last.outcome is Outcome.PLAN:
         return "payment plan instalment to check"
     if last.outcome is Outcome.CALLBACK:
-        return f"callback agreed for {when}{_at_time(last)}"
+        return f"callback agreed for {when}{_at_time(last, zone)}"
     if last.outcome is Outcome.DISPUTE:
         return f"dispute: get back by {when}"
     if last.outcome is Outcome.CORRECT_INVOICE:
@@ -257,10 +262,34 @@ def _follow_up_why(st: ClientStanding, today: date, locale: str) -> str | None:
     return None
 
 
-def _at_time(call: Call) -> str:
-    """' at 15:00' for a callback agreed at a time of day (the owner's), else ''."""
+def _dispute_back(cf: ClientFile, today: date, locale: str) -> str | None:
+    """An open dispute whose get-back date has come with no call on or after it: why the
+    client comes back, whatever the last call was about (a later call about the invoices not
+    in dispute does not make the owner forget to get back)."""
+    due = [d for d in cf.disputes if d.is_open and d.get_back <= today
+           and not any(c.at.date() >= d.get_back and c.result is not _SKIPPED for c in cf.calls)]
+    if not due:
+        return None
+    d = min(due, key=lambda d: d.get_back)
+    return f"dispute: get back by {short_date(d.get_back, locale, today)}"
+
+
+def _at_time(call: Call, zone: str | None = None) -> str:
+    """' at 15:00' for a callback agreed at a time of day (the owner's), else ''; with the
+    time at the client's end beside it when their number's ``zone`` keeps another time then
+    (' at 15:00 your time, 09:00 theirs'; ' at 15:00 your time, 04:00 Wed theirs')."""
     at = call.details.get("time") if call.details else None
-    return f" at {at}" if at else ""
+    if not at:
+        return ""
+    try:
+        moment = datetime.fromisoformat(call.details["at"]) if call.details.get("at") else None
+    except (TypeError, ValueError):
+        moment = None
+    theirs = phones.their_time(moment, zone)
+    if theirs is None or moment is None:
+        return f" at {at}"
+    day = "" if theirs.date() == moment.date() else f" {theirs:%a}"
+    return f" at {at} your time, {theirs:%H:%M}{day} theirs"
 
 
 class QueueMemo:
@@ -380,10 +409,26 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
         return Held(cid, c.name, esc.why, esc.until, esc.route, esc.money)
     last = st.last_call
     tier = 0
-    why = esc.why if esc.kind == "due" else _follow_up_why(st, today, locale)
-    # Anything still owed on a due follow-up brings the client back.
+    # the zone of their number, for a callback agreed at a time (worked out for the queued below)
+    zone = _zone(c.phone, c.region) if last is not None and last.outcome is Outcome.CALLBACK and "at" in last.details else None
+    follow = _follow_up_why(st, today, locale, zone)
+    back = None if follow is not None else _dispute_back(cf, today, locale)
+    why = esc.why if esc.kind == "due" else (follow or back)
+    # A due follow-up brings the client back while something it chases is overdue. One about
+    # money that is no longer overdue (paid, or only an invoice not yet due left) is dropped:
+    # the client is judged like any other. A date the call agreed stays: a callback the client
+    # asked for (said as such), a dispute to get back on.
     if why is not None and st.chase:
-        tier = 1
+        agreed = esc.kind != "due" and not st.unhandled_broken and (
+            back is not None or (last is not None and last.outcome in (Outcome.CALLBACK, Outcome.DISPUTE)))
+        if st.days > 0:
+            tier = 1
+        elif agreed:
+            tier = 1
+            if back is None and last.outcome is Outcome.CALLBACK:
+                why = f"{why}; nothing overdue now"
+        else:
+            why = None
     elif st.unhandled_broken and st.chase:  # not while everything open is held by a dispute
         j = st.unhandled_broken[0]
         tier, why = 2, f"promise of {short_date(j.promise.due, locale, today)} broken ({j.promise.money.format(locale)})"
@@ -402,11 +447,14 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
             in_books = books.why_held(open_inv)
             if in_books:
                 return Held(cid, c.name, in_books)
-        if last is not None and last.next_action is not None and last.next_action > today:
+        # A dispute's get-back date holds the client only while nothing else is overdue: the
+        # invoices not in dispute are still asked for (after the usual hold after a call).
+        undisputed_late = last is not None and last.outcome is Outcome.DISPUTE and st.days > 0 and bool(st.chase)
+        if last is not None and last.next_action is not None and last.next_action > today and not undisputed_late:
             if last.outcome is Outcome.DISPUTE:
                 text = f"dispute: get back by {short_date(last.next_action, locale, today)}"
             elif last.outcome is Outcome.CALLBACK:
-                text = f"callback agreed for {short_date(last.next_action, locale, today)}{_at_time(last)}"
+                text = f"callback agreed for {short_date(last.next_action, locale, today)}{_at_time(last, zone)}"
             else:
                 text = f"next action {short_date(last.next_action, locale, today)} (called {short_date(last.at.date(), locale, today)})"
             return Held(cid, c.name, text, last.next_action)
@@ -418,13 +466,15 @@ def _decide(cf: ClientFile, today: date, policy: Policy, locale: str) -> Held | 
             return Held(cid, c.name, f"called {short_date(recent.at.date(), locale, today)}: hold until {short_date(until, locale, today)}", until)
         if st.days < policy.min_days_overdue:
             why_not = "not yet due" if st.days <= 0 else f"only {st.days} day{'s' if st.days != 1 else ''} overdue"
-            return Held(cid, c.name, why_not)
+            return Held(cid, c.name, why_not + (f" ({st.due_note})" if st.due_note else ""))
         if st.stage in (Stage.PERSONAL, Stage.ESCALATION):
             tier = 3
         else:
             tier = 4
         amount = st.overdue.format(locale) if st.overdue else st.owed.format(locale) if st.owed else "balance unknown"
-        why = f"{st.days} day{'s' if st.days != 1 else ''} overdue, {amount}"
+        # A figure counted from a due date the export did not give says so (never stated as fact).
+        assumed = f" ({st.due_note})" if st.due_note else ""
+        why = f"{st.days} day{'s' if st.days != 1 else ''} overdue{assumed}, {amount}"
         if st.stage is Stage.ESCALATION:
             why += " — escalation review"
     money = esc.money if esc.route else (Totals(st.overdue) if st.stage is Stage.ESCALATION else None)

@@ -269,7 +269,7 @@ class SessionFigures:
     reached: int
     promises: int
     promised: Amounts
-    minutes: float | None  # how long the session ran, when it was ended
+    minutes: float | None  # how long the session ran: to its end, or (never ended) to its last call
 
     @property
     def reach_rate(self) -> float | None:
@@ -297,10 +297,12 @@ class SessionFigures:
 def call_figures(calls: Iterable[Call], promises_by_call: dict[int, list[Promise]], session: Session | None = None) -> SessionFigures:
     n = reached = made = 0
     promised: Amounts = {}
+    last: datetime | None = None
     for c in calls:
         if c.result is Result.SKIPPED:
             continue
         n += 1
+        last = c.at if last is None or c.at > last else last
         reached += c.result is Result.REACHED
         if c.outcome in (Outcome.PROMISE, Outcome.PLAN):
             made += 1
@@ -308,8 +310,11 @@ def call_figures(calls: Iterable[Call], promises_by_call: dict[int, list[Promise
                 if not p.cancelled:
                     _add(promised, p.currency, p.amount)
     minutes = None
-    if session is not None and session.ended is not None:
-        minutes = round(max((session.ended - session.started).total_seconds(), 0) / 60, 1)
+    # A session still open (or closed by a crash) has run at least to its last call: its
+    # calls per hour are counted over that time rather than not told.
+    end = session.ended or last if session is not None else None
+    if session is not None and end is not None:
+        minutes = round(max((end - session.started).total_seconds(), 0) / 60, 1)
     return SessionFigures(session.id if session else None, session.started if session else None, n, reached, made, promised, minutes)
 
 

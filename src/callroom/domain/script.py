@@ -15,11 +15,11 @@ from typing import Iterable
 from babel.dates import format_date
 
 from . import books
-from .aging import due_date
+from .aging import due_info
 from .codes import Reason, Stage
 from .models import Invoice
 from .money import Totals
-from .owing import listed, owing, totals
+from .owing import listed, owing, short_day, totals
 from .policy import Policy
 from .queue import ClientStanding
 
@@ -75,23 +75,41 @@ def compose(
     owed); the client's own when not given."""
     c = st.client
     ow = owing(st, today, policy)
-    # What is asked for: the overdue invoices. An invoice not yet due is named apart and never
-    # asked for; one held by an open dispute is neither named nor asked for. With nothing
-    # overdue (a client called by hand), the call is about what falls due next.
-    ahead_only = not ow.overdue and bool(ow.not_due)
-    invs = list(ow.overdue) or list(ow.not_due) or list(st.file.open_invoices)
-    numbers = join_words([i.number for i in invs])
-    months = invoice_months(invs, today, locale)
-    total = totals(invs).format(locale, sep=" and ")
     hello = f"Hi {c.first_name}," if c.first_name else "Hello,"
     who = f" this is {caller}" if caller else ""
     frm = f" from {business}" if business else ""
+    opening = f"{hello}{who}{frm}.".replace(",.", ".")
+    pay = instructions or c.instructions
+    vm = voicemail(c.contact, c.name, caller, business, callback_number)
+    if not ow.overdue and not ow.not_due and not books.held(st.file.open_invoices):
+        # Nothing to ask for: everything is paid, or all that is open is under a dispute opened on a call.
+        return _nothing_to_ask(st, ow, opening, today, policy, locale, pay, vm)
+    # What is asked for: the overdue invoices. An invoice not yet due is named apart and never
+    # asked for; one held by an open dispute is named apart, never asked for. With nothing
+    # overdue (a client called by hand), the call is about what falls due next. With all that is
+    # open held back by the owner's books, the call asks for nothing.
+    ahead_only = not ow.overdue and bool(ow.not_due)
+    invs = list(ow.overdue) or list(ow.not_due) or list(st.file.open_invoices)
+    on_call = tuple(i for i in ow.disputed if not i.book_status)  # held by a dispute opened on a call
+    numbers = join_words([i.number for i in invs])
+    months = invoice_months(invs, today, locale)
+    known = totals(invs)
+    unknown = [i.number for i in invs if i.balance is None]  # the export did not give it: never 'nothing'
+    if not unknown:
+        total = known.format(locale, sep=" and ")
+        amounts = f", {total}"
+    else:
+        unknown_words = f"{'invoice' if len(unknown) == 1 else 'invoices'} {join_words(unknown)}"
+        total = f"{known.format(locale, sep=' and ')} and {unknown_words}" if known else unknown_words
+        amounts = f": {known.format(locale, sep=' and ')} on the others, and {join_words(unknown)}" if known else ""
     agreed = c.terms or ", ".join(sorted({i.terms for i in invs if i.terms}))
     terms = f" on the {agreed} terms we agreed" if agreed else " within the terms we agreed"
     plural = "invoices" if len(invs) != 1 else "invoice"
     months_part = f" from {months}" if months else ""
+    dues = [due_info(i, policy) for i in invs]
+    assumed = any(d.assumed for d in dues)  # a due date nobody stated is never said to the client
 
-    listen: list[str] = [f"{hello}{who}{frm}.".replace(",.", ".")]
+    listen: list[str] = [opening]
     if st.unhandled_broken:
         j = st.unhandled_broken[0]
         p = j.promise
@@ -108,22 +126,37 @@ def compose(
         listen.append(f"(Your books hold {'it' if len(in_books) == 1 else 'them'} back: " + "; ".join(
             f"{i.number} is {books.WHY[i.book_status]}" for i in in_books) + ". Do not ask for payment.)")
     elif ahead_only:
-        dues = sorted({d for d in (due_date(i, policy) for i in invs) if d is not None})
-        when = f", due on {join_words([_d(d, locale) for d in dues])}" if dues else ""
-        listen.append(f"I'm calling {'ahead of' if dues else 'about'} {plural} {numbers}{months_part}, {total}{when}.")
+        days = sorted({d.day for d in dues if d.day is not None})
+        when = f", due on {join_words([_d(d, locale) for d in days])}" if days and not assumed else ""
+        listen.append(f"I'm calling {'ahead of' if when else 'about'} {plural} {numbers}{months_part}{amounts}{when}.")
         if credit:
             listen.append(credit)
         listen.append("Is everything in order for it to be paid on time?")
     else:
-        listen.append(f"I'm calling about {plural} {numbers}{months_part}, {total} in all.")
+        listen.append(f"I'm calling about {plural} {numbers}{months_part}{amounts}{' in all' if not unknown else ''}.")
         if credit:
             listen.append(credit)
         if st.stage is Stage.ESCALATION:
-            listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
+            oldest = ow.overdue[0] if ow.overdue else None
+            if st.due_note and assumed and oldest is not None and oldest.issued is not None:
+                # The days past due rest on an assumed due date: say what is known, the issue date.
+                ago = (today - oldest.issued).days
+                listen.append(f"The oldest, {oldest.number}, was issued on {_d(oldest.issued, locale)}, {ago} days ago. "
+                              "I need us to settle this today.")
+            else:
+                listen.append(f"The oldest is now {st.days} days past due. I need us to settle this today.")
         else:
             listen.append(f"Can we set up payment{terms}?")
-        if ow.not_due:
-            listen.append(f"(Not due yet, so not asked for: {listed(ow.not_due, today, policy, locale)}.)")
+    if unknown and not in_books:
+        listen.append(f"(The export gives no balance for {join_words(unknown)}: check what is owed before you ask for it.)")
+    if assumed and not in_books:
+        days = next(d.days for d in dues if d.assumed)
+        listen.append(f"(The export gives no due date: how late it is assumes issued + {days} days. "
+                      "Ask which terms they have before saying how late it is.)")
+    if ow.not_due and not ahead_only and not in_books:
+        listen.append(f"(Not due yet, so not asked for: {listed(ow.not_due, today, policy, locale)}.)")
+    if on_call:
+        listen.append(f"(Under dispute, not asked for: {_disputed(st, on_call, today, policy, locale)}.)")
     aside = books.held(st.file.open_invoices) if not in_books else []
     if aside:
         listen.append("(Not asked for: " + "; ".join(f"{i.number} is {books.WHY[i.book_status]}" for i in aside) + ".)")
@@ -138,12 +171,42 @@ def compose(
     close = [
         "Repeat back what was agreed: the amount, the date and how it will be paid.",
     ]
-    pay = instructions or c.instructions
     if pay:
         close.append(f"Payment details: {' / '.join(pay.splitlines())}")
     close.append("Thank them, and say when you'll check in.")
-    return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close),
-                  voicemail(c.contact, c.name, caller, business, callback_number))
+    return Script(tuple(listen), tuple(flex), tuple(escalate), tuple(close), vm)
+
+
+def _disputed(st: ClientStanding, invoices, today: date, policy: Policy, locale: str) -> str:
+    """'MF-0006 (£540.00, due …): hours too high, get back by Mon 30 Nov': the invoices held by
+    a dispute opened on a call, with what the dispute is about and when to get back."""
+    held = {i.number for i in invoices}
+    bits = [listed(invoices, today, policy, locale)]
+    for d in st.file.disputes:
+        if d.is_open and (not d.invoices or held & set(d.invoices)):
+            bits.append(f"{d.what}, get back by {short_day(d.get_back, today, locale)}")
+    return "; ".join(bits)
+
+
+def _nothing_to_ask(st: ClientStanding, ow, opening: str, today: date, policy: Policy, locale: str, pay: str,
+                    vm: tuple[str, ...]) -> Script:
+    """The script for a client with nothing to ask for: everything paid (said plainly, no
+    collection lines), or everything open under dispute (where the investigation stands)."""
+    if not ow.disputed:
+        listen = (opening, "Nothing is open on this account: every invoice is paid, so there is nothing to ask for.",
+                  "(If a payment has just come in, thank them for it; note anything they raise.)")
+        return Script(listen, ("Nothing to offer or ask for: nothing is open.",),
+                      ("Nothing to escalate: nothing is open.",), ("Thank them for their time.",), vm)
+    n = len(ow.disputed)
+    listen = (opening,
+              f"I'm calling about what you raised on {'invoice' if n == 1 else 'invoices'} "
+              f"{join_words([i.number for i in ow.disputed])}.",
+              f"(Under dispute, not asked for: {_disputed(st, ow.disputed, today, policy, locale)}.)",
+              "Say where it stands on your side, and ask whether anything else needs looking into. (Listen.)")
+    flex = ("If it is settled, say what is owed now and ask when it will be paid; if not, agree the next date "
+            "to get back to them.",)
+    close = ["Repeat back what was agreed and by when."] + ([f"Payment details: {' / '.join(pay.splitlines())}"] if pay else [])
+    return Script(listen, flex, ("Nothing to escalate while everything open is under dispute.",), tuple(close), vm)
 
 
 def voicemail(contact: str, client: str, caller: str, business: str, number: str) -> tuple[str, ...]:
@@ -226,7 +289,7 @@ def _escalate_lines(st: ClientStanding, today: date, policy: Policy, locale: str
     if st.stage is Stage.ESCALATION:
         reasons = []
         if st.days >= policy.escalation_from:
-            reasons.append(f"{st.days} days overdue")
+            reasons.append(f"{st.days} days overdue" + (f" ({st.due_note})" if st.due_note else ""))
         if st.broken_count >= policy.broken_to_escalate:
             reasons.append(f"{st.broken_count} broken promises")
         if reasons:

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 class SessionTally:
     calls: int = 0
     reached: int = 0
-    promises: int = 0
-    promised: Totals = None  # type: ignore[assignment]
+    promises: int = 0  # promises to pay (a plan is counted in plans, not here)
+    promised: Totals = None  # type: ignore[assignment]  # by the promises and the plans
     plans: int = 0
     disputes: int = 0
     escalations: int = 0
@@ -53,6 +53,13 @@ class SessionTally:
     @property
     def avg_seconds(self) -> float:
         return self.seconds / self.calls if self.calls else 0.0
+
+    def per_hour(self, elapsed_s: float) -> float | None:
+        """Calls per hour over ``elapsed_s`` seconds of session; None without calls or before
+        a minute has passed (a rate over seconds says nothing)."""
+        if not self.calls or elapsed_s < 60:
+            return None
+        return round(self.calls * 3600 / elapsed_s, 1)
 
 
 def _add_agreed(totals: Totals, details: dict) -> bool:
@@ -81,7 +88,7 @@ def tally(calls: Iterable[Call], payments: Iterable[Payment] = ()) -> SessionTal
         if c.result is Result.REACHED:
             t.reached += 1
         if c.outcome in (Outcome.PROMISE, Outcome.PLAN):
-            t.promises += 1
+            t.promises += c.outcome is Outcome.PROMISE
             _add_agreed(t.promised, c.details)
         if c.outcome is Outcome.PAID and _add_agreed(t.received, c.details):
             t.payments += 1
@@ -157,6 +164,12 @@ class SessionDesk:
 
         invs = st.chase or st.file.open_invoices
         return payment_instructions(st.client, self.store.settings.profile, {i.currency for i in invs})
+
+    def investigator(self) -> str:
+        """Who looks into a dispute unless the owner names someone else: the caller (settings),
+        else the profile's contact ('' when neither is set)."""
+        s = self.store.settings
+        return (s.caller or s.profile.contact or "").strip()
 
     def callback_number(self) -> str:
         """The owner's phone, for a voicemail to leave (from the business profile; '' when none)."""

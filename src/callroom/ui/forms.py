@@ -22,7 +22,10 @@ from ..domain.owing import short_day
 from ..domain.schedule import FREQUENCIES
 
 OVER_LABEL = "More than owed because (fees, interest…)"
-PLACEHOLDERS = {"over": "e.g. late fee of $40", "method": "optional", "invoices": "invoice numbers, e.g. 1041, 1067"}
+PLACEHOLDERS = {"over": "e.g. late fee of $40", "method": "optional", "invoices": "invoice numbers, e.g. 1041, 1067",
+                "who": "you, or a colleague's name"}
+# per outcome, where a field means something else there
+OUTCOME_PLACEHOLDERS = {(Outcome.DISPUTE, "invoices"): "empty: those named above; or e.g. 1041, 1067, or all"}
 
 # field name -> label, per outcome ("over" is shown only when an amount is more than owed)
 FIELDS: dict[Outcome, list[tuple[str, str]]] = {
@@ -31,7 +34,8 @@ FIELDS: dict[Outcome, list[tuple[str, str]]] = {
     Outcome.PAID: [("amount", "Amount paid on the call"), ("date", "Date paid"), ("invoices", "For invoices"), ("over", OVER_LABEL)],
     Outcome.PLAN: [("amount", "Plan total"), ("count", "Instalments (2-24)"), ("frequency", "Frequency"),
                    ("date", "First instalment (YYYY-MM-DD or +7)"), ("invoices", "Covers invoices"), ("over", OVER_LABEL)],
-    Outcome.DISPUTE: [("what", "What is disputed"), ("date", "Get back by (YYYY-MM-DD or +7)")],
+    Outcome.DISPUTE: [("what", "What is disputed"), ("invoices", "Disputed invoices (the others stay in the queue)"),
+                      ("who", "Who looks into it"), ("date", "Get back by (YYYY-MM-DD or +7)")],
     Outcome.CALLBACK: [("date", "Call back on (tomorrow 15:00, +2d 10:30, YYYY-MM-DD HH:MM)")],
 }
 
@@ -76,7 +80,7 @@ class OutcomeForm(FitsScreen):
                                      id=f"f-{name}", compact=True)
                     else:
                         yield Input(value=self.values.get(name, ""), id=f"f-{name}", compact=True,
-                                    placeholder=PLACEHOLDERS.get(name, ""), **extra)
+                                    placeholder=OUTCOME_PLACEHOLDERS.get((self.outcome, name), PLACEHOLDERS.get(name, "")), **extra)
                     if name == "invoices" and self.hint:
                         yield Static(Text(self.hint, style="dim"), id="invoices-hint")
                     yield Static("", id=f"err-{name}", classes="form-error")

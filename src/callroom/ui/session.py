@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from babel.dates import format_date
 from rich.text import Text
@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from ..domain import books, phones
+from ..domain.aging import SET_TERMS, due_notes
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
@@ -61,7 +62,12 @@ def totals_text(st: ClientStanding, today: date, policy) -> Text:
         t.append(st.client.unapplied.format(sep=" + "), style="yellow")
     if ow.overdue:
         t.append("  ·  oldest ", style="dim")
-        t.append(f"{ow.overdue[0].number}, {count(st.days, 'day')}")
+        t.append(f"{ow.overdue[0].number}, {count(st.days, 'day')}" + ("*" if st.due_note else ""))
+    notes = due_notes(st.file.open_invoices, policy)
+    if notes:  # the '*' of the table and of the oldest: what those due dates rest on
+        t.append("\n* " + "; ".join(notes), style="yellow")
+        if any(n.startswith("due date assumed") for n in notes):
+            t.append(f" ({SET_TERMS})", style="dim")
     return t
 
 
@@ -213,8 +219,9 @@ class SessionScreen(Screen):
             slot.started = self.ticker()
         self._st = st = self.desk.standing(slot.entry.client_id)
         now = self.desk.clock.now()
+        # The local time and the mark follow the clock, not the queue's start (notices read them)
         fresh = qfilters.hours_now(slot.entry, now, self.desk.policy)
-        if fresh.out_of_hours != slot.entry.out_of_hours:  # the mark follows the clock, not the queue's start
+        if fresh != slot.entry:
             slot.entry = fresh
         self.query_one(ClientCard).show(st, slot.entry, now, self.desk.pay_to(st))
         self.query_one(InvoiceTable).show(st, self.desk.today(), self.desk.policy)
@@ -240,16 +247,32 @@ class SessionScreen(Screen):
         """The call as it will be stored: money in the currency's format, dates resolved."""
         d = self.slot.draft
         today = self.desk.today()
-        stored, nxt = "", None
+        stored, nxt, none_left = "", None, False
         if self._st is not None and d.result is not None:
             try:
                 logged = self.desk.prepare(d, self._st)
                 stored, nxt = logged.describe(today), logged.call.next_action
+                stored += self._their_time(logged.call.details)
+                # the policy would set one, but nothing is left overdue after this call: none
+                none_left = nxt is None and suggested_next(d, today, self.desk.policy) is not None
             except DraftError:
                 nxt = suggested_next(d, today, self.desk.policy)
-        nxt_text = None if nxt is None else short_day(nxt, today) + ("" if d.next_action.strip() else " (suggested)")
+        nxt_text = ("none: nothing is left overdue" if none_left else None) if nxt is None else \
+            short_day(nxt, today) + ("" if d.next_action.strip() else " (suggested)")
         self.query_one(LogPanel).show(d, stored, nxt_text, self.error, self.warning)
         self.call_after_refresh(self.place_notices)
+
+    def _their_time(self, details: dict) -> str:
+        """' (16:00 theirs)' beside a callback agreed at a time of the owner's, when the client's
+        number keeps another time then; '' otherwise."""
+        if not details.get("at") or self._st is None:
+            return ""
+        c = self._st.client
+        theirs = phones.their_time(datetime.fromisoformat(details["at"]), phones.zone_of(c.phone, c.region))
+        if theirs is None:
+            return ""
+        day = "" if theirs.date() == datetime.fromisoformat(details["at"]).date() else f"{theirs:%a} "
+        return f" ({day}{theirs:%H:%M} theirs)"
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if not self.slots:
@@ -302,7 +325,7 @@ class SessionScreen(Screen):
             self.refresh_log()
             return
         today, policy = self.desk.today(), self.desk.policy
-        values = defaults(o, self._st, today, policy)
+        values = defaults(o, self._st, today, policy, caller=self.desk.investigator())
         if o in (Outcome.PROMISE, Outcome.PLAN, Outcome.PAID):
             values["over"] = ""
         if slot.draft.outcome is o:  # reopening keeps what was typed
@@ -433,12 +456,28 @@ class SessionScreen(Screen):
         if not self.slots:
             return
 
+        cid = self.slot.entry.client_id
+
         def done(changed: bool | None) -> None:
             if changed:
+                self.relocate(cid)
                 self.show_client()
                 self.notify("Client details stored.", timeout=3)
 
-        self.app.push_screen(client_form(self.desk, self.slot.entry.client_id), done)
+        self.app.push_screen(client_form(self.desk, cid), done)
+
+    def relocate(self, client_id: int) -> None:
+        """The client's local time and calling-hours mark worked out again from their number as
+        it is now (after their details change), in the session and in the queue it filters."""
+        c = self.desk.standing(client_id).client
+        zone = phones.zone_of(c.phone, c.region)
+        now, policy = self.desk.clock.now(), self.desk.policy
+        for s in self.slots:
+            if s.entry.client_id == client_id:
+                s.entry = qfilters.hours_in(s.entry, zone, now, policy)
+        self.queue.entries = [qfilters.hours_in(e, zone, now, policy) if e.client_id == client_id else e
+                              for e in self.queue.entries]
+        self._none_reopened = None  # an out-of-hours client may have become callable
 
     def action_profile(self) -> None:
         from .writing import profile_form
@@ -625,6 +664,7 @@ class SessionScreen(Screen):
                                 reason=call.reason, outcome=call.outcome, note=call.note if call.result is not Result.SKIPPED else "",
                                 amount=det.get("amount", ""), date=f"{day} {det['time']}" if day and det.get("time") else day,
                                 what=det.get("what", ""), invoices=", ".join(det.get("invoices", [])), over=det.get("over", ""),
+                                who=det.get("who", ""),
                                 count=str(det.get("count", "3")), frequency=det.get("frequency", "monthly"))
                 self.index = i
                 break
@@ -657,7 +697,8 @@ class SessionScreen(Screen):
                 self.session = self.desk.end_session(self.session)
             except StoreError:
                 pass  # only the session's end time is lost; every call is already on disk
-        self.app.push_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received))
+        self.app.push_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received,
+                                           elapsed_s=self.ticker() - self.started_at))
 
     def call_client(self, client_id: int) -> None:
         """Go to a client: its place in the queue, or added right after the current one."""

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ..domain.words import count
 from ..services import Desk, tally
 
 
@@ -22,13 +23,14 @@ class SummaryScreen(Screen):
         Binding("escape", "back", "Back to the calls", id="summary.back", tooltip="Return to the queue and keep calling"),
     ]
 
-    def __init__(self, desk: Desk, session, calls, planned: int, payments=()):
+    def __init__(self, desk: Desk, session, calls, planned: int, payments=(), elapsed_s: float = 0.0):
         super().__init__()
         self.desk = desk
         self.session = session
         self.calls = calls
         self.planned = planned
         self.payments = tuple(payments)  # entered with `$` during the session
+        self.elapsed_s = elapsed_s  # how long the session has run
 
     def compose(self) -> ComposeResult:
         t = tally(self.calls, self.payments)
@@ -37,13 +39,18 @@ class SummaryScreen(Screen):
         table.add_column(style="bold")
         table.add_row("Calls made", f"{t.calls} of {self.planned} queued" + (f" ({t.skipped} skipped)" if t.skipped else ""))
         table.add_row("Reached", f"{t.reached}  (reach rate {t.reach_rate:.0%})")
-        table.add_row("Promises", f"{t.promises}" + (f"  ({t.promised.format(sep=', ')})" if t.promised else ""))
+        table.add_row("Promises and plans", f"{count(t.promises, 'promise')} · {count(t.plans, 'plan')}"
+                      + (f"  ({t.promised.format(sep=', ')} in all)" if t.promised else ""))
         table.add_row("Payments received", f"{t.payments}" + (f"  ({t.received.format(sep=', ')})" if t.received else ""))
-        table.add_row("Payment plans", str(t.plans))
         table.add_row("Disputes opened", str(t.disputes))
         table.add_row("Escalations", str(t.escalations))
         mins, secs = divmod(int(t.avg_seconds), 60)
         table.add_row("Average per call", f"{mins}:{secs:02d}")
+        rate = t.per_hour(self.elapsed_s)
+        ran = int(self.elapsed_s // 60)
+        table.add_row("Calls per hour", "— (no calls)" if not t.calls else
+                      f"— ({count(t.calls, 'call')} in under a minute)" if rate is None else
+                      f"{rate:g}  ({count(t.calls, 'call')} in {ran} min)")
         table.add_row("Follow-ups created", str(t.followups))
         with Vertical(id="summary"):
             yield Static(Text("Session summary", style="bold"), id="summary-title")

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from ..domain import books, phones
-from ..domain.aging import bucket, days_overdue
+from ..domain.aging import bucket, days_overdue, due_info
 from ..domain.codes import PromiseStatus
 from ..domain.drafts import Draft
 from ..domain.money import format_money
@@ -136,24 +136,41 @@ class ClientCard(Static):
 
 
 class InvoiceTable(DataTable):
+    HEADINGS = ("Invoice", "Issued", "Due", "Days", "Amount", "Balance", "Age")
+
     def show(self, st: ClientStanding, today: date, policy: Policy) -> None:
-        self.clear(columns=True)
-        self.add_columns("Invoice", "Issued", "Due", "Days", "Amount", "Balance", "Age")
         chased = {i.number for i in st.chase}
-        rows = sorted(st.file.open_invoices, key=lambda i: (i.due or date.min, i.number))
-        for inv in rows:
+        rows = []
+        for inv in sorted(st.file.open_invoices, key=lambda i: (i.due or date.min, i.number)):
+            due = due_info(inv, policy)
+            # '*': counted from a due date the export did not give (the totals line below says from what)
+            mark = "*" if due.worked_out else ""
             days = days_overdue(inv, today, policy)
             bal = format_money(inv.balance, inv.currency) if inv.balance is not None else "unknown"
             amt = format_money(inv.amount, inv.currency) if inv.amount is not None else "—"
             num = (inv.number if inv.number in chased else
                    f"{inv.number} ({books.LABEL.get(inv.book_status, 'disputed')})")
+            if due.day is None:  # neither a due date nor an issue date: no age to tell
+                age_cells = (Text("—", style="dim"), Text("no dates", style="dim"))
+            elif days > 0:
+                age_cells = (Text(f"{days}{mark}", style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")),
+                             Text(bucket(days) + mark))
+            else:
+                age_cells = (Text(f"in {-days}{mark}" if days < 0 else f"today{mark}", style="dim"),
+                             Text("not yet due" + mark, style="dim"))
             # Text cells: an invoice number with "[" in it is shown as it is, never read as
             # markup, and no cell is parsed on every redraw.
-            self.add_row(Text(num), Text(fdate(inv.issued)), Text(fdate(inv.due)),
-                         Text(str(days), style="bold red" if days >= 90 else ("yellow" if days >= 30 else "")) if days > 0
-                         else Text(f"in {-days}" if days < 0 else "today", style="dim"),
-                         Text(amt), Text(bal), Text(bucket(days) if days > 0 else "not yet due", style="" if days > 0 else "dim"),
-                         key=str(inv.id))
+            rows.append((str(inv.id), (
+                Text(num), Text(fdate(inv.issued)), Text(fdate(due.day) + mark if due.worked_out else fdate(inv.due)),
+                age_cells[0], Text(amt), Text(bal), age_cells[1])))
+        self.clear(columns=True)
+        # Each column is as wide as its widest cell, set here. Left to measure itself, the
+        # table sizes its columns on its next idle pass, and rows it drew before that pass
+        # stay cached at the headings' widths ('$249.0', '1-3') until the window is resized.
+        for n, heading in enumerate(self.HEADINGS):
+            self.add_column(heading, width=max([len(heading)] + [cells[n].cell_len for _, cells in rows]), key=heading)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
 
 
 def routes_table(view, width: int | None = None) -> Table:
