@@ -447,3 +447,23 @@ def test_a_session_never_ended_counts_its_calls_per_hour_to_its_last_call():
     assert (open_.calls, open_.minutes, open_.calls_per_hour) == (3, 30.0, 6.0)
     ended = call_figures(calls, {}, Session(1, start, start.date(), ended=datetime(2026, 11, 23, 10, 0)))
     assert (ended.minutes, ended.calls_per_hour) == (60.0, 3.0)
+
+
+def test_the_escalation_desk_marks_days_counted_from_a_worked_out_due_date():
+    """'oldest 45 days' on the routes must say when it rests on an assumed due date, as the
+    call screen does: the owner repeats it to a lawyer or an agency."""
+    from callroom.domain import escalation as esc
+    from callroom.domain.models import Invoice
+    from callroom.domain.policy import Policy
+    from domain_builders import NOW, D, ago, cfile, client
+
+    given = Invoice(2, 1, "M-2", "USD", D("300"), issued=ago(60), due=ago(30))
+    bare = Invoice(1, 1, "M-1", "USD", D("500"), issued=ago(75), due=None)
+    (claim,) = esc.claims(cfile(client(1, "Marsh Florists"), [bare, given]), NOW.date()).claims
+    assert (claim.days, claim.days_text) == (45, "oldest 45 days*")
+    assert claim.due_notes == ("due date assumed: issued + 30 days; the export has none",)
+    (claim,) = esc.claims(cfile(client(1, "Marsh Florists"), [bare, given]), NOW.date(), Policy(usual_terms_days=60)).claims
+    assert (claim.days, claim.days_text) == (30, "oldest 30 days*")
+    assert claim.due_notes == ("due date from your usual terms: issued + 60 days; the export has none",)
+    (claim,) = esc.claims(cfile(client(1, "Marsh Florists"), [given]), NOW.date()).claims
+    assert (claim.days_text, claim.due_notes) == ("oldest 30 days", ())

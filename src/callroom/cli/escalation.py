@@ -25,7 +25,7 @@ def _show(view) -> None:
         claim = view.claims.for_currency(cur)
         numbers = ", ".join(i.number for i in claim.invoices)
         click.echo(f"{c.name} (#{c.id}): {format_money(claim.amount, cur)} overdue "
-                   f"(invoice{'s' if len(claim.invoices) != 1 else ''} {numbers}; oldest {claim.days} days)")
+                   f"(invoice{'s' if len(claim.invoices) != 1 else ''} {numbers}; {claim.days_text})")
         click.echo(f"  {'Route':<20} {'Cost':>12} {'Keeps':>13}  {'Time':<9}")
         section = None
         for e in ests:

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 from babel.dates import format_date
 from babel.numbers import get_currency_precision
 
-from .aging import days_overdue
+from .aging import days_overdue, due_notes
 from .codes import Result, Stage
 from .models import ClientFile, Escalation, Invoice
 from .money import Totals, format_money
@@ -496,6 +496,14 @@ class Claim:
     currency: str
     invoices: tuple[Invoice, ...]
     days: int  # of the oldest
+    # What worked-out due dates among its invoices rest on ('due date assumed: issued + 30
+    # days; the export has none'): the days overdue counted from them are not the export's.
+    due_notes: tuple[str, ...] = ()
+
+    @property
+    def days_text(self) -> str:
+        """'oldest 40 days', marked '*' when a due date it counts from was worked out."""
+        return f"oldest {self.days} days" + ("*" if self.due_notes else "")
 
     @property
     def amount(self) -> Decimal:
@@ -526,7 +534,8 @@ def claims(cf: ClientFile, today: date, policy: Policy = Policy()) -> Claims:
             unknown.append(inv)
         else:
             over.setdefault(inv.currency, []).append(inv)
-    out = tuple(Claim(cur, tuple(invs), max(days_overdue(i, today, policy) for i in invs)) for cur, invs in sorted(over.items()))
+    out = tuple(Claim(cur, tuple(invs), max(days_overdue(i, today, policy) for i in invs), tuple(due_notes(invs, policy)))
+                for cur, invs in sorted(over.items()))
     return Claims(out, tuple(disputed), tuple(not_due), tuple(unknown))
 
 

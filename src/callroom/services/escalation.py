@@ -68,6 +68,11 @@ class Routes:
                 out.append(f"{'Invoice' if len(invs) == 1 else 'Invoices'} {listed}: {label}.")
         if self.claims.unknown:
             out.append(f"Overdue with a balance the ledger does not know, not escalated: {', '.join(i.number for i in self.claims.unknown)}.")
+        said = []
+        for claim in self.claims.claims:
+            said += [n for n in claim.due_notes if n not in said]
+        if said:
+            out.append("* " + "; ".join(said) + ".")
         return out
 
     def examples_used(self) -> bool:

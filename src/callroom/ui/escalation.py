@@ -62,7 +62,7 @@ class EscalationScreen(ModalScreen[tuple[Escalation, Estimate] | None]):
             for cur, _ in v.weighed.items():
                 claim = v.claims.for_currency(cur)
                 assert claim is not None
-                title.append(f"  ·  {format_money(claim.amount, cur)} overdue, oldest {claim.days} days")
+                title.append(f"  ·  {format_money(claim.amount, cur)} overdue, {claim.days_text}")
             yield Label(title, id="escalation-title")
             yield RouteTable(id="escalation-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="escalation-why")
