@@ -309,6 +309,14 @@ async def test_paid_in_full_on_the_call_sets_no_follow_up_and_the_script_says_so
         call = max(ro.calls.for_client(cid), key=lambda c: c.id)
         ro.close()
         assert call.outcome.value == "paid" and call.next_action is None
+        # going back with [ shows the call as stored, not worked out again against the ledger
+        # the payment changed (that suggested a follow-up date)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert s.slot.entry.client_id == cid
+        shown = _content(s.query_one("#logpanel"))
+        assert "Next action: none: nothing is left overdue" in shown and "suggested" not in shown
+        assert "$249.00 paid" in shown
         # back to the client: pay the rest (1083, not yet due) with $
         s.call_client(cid)
         await pilot.pause()

@@ -19,7 +19,7 @@ from ..domain import books, phones
 from ..domain.aging import SET_TERMS, due_notes
 from ..domain.codes import Outcome, Reason, Result
 from ..domain.messages import Kind
-from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, defaults, parse_day, suggested_next
+from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, Logged, defaults, parse_day, suggested_next
 from ..domain.owing import listed, owing, short_day
 from ..domain.owing import totals as owing_totals
 from ..domain.words import count
@@ -79,6 +79,9 @@ class Slot:
     draft: Draft = field(default_factory=Draft)
     saved_call_id: int | None = None
     started: float | None = None
+    # What was saved, and the draft as it was then: going back to it shows the call as stored
+    # (its next action), not worked out again against the ledger the call itself changed.
+    saved: tuple[Draft, Logged] | None = None
 
 
 RESULTS = Binding.Group("Result", compact=True)
@@ -248,7 +251,12 @@ class SessionScreen(Screen):
         d = self.slot.draft
         today = self.desk.today()
         stored, nxt, none_left = "", None, False
-        if self._st is not None and d.result is not None:
+        if self.slot.saved is not None and self.slot.saved[0] == d:
+            logged = self.slot.saved[1]
+            stored, nxt = logged.describe(today), logged.call.next_action
+            stored += self._their_time(logged.call.details)
+            none_left = nxt is None and d.result is not Result.SKIPPED and suggested_next(d, today, self.desk.policy) is not None
+        elif self._st is not None and d.result is not None:
             try:
                 logged = self.desk.prepare(d, self._st)
                 stored, nxt = logged.describe(today), logged.call.next_action
@@ -571,6 +579,7 @@ class SessionScreen(Screen):
         if slot.saved_call_id is not None:
             self.saved_ids.remove(slot.saved_call_id)
         slot.saved_call_id = call.id
+        slot.saved = (slot.draft.copy(), logged)
         self.saved_ids.append(call.id)  # type: ignore[arg-type]
         follow = self.desk.kind_after(call) if call.result is not Result.SKIPPED else None
         hint = f"  W: write the {follow.label.lower()}" if follow is not None and (call.outcome or call.result is not Result.REACHED) else ""
@@ -658,6 +667,7 @@ class SessionScreen(Screen):
         for i, s in enumerate(self.slots):
             if s.saved_call_id == call_id:
                 s.saved_call_id = None
+                s.saved = None
                 det = call.details
                 day = det.get("date", det.get("get_back", det.get("first", "")))
                 s.draft = Draft(result=call.result if call.result is not Result.SKIPPED else None,
