@@ -721,7 +721,7 @@ def worker_stock(ledger: Path, params: dict) -> dict:
     logged = _minimal_calls(Desk(src, _clock()), params["repeat"] + 1)
     stock_path = ledger.with_suffix(".stock.json")
     with open(stock_path, "w", encoding="utf-8") as f:
-        json.dump(src.db.storage.read(), f)
+        json.dump({name: dict(docs.items()) for name, docs in src.db.storage.read().items()}, f)
     src.close()
     db = TinyDB(stock_path, storage=JSONStorage)
     store = Store(db, path=stock_path)

@@ -167,7 +167,7 @@ def test_bulk_import_stores_what_one_write_per_record_stores(generated, tmp_path
                   {cid: list(ids) for cid, ids in store.ledger.payments._index().items()}
         store.close()
         ro = open_store(store.path, read_only=True)
-        stored.append((ro.db.storage.read(), counts, indexes))
+        stored.append(({name: dict(docs.items()) for name, docs in ro.db.storage.read().items()}, counts, indexes))
         ro.close()
     assert stored[0][1] == stored[1][1]
     assert stored[0][0] == stored[1][0]

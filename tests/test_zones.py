@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import phonenumbers
 import pytest
 
 from callroom import zonecache
@@ -57,7 +58,7 @@ def test_the_cache_round_trips_and_names_no_phone_number(cache):
     zonecache.save(book)
     assert book.added == 0
     files = list(cache.iterdir())
-    assert [f.name for f in files] == [f"zones-{phones.phonenumbers.__version__}.json"]
+    assert [f.name for f in files] == [f"zones-{phonenumbers.__version__}.json"]
     text = files[0].read_text()
     assert "415" not in text and "7946" not in text and "+1" not in text
     assert json.loads(text) == book.known()
@@ -77,7 +78,7 @@ def test_nothing_new_writes_nothing(cache):
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])
 def test_a_damaged_cache_is_ignored_and_replaced(cache, content):
     cache.mkdir()
-    path = cache / f"zones-{phones.phonenumbers.__version__}.json"
+    path = cache / f"zones-{phonenumbers.__version__}.json"
     path.write_bytes(content)
     book = ZoneBook()
     zonecache.load(book)

@@ -17,8 +17,6 @@ import json
 import os
 from pathlib import Path
 
-import phonenumbers
-
 from .domain import phones
 from .domain.phones import ZoneBook
 from .files import write_whole
@@ -38,6 +36,8 @@ def cache_dir() -> Path:
 
 
 def _file() -> Path:
+    import phonenumbers  # its version names the file (imported here: the first screen may do without it)
+
     return cache_dir() / f"zones-{phonenumbers.__version__}.json"
 
 

@@ -17,21 +17,51 @@ The group lives here; each command family is a module of its own, registered bel
 
 The modules import :mod:`.base` (shared options, opening the ledger) and never this
 package or each other; they reach the ledger only through :mod:`callroom.services`.
+A family's module is imported when one of its commands runs (or ``--help`` lists them):
+``callroom queue`` does not pay for the import window's parsers.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from .. import __version__
-from . import calls, data, escalation, imports, integrity, keys, payments, reports, serve, session, settings, writing
+from . import session
 from .base import Ctx, common
+
+#: Each command: its family's module and the name of the command in it, in the order ``--help`` lists them.
+COMMANDS = {
+    "demo": ("session", "demo"),
+    "log": ("calls", "log"), "history": ("calls", "history"), "queue": ("calls", "queue"), "clients": ("calls", "clients"),
+    "pay": ("payments", "pay"),
+    "import": ("imports", "import_"),
+    "settings": ("settings", "settings"),
+    "report": ("reports", "report"), "export": ("reports", "export"),
+    "backups": ("data", "backups_cmd"), "restore": ("data", "restore_cmd"),
+    "keys": ("keys", "keys"),
+    "serve": ("serve", "serve"),
+    "profile": ("writing", "profile"), "client": ("writing", "client"), "write": ("writing", "write"),
+    "templates": ("writing", "templates"),
+    "check": ("integrity", "check_cmd"), "repair": ("integrity", "repair_cmd"),
+    "escalation": ("escalation", "escalation"), "casefile": ("escalation", "casefile"),
+}
 
 
 class _Group(click.Group):
-    """Ledger errors (locked, damaged, read-only, disk full) become one clear line and exit 1."""
+    """Ledger errors (locked, damaged, read-only, disk full) become one clear line and exit 1.
+    Commands are imported from their family's module when asked for (see :data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        return getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
 
     def invoke(self, ctx):
         from ..services.errors import ReadOnly, StoreError
@@ -59,23 +89,6 @@ def main(ctx: click.Context, minutes: int, if_locked: str) -> None:
     ctx.ensure_object(Ctx)
     if ctx.invoked_subcommand is None:
         session.open_session(ctx.obj, minutes, if_locked=if_locked)
-
-
-for _command in (
-    session.demo,
-    calls.log, calls.history, calls.queue, calls.clients,
-    payments.pay,
-    imports.import_,
-    settings.settings,
-    reports.report, reports.export,
-    data.backups_cmd, data.restore_cmd,
-    keys.keys,
-    serve.serve,
-    writing.profile, writing.client, writing.write, writing.templates,
-    integrity.check_cmd, integrity.repair_cmd,
-    escalation.escalation, escalation.casefile,
-):
-    main.add_command(_command)
 
 
 def run() -> None:  # pragma: no cover

@@ -33,9 +33,11 @@ class Ctx:
         return Clock(as_of=self.as_of)
 
     def path(self) -> Path:
+        if self.db is not None:
+            return self.db
         from ..services.files import default_path
 
-        return self.db or default_path()
+        return default_path()
 
     def open(self, read_only: bool | None = None, *, say: bool = True, if_locked: str = "refuse"):
         """The ledger as a :class:`callroom.services.Desk` (close it when done).
@@ -73,6 +75,35 @@ class Ctx:
                 click.echo(f"callroom: {text}", err=True)
             desk.dismiss_ledger_notices()
         return desk
+
+    def open_session(self, *, if_locked: str = "refuse"):
+        """The ledger for a calling session (close it when done): its first screen from the
+        queue summary while the whole ledger is checked in the background, when the summary
+        describes it (``callroom.services.opening``); else read whole, as :meth:`open` does
+        (``if_locked`` as there). What the open found is shown by the session, not printed."""
+        if self.salvage:
+            return self.open(say=False)
+        from ..services.errors import DamagedFileError, LockedError, StoreError
+        from ..services.opening import open_session
+
+        if self.read_only and not self.path().exists():
+            return self.open(say=False)  # says there is no ledger yet
+        try:
+            return open_session(self.path(), self.clock, read_only=self.read_only)
+        except DamagedFileError as e:
+            from .salvage import open_salvaged
+
+            return open_salvaged(self.clock, e, salvage=self.salvage)
+        except LockedError as e:
+            if if_locked != "read-only" or self.read_only:
+                raise click.ClickException(str(e)) from None
+            desk = open_session(self.path(), self.clock, read_only=True)
+            who = f" ({e.holder.describe()})" if e.holder else ""
+            desk.add_ledger_notice(f"{e.path} is open in another callroom{who}, so it is open here read-only: you can "
+                                   f"look, but nothing you type is saved. Close the other session to make calls here.")
+            return desk
+        except StoreError as e:
+            raise click.ClickException(str(e)) from None
 
     def open_existing(self):
         """The ledger, read-only; a clear line (not a traceback) when there is none yet."""

@@ -18,8 +18,7 @@ def open_session(c: Ctx, minutes: int, *, if_locked: str = "refuse") -> None:
     `callroom serve`, where a refusal would only reach the server's log): a ledger in use
     elsewhere opens read-only, and the session says so."""
     say_opening(c.path())
-    desk = c.open(say=False, if_locked=if_locked)  # the session shows what the open found, until dismissed
-    run_app(desk, minutes)
+    run_app(c.open_session(if_locked=if_locked), minutes)  # the session shows what the open found, until dismissed
 
 
 @click.command()

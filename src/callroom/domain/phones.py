@@ -9,8 +9,8 @@ from datetime import datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from phonenumbers import timezone as pn_timezone
+# phonenumbers is imported where a number is read (its metadata takes a tenth of a second
+# to load): the queue of a summary and the local times need only the zones worked out.
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class Dial:
 
 
 def parse(raw: str, default_region: str = "") -> Dial:
+    import phonenumbers
+    from phonenumbers import timezone as pn_timezone
+
     text = (raw or "").strip()
     if not text:
         return Dial(raw, "", None, None, None, False)
@@ -50,6 +53,9 @@ def tel_uri(dial: Dial) -> str | None:
 def zone_of(raw: str, default_region: str = "") -> str | None:
     """``parse(raw, default_region).zone``, without the rest of the parse (the formatting and
     the checks the zone does not need): what the queue reads of every queued client's number."""
+    import phonenumbers
+    from phonenumbers import timezone as pn_timezone
+
     text = (raw or "").strip()
     if not text:
         return None
@@ -127,6 +133,9 @@ ZONES = ZoneBook()
 
 @lru_cache(maxsize=None)
 def _zones_of_region(region: str) -> tuple[str, ...]:
+    import phonenumbers
+    from phonenumbers import timezone as pn_timezone
+
     example = phonenumbers.example_number(region)
     if example is None:
         return ()

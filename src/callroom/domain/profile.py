@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any, Mapping
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 #: The fields ``callroom profile`` and the Profile screen set, with the option that sets each.
 FIELDS: dict[str, str] = {
@@ -174,6 +172,8 @@ def parse_language(value: str) -> str:
 def clean_phone(value: str, region: str = "") -> str:
     """A phone number as phonenumbers reads it, in international format ('+1 415-555-0182').
     Without a +country prefix it is read in ``region`` (default US). Empty stays empty."""
+    import phonenumbers  # here: its metadata takes a tenth of a second to load
+
     text = (value or "").strip()
     if not text:
         return ""
@@ -186,12 +186,14 @@ def clean_phone(value: str, region: str = "") -> str:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _pn_why(e: phonenumbers.NumberParseException) -> str:
+def _pn_why(e: Exception) -> str:
     return str(e).split(") ", 1)[-1].rstrip(".").lower() or "unreadable"
 
 
 def clean_email(value: str) -> str:
     """An email address checked for its form (no network look-up); normalised domain."""
+    from email_validator import EmailNotValidError, validate_email  # here: the first screen does without it
+
     text = (value or "").strip()
     if not text:
         return ""

@@ -352,6 +352,62 @@ def rebuild(
     return _assemble(decided.values(), now, policy)
 
 
+def decide(files: Iterable[ClientFile], today: date, policy: Policy = Policy(), *, locale: str = "en_US") -> dict[int, Held | tuple]:
+    """What :func:`build` works out for each client on ``today``, by client id: everything
+    of its place in the queue but its local time. :func:`assemble` makes the queue of it."""
+    out: dict[int, Held | tuple] = {}
+    for cf in files:
+        d = _decide(cf, today, policy, locale)
+        out[_client_id(d)] = d
+    return out
+
+
+def assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy = Policy()) -> Queue:
+    """The queue of decisions made by :func:`decide` for ``now``'s date: the local times
+    worked out for ``now``, and sorted. The same queue :func:`build` gives."""
+    return _assemble(decided, now, policy)
+
+
+def memo_of(decided: dict[int, Held | tuple], today: date, policy: Policy = Policy(), *, locale: str = "en_US") -> QueueMemo:
+    """A :class:`QueueMemo` of decisions made by :func:`decide` for ``today``, for :func:`rebuild`."""
+    memo = QueueMemo()
+    memo.key, memo.decided = (today, policy, locale), decided
+    return memo
+
+
+def decision_json(d: Held | tuple) -> list:
+    """One decision as plain JSON values (see :func:`decision_from_json`)."""
+    if type(d) is Held:
+        return [0, d.client_id, d.name, d.why, d.until.isoformat() if d.until else None]  # type: ignore[union-attr]
+    cid, name, tier, why, sc, stage, days, owed, zone = d  # type: ignore[misc]
+    return [1, cid, name, tier, why, sc, stage.value, days, {k: str(v) for k, v in owed.items()}, zone]
+
+
+def decision_from_json(v: list) -> Held | tuple:
+    """A decision written by :func:`decision_json` (raises on anything else)."""
+    return next(iter(decisions_from_json([v]).values()))
+
+
+def decisions_from_json(rows: list) -> dict[int, Held | tuple]:
+    """Decisions written by :func:`decision_json`, by client id (raises on anything else).
+    (Ten thousand per queue read from a summary: kept to the bone.)"""
+    out: dict[int, Held | tuple] = {}
+    stage_of, fromiso, dec, held = Stage._value2member_map_, date.fromisoformat, Decimal, Held
+    for v in rows:
+        if v[0] == 0:
+            _, cid, name, why, until = v
+            d: Held | tuple = held(cid, name, why, fromiso(until) if until else None)
+        else:
+            _, cid, name, tier, why, sc, stage, days, owed, zone = v
+            if type(tier) is not int or type(days) is not int:
+                raise ValueError("not a decision")
+            d = (cid, name, tier, why, float(sc), stage_of[stage], days, Totals({k: dec(a) for k, a in owed.items()}), zone)
+        if type(cid) is not int or type(name) is not str or type(why) is not str:
+            raise ValueError("not a decision")
+        out[cid] = d
+    return out
+
+
 def _client_id(decided: Held | tuple) -> int:
     return decided.client_id if type(decided) is Held else decided[0]  # type: ignore[union-attr,index]
 

@@ -11,8 +11,24 @@ or ``callroom.importers``: import-linter contracts in ``pyproject.toml`` keep it
 
 from __future__ import annotations
 
-from .desk import Desk
-from .imports import apply_import
-from .session import SessionTally, tally
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .desk import Desk
+    from .imports import apply_import
+    from .session import SessionTally, tally
+
+#: Each name is imported when first used: ``callroom queue`` and the first screen need few of them.
+_WHERE = {"Desk": "desk", "apply_import": "imports", "SessionTally": "session", "tally": "session"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Desk", "SessionTally", "apply_import", "tally"]

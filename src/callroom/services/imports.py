@@ -16,16 +16,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..domain.words import count
-from ..importers import ParsedFile, gc_paused, parse_file, to_expected_json
-from ..importers.columns import column_map, split_column_map
+from ..importers._speed import gc_paused
 from ..importers.errors import ImportError_
-from ..importers.explain import explain_lines
-from ..importers.reconcile import LIST_MAX, Decisions, ImportPlan, Question, plan_import
 from ..store.repo import record_of
 
 if TYPE_CHECKING:
     from ..domain.clock import Clock
+    from ..importers import ParsedFile
+    from ..importers.columns import column_map, split_column_map
+    from ..importers.reconcile import Decisions, ImportPlan, Question
     from ..store.repo import Store
+
+#: Names of the importers this module hands on, imported when first asked for: the
+#: parsers are not needed until an import starts (not by the first screen).
+_HANDED_ON = {"ParsedFile": "parse", "column_map": "columns", "split_column_map": "columns", "Decisions": "reconcile",
+              "ImportPlan": "reconcile", "Question": "reconcile", "LIST_MAX": "reconcile"}
+
+
+def __getattr__(name: str):
+    if name not in _HANDED_ON:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"callroom.importers.{_HANDED_ON[name]}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ImportRequest", "ImportsDesk", "apply_import", "column_map", "split_column_map", "parse_files", "plan",
@@ -42,6 +57,8 @@ class ImportBlocked(ImportError_):
 def parse_files(paths: Iterable[Path], *, date_order: str | None = None, mapping: dict | None = None,
                 decimal: str | None = None, sheet: str | None = None) -> list[ParsedFile]:
     """Read every file, CSV or .xlsx (``ImportFileError`` names what is wrong and where)."""
+    from ..importers.parse import parse_file
+
     with gc_paused():  # no collector walks over the whole loaded ledger while the import builds its objects
         return [parse_file(Path(p), date_order=date_order, mapping=mapping, decimal=decimal, sheet=sheet)
                 for p in paths]
@@ -49,6 +66,8 @@ def parse_files(paths: Iterable[Path], *, date_order: str | None = None, mapping
 
 def explain(parsed: Iterable[ParsedFile]) -> list[str]:
     """Every line of the files that is not an invoice, with where it is and why (``--explain``)."""
+    from ..importers.explain import explain_lines
+
     out: list[str] = []
     for p in parsed:
         out += explain_lines(p)
@@ -71,6 +90,8 @@ def blocked_text(plan: ImportPlan) -> str:
 
 def expected_json(parsed: Iterable[ParsedFile]) -> list[dict]:
     """The invoices found, one object each (``import --dry-run --json``)."""
+    from ..importers.expected import to_expected_json
+
     out: list[dict] = []
     for p in parsed:
         out.extend(to_expected_json(p))
@@ -99,6 +120,8 @@ class ImportRequest:
 
 def plan(req: ImportRequest, parsed: list[ParsedFile]) -> ImportPlan:
     """What importing ``parsed`` would change (pure, no I/O)."""
+    from ..importers.reconcile import plan_import
+
     return plan_import(parsed, req.clients, req.invoices, as_of=req.as_of, full=req.full, default_currency=req.currency,
                        decisions=req.decisions, ledger_as_of=req.ledger_as_of, accept_older=req.accept_older)
 
@@ -121,6 +144,8 @@ def read_and_plan(req: ImportRequest) -> ImportPlan:
 def plan_against_empty(parsed: list[ParsedFile], *, as_of: date, full: bool, currency: str,
                        decisions: Decisions | None = None) -> ImportPlan:
     """The plan against a ledger with nothing in it (a dry run before the first import)."""
+    from ..importers.reconcile import plan_import
+
     return plan_import(parsed, [], [], as_of=as_of, full=full, default_currency=currency, decisions=decisions)
 
 

@@ -145,9 +145,13 @@ class SessionDesk:
             q = None if changed is None else queue_mod.rebuild(self._queue_memo, changed, now, policy)
             if q is None:
                 self._queue_memo.key = None  # until build has worked everyone out again
-                q = queue_mod.build(store.queue_files(), now, policy, memo=self._queue_memo)
+                q = self._full_build(store, now, policy)
             self._queue_mark = mark  # only once the memo is up to date with it
             return q
+
+    def _full_build(self, store: "Store", now: datetime, policy: Policy) -> Queue:
+        """Today's queue worked out for every client (filling the memo)."""
+        return queue_mod.build(store.queue_files(), now, policy, memo=self._queue_memo)
 
     def standing(self, client_id: int) -> ClientStanding:
         return queue_mod.standing(self.store.client_file(client_id), self.today(), self.policy)

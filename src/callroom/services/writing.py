@@ -12,9 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from ..documents import eml as eml_mod
-from ..documents import pdf as pdf_mod
-from ..documents.logo import read_logo
 from ..domain import escalation as esc_mod
 from ..domain import messages as msg_mod
 from ..domain.clock import Clock
@@ -58,6 +55,8 @@ def set_profile(store: Store, *, logo_path: str | Path | None = None, remove_log
         settings = [esc_mod.parse_setting(t) for t in costs]
         books = esc_mod.apply_settings(esc_mod.books(new), settings, store.settings.default_currency)
         new = esc_mod.with_books(new, books)
+    from ..documents.logo import read_logo
+
     new_logo = read_logo(logo_path) if logo_path else None
     clients: list[Client] = []
     for name, text in (client_instructions or {}).items():
@@ -246,8 +245,12 @@ def render(store: Store, message: Message, fmt: str, when: datetime) -> bytes:
         return (message.sms + "\n").encode("utf-8")
     prof, lg = store.settings.profile, store.settings.logo
     if fmt == "eml":
+        from ..documents import eml as eml_mod
+
         return eml_mod.to_bytes(message, prof, lg, when)
     if fmt == "pdf":
+        from ..documents import pdf as pdf_mod  # here: fpdf takes a third of a second to import
+
         try:
             return pdf_mod.letter(message, prof, lg, when.date())
         except pdf_mod.Refused as e:
@@ -256,6 +259,8 @@ def render(store: Store, message: Message, fmt: str, when: datetime) -> bytes:
 
 
 def mailto(message: Message) -> str:
+    from ..documents import eml as eml_mod
+
     try:
         return eml_mod.mailto(message)
     except eml_mod.NoAddress as e:

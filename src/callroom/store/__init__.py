@@ -31,7 +31,7 @@ def default_path() -> Path:
     return user_data_path("callroom", appauthor=False) / DEFAULT_NAME
 
 
-def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = False, disk=None) -> Store:
+def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = False, disk=None, lock=None) -> Store:
     """Open a ledger. Every record is checked against its model first: a damaged or
     hand-edited file raises :class:`DamagedFileError` naming the file, the line and
     the record, and is never written.
@@ -42,6 +42,8 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
     What the owner should be told about the open (an unfinished last write set aside,
     a missing seal, a conversion) is in :func:`notices`.
     ``disk`` replaces the system calls that write (``callroom.store.disk.Disk``), for fault tests.
+    ``lock``: the writer lock already taken on ``path`` (:func:`take_lock`), which the store
+    then holds and releases.
     """
     from .check import Precheck, check_records
     from .reading import Problem
@@ -52,7 +54,11 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     precheck = Precheck()  # checks each table as it is read; check_records then only what the journal changed
-    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk, on_table=precheck, upgrade=False)
+    if lock is not None and read_only:
+        lock.release()
+        lock = None
+    db = open_db(path, schema=SCHEMA, read_only=read_only, salvage=salvage, disk=disk, on_table=precheck, upgrade=False,
+                 lock=lock)
     storage = db.storage
     try:
         found = check_records(
@@ -67,6 +73,29 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
         storage.problems.extend(Problem(line, what) for line, what in found)
         storage.problems.sort(key=lambda p: p.line)
     return Store(db, path=path, read_only=read_only, transaction=storage.transaction)
+
+
+def take_lock(path: Path | str, program: str | None = None):
+    """The writer lock on the ledger at ``path``, taken now (``LockedError`` names who has
+    it): for an open that reads a little before the whole (``open_store(..., lock=...)``)."""
+    from .lock import WriterLock
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = WriterLock(path, program)
+    lock.acquire()
+    return lock
+
+
+def in_memory(tables: dict, *, path: Path | str | None = None) -> Store:
+    """A read-only :class:`Store` over ``tables`` (``{table: {str(id): document}}``) held
+    in memory: the repositories' answers about a few records, without a ledger file."""
+    from tinydb import TinyDB
+    from tinydb.storages import MemoryStorage
+
+    db = TinyDB(storage=MemoryStorage)
+    db.storage.write({name: dict(docs) for name, docs in tables.items()})
+    return Store(db, path=path, read_only=True)
 
 
 def problems(store: Store) -> list:
@@ -108,7 +137,7 @@ def check_file(path: Path | str) -> None:
 
 
 __all__ = [
-    "open_store", "default_path", "keep_backup", "problems", "notices", "check_file", "SCHEMA",
+    "open_store", "default_path", "keep_backup", "problems", "notices", "check_file", "SCHEMA", "take_lock", "in_memory",
     "Store", "NotFound", "Ambiguous", "ReadOnly",
     "StoreError", "DamagedFileError", "LockedError", "NewerSchemaError", "ReadOnlyError", "StorageWriteError",
 ]

@@ -44,7 +44,7 @@ __all__ = [
     "AUX", "FORMAT", "LAYOUT", "LINE_START", "SLOT_SIZE", "SNAPSHOT_DOCS", "Clear", "Delete", "Header", "Op", "Put",
     "Tip", "apply_raw", "aux_line", "bad_docs", "check_op", "decode_json", "decode_slot", "encode", "encode_ops",
     "encode_slot", "header_line", "is_doc_key", "journal_line", "line_crc", "line_tip_crc", "make_line",
-    "new_ledger_id", "read_header", "snapshot_lines", "split_line",
+    "new_ledger_id", "read_header", "snapshot_line_raw", "snapshot_lines", "split_line",
 ]
 
 FORMAT = "callroom"
@@ -158,6 +158,29 @@ def snapshot_lines(name: str, docs: Mapping[str, Any], first_seq: int) -> Iterat
         part = dict(items[start:start + SNAPSHOT_DOCS])
         yield make_line(seq, f'"table":{key},"docs":{encode(part)}')
         seq += 1
+
+
+def snapshot_line_raw(seq: int, name: str, docs: list[tuple[str, bytes]]) -> tuple[bytes, list[int]]:
+    """One snapshot line of documents already encoded (``(key, JSON text)``, keys
+    canonical), as :func:`snapshot_lines` writes them, and the offset of each document
+    in the line: a rewrite lays out the new file without decoding anything."""
+    parts = [b',"table":', encode(name).encode("utf-8"), b',"docs":{']
+    pos = sum(map(len, parts))
+    offsets = []
+    sep = b'"'
+    for key, raw in docs:
+        token = sep + key.encode("ascii") + b'":'
+        pos += len(token)
+        offsets.append(pos)
+        pos += len(raw)
+        parts += (token, raw)
+        sep = b',"'
+    parts.append(b"}}")
+    rest = b"".join(parts)
+    digits = str(seq).encode("ascii")
+    line = b'{"seq":%s,"crc":"%08x"%s\n' % (digits, line_crc(digits, rest), rest)
+    shift = len(line) - 1 - len(rest)
+    return line, [shift + o for o in offsets]
 
 
 def journal_line(seq: int, op_texts: Iterable[str]) -> bytes:

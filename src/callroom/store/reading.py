@@ -54,6 +54,7 @@ from .format import (
     split_line,
 )
 from .lock import lock_path_for, read_holder, writer_alive
+from .rows import NO_CLIENT, Rows, Source, locate_docs
 from .seal import SealState, read_seal, seal_path_for
 
 __all__ = [
@@ -142,6 +143,8 @@ class Loaded:
     lines: int = 0
     #: The highest sequence number of an intact line, kept or not (layout 2).
     last_seq: int | None = None
+    #: With ``rows``: the file the tables' documents are read from (the owner closes it).
+    source: Source | None = None
 
     @property
     def torn_tail_bytes(self) -> int:
@@ -248,8 +251,10 @@ class _Reader:
     """One pass over the lines of a layout-2 file (see :func:`load`)."""
 
     def __init__(self, path: Path, strict: bool, code_schema: int | None,
-                 on_table: Callable[[str, dict[str, Any]], None] | None) -> None:
+                 on_table: Callable[[str, dict[str, Any]], None] | None, source: Source | None = None) -> None:
         self.path = path
+        #: Rows mode: snapshot documents stay in the file, located (see :mod:`callroom.store.rows`).
+        self.source = source
         self.strict = strict
         self.code_schema = code_schema
         self.on_table = on_table
@@ -342,7 +347,7 @@ class _Reader:
                 if seq in seen_snapshot:
                     continue  # a repeat (named above): its documents are there already
                 seen_snapshot.add(seq)
-                self._snapshot(number, obj)
+                self._snapshot(number, obj, line, end - len(line) - 1)
             elif AUX in obj:
                 if type(obj[AUX]) is not str:
                     self.damaged(number, "an aux line must name what it holds")
@@ -388,14 +393,31 @@ class _Reader:
             self._stop(number)
             return False
         data, touched = self.data, self.touched
-        for op in ops:
-            apply_raw(data, op)
-            if "put" in op:
-                touched.setdefault(op["t"], set()).add(str(op["put"]))
+        if self.source is None:
+            for op in ops:
+                apply_raw(data, op)
+                if "put" in op:
+                    touched.setdefault(op["t"], set()).add(str(op["put"]))
+        else:
+            for op in ops:
+                name = op["t"]
+                if "put" in op:
+                    key = str(op["put"])
+                    table = data.get(name)
+                    if table is None:
+                        table = data[name] = Rows(self.source)
+                    table[key] = op["doc"]
+                    touched.setdefault(name, set()).add(key)
+                elif "del" in op:
+                    table = data.get(name)
+                    if table is not None:
+                        table.pop(str(op["del"]), None)
+                else:
+                    data[name] = Rows(self.source)
         self.journal_ops += len(ops)
         return True
 
-    def _snapshot(self, number: int, obj: dict[str, Any]) -> None:
+    def _snapshot(self, number: int, obj: dict[str, Any], line: Any = None, at: int = 0) -> None:
         name, docs = obj.get("table"), obj.get("docs")
         if obj.keys() != {"seq", "crc", "table", "docs"} or type(name) is not str or type(docs) is not dict:
             self.damaged(number, 'a table snapshot must be exactly {"seq": …, "crc": …, "table": "<name>", "docs": {...}}')
@@ -405,6 +427,9 @@ class _Reader:
             docs.pop(key, None)
         if self.on_table is not None:
             self.on_table(name, docs)
+        if self.source is not None:
+            self._snapshot_rows(number, name, docs, line, at)
+            return
         table = self.data.get(name)
         if table is None:
             self.data[name] = docs
@@ -412,6 +437,25 @@ class _Reader:
         before = len(table)
         table.update(docs)
         if len(table) != before + len(docs):
+            self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")
+
+    def _snapshot_rows(self, number: int, name: str, docs: dict[str, Any], line: Any, at: int) -> None:
+        """Rows mode: note where each document lies instead of keeping it (a line laid out
+        otherwise than callroom writes it is kept in memory)."""
+        table = self.data.get(name)
+        if table is None:
+            table = self.data[name] = Rows(self.source)
+        located = locate_docs(line) if line is not None and not table.in_memory else None
+        if located is None or located[0] != list(docs):
+            before = len(table)
+            for key, doc in docs.items():
+                table[key] = doc
+            repeated = before + len(docs) - len(table)
+        else:
+            keys, offsets, lengths = located
+            clients = [c if type(c) is int else NO_CLIENT for c in (d.get("client_id") for d in docs.values())]
+            repeated = table.extend_base(map(int, keys), [at + o for o in offsets], lengths, clients)
+        if repeated:
             self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")
 
 
@@ -461,6 +505,7 @@ def load(
     settle: bool = False,
     on_table: Callable[[str, dict[str, Any]], None] | None = None,
     writer_elsewhere: Callable[[], bool] = lambda: False,
+    rows: bool = False,
 ) -> Loaded:
     """Read the whole file open on ``fd`` (``seal``: read *before* the file was opened;
     None for a copy that has no seal, a backup say).
@@ -471,6 +516,11 @@ def load(
     line, and the journal up to the first damaged line. ``writer_elsewhere()`` says
     whether another process is writing now (called only if something lies past the tip).
     ``on_table(name, docs)`` sees each snapshot line's documents as they are read.
+
+    ``rows`` (strict, layout 2 only): the tables are :class:`~callroom.store.rows.Rows`,
+    their snapshot documents left in the file and read from it when asked for (through
+    ``Loaded.source``, a dup of ``fd`` that the caller closes), so that memory holds a
+    few machine integers a document instead of the document.
     """
     size = os.fstat(fd).st_size
     lines = _Lines(fd, size)
@@ -486,12 +536,21 @@ def load(
     with _gc_paused(settle, size):
         if _first_line_layout(fd, size) == 1:
             return _load_legacy(path, lines, seal, code_schema, strict, on_table)
-        return _load(path, lines, seal, code_schema, strict, on_table, writer_elsewhere)
+        source = Source(fd, path) if rows and strict else None
+        try:
+            loaded = _load(path, lines, seal, code_schema, strict, on_table, writer_elsewhere, source)
+        except BaseException:
+            if source is not None:
+                source.close()
+            raise
+        loaded.source = source
+        return loaded
 
 
 def _load(path: Path, lines: _Lines, seal: SealState | None, code_schema: int | None, strict: bool,
-          on_table: Callable[[str, dict[str, Any]], None] | None, writer_elsewhere: Callable[[], bool]) -> Loaded:
-    reader = _Reader(path, strict, code_schema, on_table)
+          on_table: Callable[[str, dict[str, Any]], None] | None, writer_elsewhere: Callable[[], bool],
+          source: Source | None = None) -> Loaded:
+    reader = _Reader(path, strict, code_schema, on_table, source)
     damaged = reader.damaged
     # The tip to reach is the seal's for this ledger and generation, so the header is
     # read first; with line 1 damaged, the furthest tip recorded still finds a cut.

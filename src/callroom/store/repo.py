@@ -343,10 +343,17 @@ class _Repo(Generic[T]):
     def _index(self) -> dict[int, list[int]]:
         if self._by_client is None:
             idx: dict[int, list[int]] = defaultdict(list)
-            for key, doc in self.docs().items():
-                cid = doc.get("client_id")
-                if cid is not None:
-                    idx[cid].append(int(key))
+            docs = self.docs()
+            clients = getattr(docs, "clients", None)  # rows: the clients were noted when the file was read
+            if clients is not None:
+                for doc_id, cid in clients():
+                    if cid is not None:
+                        idx[cid].append(doc_id)
+            else:
+                for key, doc in docs.items():
+                    cid = doc.get("client_id")
+                    if cid is not None:
+                        idx[cid].append(int(key))
             self._by_client = idx
         return self._by_client
 
@@ -445,6 +452,23 @@ class _Repo(Generic[T]):
             self._by_client[rec].append(doc_id)
         self._store._wrote(seen, (self._client_of(doc_id, {"client_id": rec}),))
         return replace(item, id=doc_id)  # type: ignore[type-var]
+
+    def put_new(self, item: T) -> T:
+        """Store ``item`` under its own id, which no record has: one whose id was given out
+        before it could be stored (raises ValueError when the id is taken)."""
+        from tinydb.table import Document
+
+        self._store._check_writable()
+        doc_id = item.id  # type: ignore[attr-defined]
+        if type(doc_id) is not int or str(doc_id) in self.docs():
+            raise ValueError(f"{self.cls.__name__.lower()} #{doc_id} cannot be stored under that id")
+        seen = self._store._before_write()
+        self.table.insert(Document(item.to_record(), doc_id))
+        rec = getattr(item, "client_id", None)
+        if rec is not None and self._by_client is not None:
+            self._by_client[rec].append(doc_id)
+        self._store._wrote(seen, (self._client_of(doc_id, {"client_id": rec}),))
+        return item
 
     def save(self, item: T) -> T:
         self._store._check_writable()

@@ -33,7 +33,9 @@ from .errors import ReadOnlyError, StorageWriteError, StoreError
 from .format import Clear, Delete, Op, Put, Tables, bad_docs, encode, encode_ops
 from .lookup import locate
 from .reading import Loaded, Notice, Problem, load, load_path, writer_elsewhere_of
+from .rows import Rows, Source
 from .seal import read_seal
+from .lock import WriterLock
 from .writing import Journal, set_aside, torn_notice
 
 __all__ = ["CallroomDB", "FastTable", "JournalStorage", "Record", "open_db"]
@@ -88,6 +90,7 @@ class JournalStorage(Storage):
         backups: bool = True,
         on_table: Callable[[str, dict[str, Doc]], None] | None = None,
         upgrade: bool = True,
+        lock: WriterLock | None = None,
     ) -> None:
         super().__init__()
         if salvage and not read_only:
@@ -117,11 +120,15 @@ class JournalStorage(Storage):
         self.torn_tail_bytes = 0
         #: What the journal changed at open (see ``callroom.store.reading.Loaded.touched``).
         self.touched: dict[str, set[str]] = {}
+        #: The file the tables' documents are read from (:class:`~callroom.store.rows.Rows`);
+        #: None while every table is held in memory (a salvage, a file of the old layout).
+        self._source: Source | None = None
 
         if read_only:
             self._open_read_only(salvage, on_table)
             return
-        self._journal = Journal(self.path, schema=schema, program=program, disk=self._disk, backups=self.keep_backups)
+        self._journal = Journal(self.path, schema=schema, program=program, disk=self._disk, backups=self.keep_backups,
+                                lock=lock)
         self._adopt(self._journal.open(settle=True, on_table=on_table))
         self.notices.extend(self._journal.notices)
         if upgrade and self.layout == 1:
@@ -141,9 +148,10 @@ class JournalStorage(Storage):
             raise FileNotFoundError(errno.ENOENT, "No callroom file here", str(self.path)) from None
         try:
             loaded = load(self.path, fd, seal, code_schema=None if salvage else self.schema, strict=not salvage,
-                          settle=True, on_table=on_table, writer_elsewhere=writer_elsewhere_of(self.path))
+                          settle=True, on_table=on_table, writer_elsewhere=writer_elsewhere_of(self.path),
+                          rows=not salvage)
         finally:
-            os.close(fd)
+            os.close(fd)  # the rows read from a dup of it (loaded.source)
         self._adopt(loaded)
         self.problems = list(loaded.problems)
         self.notices.extend(loaded.notices)
@@ -163,6 +171,7 @@ class JournalStorage(Storage):
                 "converted to the checked format (after a backup) the next time it is opened for writing.")))
 
     def _adopt(self, loaded: Loaded) -> None:
+        self._set_source(loaded.source)
         self._data: Tables = loaded.data
         self.layout = loaded.layout
         self.file_schema = loaded.file_schema
@@ -174,6 +183,27 @@ class JournalStorage(Storage):
         self.torn_tail_bytes = loaded.torn_tail_bytes
         self.touched = loaded.touched
         self._generation += 1
+
+    def _set_source(self, source: Source | None) -> None:
+        old, self._source = self._source, source
+        if old is not None and old is not source:
+            old.close()
+
+    def _new_table(self) -> dict[str, Doc]:
+        """An empty table: rows over the file when the tables are rows."""
+        return Rows(self._source) if self._source is not None else {}  # type: ignore[return-value]
+
+    def _rebase(self) -> None:
+        """After a rewrite: every table as rows over the new file, where the rewrite put them."""
+        assert self._journal is not None and self._journal.fd is not None
+        source = Source(self._journal.fd, self.path)
+        data: Tables = {}
+        for name, (ids, offsets, lengths, clients) in self._journal.last_layout.items():
+            rows = Rows(source)
+            rows.extend_base(ids, offsets, lengths, clients)
+            data[name] = rows  # type: ignore[assignment]
+        self._data = data
+        self._set_source(source)
 
     def upgrade(self) -> Path | None:
         """Convert a layout-1 file to the checked layout (after keeping it as an ``upgrade``
@@ -292,7 +322,7 @@ class JournalStorage(Storage):
         if "clear" in op:
             if undo is not None:
                 undo.append((table, None, data.get(table, _MISSING)))
-            data[table] = {}
+            data[table] = self._new_table()
             return
         docs = data.get(table)
         if "put" in op:
@@ -300,7 +330,7 @@ class JournalStorage(Storage):
             if docs is None:
                 if undo is not None:
                     undo.append((table, None, _MISSING))
-                docs = data[table] = {}
+                docs = data[table] = self._new_table()
             if undo is not None:
                 undo.append((table, key, docs.get(key, _MISSING)))
             docs[key] = op["doc"]
@@ -410,6 +440,7 @@ class JournalStorage(Storage):
         header = self._journal.next_header(target_schema, self.created)
         if data is None:
             backup = self._journal.write_snapshot(self._data, header, backup_to, reason)
+            self._rebase()  # the same data, read from the new file
             self._rewritten(header)
             return backup
         try:
@@ -428,7 +459,7 @@ class JournalStorage(Storage):
             # file is untouched, so read it again to match it.
             self._adopt(self._journal.reread())
             raise
-        self._data = new
+        self._rebase()
         self._generation += 1
         self._rewritten(header)
         return backup
@@ -464,6 +495,7 @@ class JournalStorage(Storage):
             self._tx_ops.clear()
         if self._journal is not None:
             self._journal.close()
+        self._set_source(None)
 
 
 class _MatchesAnyDocument(type):
@@ -681,6 +713,7 @@ class CallroomDB(TinyDB):
         backups: bool = True,
         on_table: Callable[[str, dict[str, Doc]], None] | None = None,
         upgrade: bool = True,
+        lock: WriterLock | None = None,
     ) -> None:
         super().__init__(
             path,
@@ -694,6 +727,7 @@ class CallroomDB(TinyDB):
             backups=backups,
             on_table=on_table,
             upgrade=upgrade,
+            lock=lock,
         )
 
     @property
@@ -753,6 +787,7 @@ def open_db(
     disk: Disk | None = None,
     on_table: Callable[[str, dict[str, Doc]], None] | None = None,
     upgrade: bool = True,
+    lock: WriterLock | None = None,
 ) -> CallroomDB:
     """Open (creating if needed, unless read-only) a callroom data file.
 
@@ -766,7 +801,7 @@ def open_db(
     """
     return CallroomDB(
         path, schema=schema, read_only=read_only, salvage=salvage, program=program, backups=backups, disk=disk,
-        on_table=on_table, upgrade=upgrade,
+        on_table=on_table, upgrade=upgrade, lock=lock,
     )
 
 

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from array import array
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import backups as _backups
 from .disk import Disk, fsync_dir, write_all
 from .errors import DamagedFileError, StorageWriteError, StoreError
+from . import format as _format
 from .format import (
     Header,
     Tables,
@@ -34,11 +37,15 @@ from .format import (
     journal_line,
     line_tip_crc,
     new_ledger_id,
-    snapshot_lines,
+    snapshot_line_raw,
 )
 from .lock import WriterLock
 from .reading import Loaded, Notice, Torn, emptied, last_written, load
+from .rows import raw_docs
 from .seal import SealWriter, read_seal, seal_path_for
+
+#: Where a rewrite put a table's documents: ids, offsets in the new file, lengths, clients.
+Layout: TypeAlias = tuple[array, array, array, array]
 
 __all__ = ["Journal", "now_iso", "set_aside", "torn_notice"]
 
@@ -69,12 +76,14 @@ class Journal:
     Every method leaves the file as it was when it raises :class:`StorageWriteError`.
     """
 
-    def __init__(self, path: Path, *, schema: int, program: str | None, disk: Disk | None, backups: bool) -> None:
+    def __init__(self, path: Path, *, schema: int, program: str | None, disk: Disk | None, backups: bool,
+                 lock: WriterLock | None = None) -> None:
         self.path = path
         self.schema = schema
         self.disk = disk or Disk()
         self.keep_backups = backups
-        self.lock = WriterLock(path, program)
+        #: The writer lock (``lock``: one the caller already holds on ``path``, now ours to release).
+        self.lock = lock if lock is not None else WriterLock(path, program)
         self.fd: int | None = None
         self.seal: SealWriter | None = None
         #: Bytes up to and including the last acknowledged line.
@@ -91,6 +100,8 @@ class Journal:
         self.tail_dirty = False
         #: The backup the last rewrite kept of the file it replaced.
         self.last_kept: Path | None = None
+        #: Where the last rewrite put each table's documents: ``(ids, offsets, lengths, clients)``.
+        self.last_layout: dict[str, Layout] = {}
 
     # -- opening -------------------------------------------------------------------
 
@@ -129,7 +140,7 @@ class Journal:
             self._remove_stale_temps()
             return Loaded({}, 2, self.header, self.schema, self.header.created if self.header else None, self.size)
         self.fd = fd
-        loaded = load(self.path, fd, seal, code_schema=self.schema, settle=settle, on_table=on_table)
+        loaded = load(self.path, fd, seal, code_schema=self.schema, settle=settle, on_table=on_table, rows=True)
         self._adopt(loaded)
         self._remove_stale_temps()
         if loaded.torn is not None:
@@ -270,11 +281,6 @@ class Journal:
         Returns the ``backup_to`` copy.
         """
         seq = self.seq + 1
-        parts = [header_line(seq, header)]
-        for name, docs in data.items():
-            for line in snapshot_lines(name, docs, seq + 1):
-                parts.append(line)
-                seq += 1
         tmp = self.temp_path()
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
         size = 0
@@ -282,16 +288,37 @@ class Journal:
         kept: Path | None = None
         old_tip = None if fresh_seal else self.tip
         sealed = False
+        layout: dict[str, Layout] = {}
         try:
-            for part in parts:
-                write_all(self.disk, fd, part, size)
-                size += len(part)
+            # Line by line, as each is made: the file is never in memory whole, and the
+            # documents are copied as stored (a table of rows is not decoded).
+            per_line = _format.SNAPSHOT_DOCS
+            last = header_line(seq, header)
+            write_all(self.disk, fd, last, 0)
+            size = len(last)
+            for name, docs in data.items():
+                ids, offsets, lengths, clients = placed = (array("q"), array("q"), array("q"), array("q"))
+                items = raw_docs(docs)
+                while True:
+                    chunk = list(islice(items, per_line))
+                    seq += 1
+                    last, where = snapshot_line_raw(seq, name, [(key, raw) for key, raw, _ in chunk])
+                    write_all(self.disk, fd, last, size)
+                    for (key, raw, client), at in zip(chunk, where):
+                        ids.append(int(key))
+                        offsets.append(size + at)
+                        lengths.append(len(raw))
+                        clients.append(client)
+                    size += len(last)
+                    if len(chunk) < per_line:
+                        break
+                layout[name] = placed
             self.disk.fsync(fd)
             if backup_to is not None:
                 backup = self._copy_to(Path(backup_to))
             if reason is not None and self.keep_backups and self.fd is not None and self.size > 0:
                 kept = self._keep_old_file(reason)
-            new_tip = Tip(header.ledger, header.gen, seq, size, line_tip_crc(parts[-1]))
+            new_tip = Tip(header.ledger, header.gen, seq, size, line_tip_crc(last))
             if self.seal is None:
                 self.seal = SealWriter(self.path, self.disk)
             if old_tip is not None:
@@ -338,6 +365,7 @@ class Journal:
             except OSError:
                 pass  # the file is in place and whole; the next open says it has no seal, and writes one
         self.last_kept = kept
+        self.last_layout = layout
         if kept is not None:
             self._prune_quietly(kept)
         return backup
@@ -399,7 +427,7 @@ class Journal:
     def reread(self) -> Loaded:
         """The file as it is on disk now (after a refused rewrite), judged without the seal."""
         assert self.fd is not None
-        loaded = load(self.path, self.fd, None, code_schema=self.schema)
+        loaded = load(self.path, self.fd, None, code_schema=self.schema, rows=True)
         dirty = self.tail_dirty
         self._adopt(loaded)
         self.tail_dirty = dirty or loaded.torn is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from functools import partial
@@ -21,6 +22,7 @@ from ..domain.drafts import strip_controls
 from ..services import Desk
 from . import keymap as keymap_mod
 from . import prefs
+from .ledger_line import WORK_WHILE_CHECKING, LedgerLine, checking_text, damage_text
 from .session import SessionScreen
 
 
@@ -212,6 +214,11 @@ class CallroomApp(App):
             self.sub_title = "demo ledger"
         self._last_input = ticker()
         self._gc_thresholds: tuple[int, int, int] | None = None  # while full collections wait for idle moments
+        #: Set once the whole ledger is read and checked (at once for a ledger read whole at open).
+        self._checked = asyncio.Event()
+        #: A key pressed while the ledger is checked, run once it is: (screen, action, parameters).
+        self._held: tuple | None = None
+        self._damage: str | None = None
 
     async def on_event(self, event: events.Event) -> None:
         # A bracketed paste goes straight to the focused field: strip escape sequences and
@@ -230,6 +237,7 @@ class CallroomApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     async def client_names(self) -> list[tuple[int, str]]:
+        await self._checked.wait()  # every client: the whole ledger
         return self.desk.client_names()
 
     def key_label(self, binding_id: str, default: str) -> str:
@@ -249,10 +257,84 @@ class CallroomApp(App):
             self.notify("\n".join(lines), title="Keys", severity="warning", timeout=30)
         if self.desk.is_empty():
             self.push_screen(EmptyScreen(str(self.desk.path or "in memory")))
-            self._show_ledger_notices()
-            return
-        self.push_screen(self.queue_screen())
+        else:
+            self.push_screen(self.queue_screen())
         self._show_ledger_notices()
+        self._start_check()
+        self._settle_gc()
+
+    # -- the ledger checked in the background (callroom.services.opening) -------------------
+
+    def _start_check(self) -> None:
+        """A first screen drawn from the queue summary: read and check the whole ledger now,
+        in a thread; say so above the first screen until it is done."""
+        desk = self.desk
+        if not getattr(desk, "loading", False):
+            self._checked.set()
+            return
+        self.call_after_refresh(self._show_line)
+
+        def done() -> None:
+            try:
+                self.call_from_thread(self._ledger_checked)
+            except RuntimeError:
+                pass  # the app has already stopped
+
+        desk.start_loading(done)  # type: ignore[attr-defined]
+
+    def _base_screen(self) -> Screen | None:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, (SessionScreen, NothingTodayScreen, EmptyScreen))), None)
+
+    def _show_line(self, waiting: bool = False) -> None:
+        """The checking line, or the damage banner, at the top of the first screen."""
+        if self._checked.is_set() and self._damage is None:
+            return
+        text = damage_text(self._damage) if self._damage is not None else checking_text(waiting)
+        screen = self._base_screen()
+        if screen is None:
+            return
+        found = screen.query(LedgerLine)
+        if found:
+            found.first().update(text)
+            found.first().set_class(self._damage is not None, "-damaged")
+        else:
+            screen.mount(LedgerLine(text, damaged=self._damage is not None), before=0)
+
+    def _must_wait(self, namespace: object, action_name: str) -> bool:
+        return (not self._checked.is_set() and isinstance(namespace, (SessionScreen, NothingTodayScreen, EmptyScreen))
+                and action_name not in WORK_WHILE_CHECKING)
+
+    async def _dispatch_action(self, namespace, action_name: str, params) -> bool:
+        # A key that saves (or needs more of the ledger than the first screen) while the
+        # ledger is checked: held, and run once the check is done.
+        if self._must_wait(namespace, action_name):
+            self._held = (namespace, action_name, params)
+            self._show_line(waiting=True)
+            return True
+        return await super()._dispatch_action(namespace, action_name, params)
+
+    async def _ledger_checked(self) -> None:
+        """The whole ledger is read: the desk takes it over; a damaged one turns the session
+        read-only with the banner; then the key held meanwhile runs."""
+        self._damage = self.desk.finish_loading()  # type: ignore[attr-defined]
+        self._checked.set()
+        screen = self._base_screen()
+        if self._damage is not None:
+            self._show_line()
+            self.notify(f"The ledger is damaged ({self._damage.rstrip('.')}): this session is read-only.",
+                        title="Ledger", severity="error", timeout=10)
+        elif screen is not None:
+            for line in screen.query(LedgerLine):
+                await line.remove()
+        self._show_ledger_notices()
+        self._settle_gc()
+        held, self._held = self._held, None
+        if held is not None and held[0].is_attached:
+            await super()._dispatch_action(*held)
+
+    def _settle_gc(self) -> None:
+        if self._gc_thresholds is not None or not self._checked.is_set():
+            return
         if gc.get_freeze_count():
             # A big ledger: its documents were frozen at open (callroom.store.reading.load).
             # The first queue and the store's indexes behind it live as long as the session

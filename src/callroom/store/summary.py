@@ -1,0 +1,175 @@
+"""The summary kept beside a ledger: what the first screen needs, without reading the ledger.
+
+``<ledger>.summary`` holds named sections of JSON, written by whoever read the whole
+ledger (and checked it), as of one state of it: a :class:`~callroom.store.format.Tip`.
+What the sections hold is the services' business (today's queue worked out, the records
+of the first clients, …); this module only keeps them, checks them, and says whether they
+still describe the ledger:
+
+* the ledger's own tip (its header and last line, :func:`~callroom.store.lookup.tip_of`)
+  must agree with the seal beside it (:func:`ledger_tip`), or nothing is trusted and the
+  ledger is read whole;
+* a summary of that same tip describes it exactly; one of an earlier tip of the same
+  ledger and generation can be brought up to date from the lines written since
+  (:func:`~callroom.store.lookup.lines_after`); any other (another ledger, a compaction,
+  a repair or restore since, a changed line) is stale.
+
+The file is a cache: it is never the only copy of anything, is replaced whole (a
+temporary file, then a rename), and is checked on every read (a CRC-32 of its header and
+one per section): a damaged, torn or foreign one is ignored and made again. It is not
+fsync'd: after a power cut it may be missing or old, which costs one slower open.
+
+Layout: a first line ``<crc32 hex> {"format": "callroom-summary", "version": 1, "tip":
+{...}, "sections": {"<name>": [offset, length, crc32], ...}}``, then the sections' bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .format import Tip, decode_json, encode
+from .lookup import tip_of
+from .seal import read_seal
+
+__all__ = ["SUMMARY_VERSION", "Summary", "ledger_tip", "read_summary", "summary_path_for", "write_summary"]
+
+SUMMARY_FORMAT = "callroom-summary"
+#: Bumped when what the sections mean changes: a summary of another version is ignored.
+SUMMARY_VERSION = 1
+
+#: A header longer than this is not one.
+_MAX_HEADER = 1 << 20
+
+
+def summary_path_for(ledger: Path | str) -> Path:
+    """``<ledger>.summary`` next to the ledger."""
+    ledger = Path(ledger)
+    return ledger.with_name(ledger.name + ".summary")
+
+
+def ledger_tip(ledger: Path | str) -> Tip | None:
+    """The ledger's tip when its ends agree with its seal (the header and last line intact,
+    the seal recording exactly that line); None otherwise, and then nothing beside the
+    ledger is trusted: reading it whole decides (an unfinished write, no seal, a cut…).
+    Reads the seal, the header and the last line; raises FileNotFoundError."""
+    ledger = Path(ledger)
+    seal = read_seal(ledger)
+    tip = tip_of(ledger)
+    if tip is None:
+        return None
+    found = seal.latest(tip.ledger, tip.gen)
+    return tip if found is not None and found[1] == tip else None
+
+
+class SummaryDamaged(ValueError):
+    """A section no longer matches its checksum: the summary is made again."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary file as read: the tip it describes and where each section lies."""
+
+    path: Path
+    tip: Tip
+    sections: dict[str, tuple[int, int, int]]
+
+    def has(self, name: str) -> bool:
+        return name in self.sections
+
+    def read(self, name: str, start: int = 0, length: int | None = None) -> bytes:
+        """A section's bytes (checked against its CRC-32), or ``length`` bytes of it from
+        ``start`` (not checked: the caller decodes them, and a damaged part does not
+        decode as the JSON it expects). Raises :class:`SummaryDamaged`, KeyError."""
+        offset, size, crc = self.sections[name]
+        whole = start == 0 and (length is None or length == size)
+        length = size - start if length is None else length
+        if start < 0 or length < 0 or start + length > size:
+            raise SummaryDamaged(f"{self.path.name}: a part of section {name!r} outside it")
+        try:
+            with open(self.path, "rb") as f:
+                data = os.pread(f.fileno(), length, offset + start)
+        except OSError as exc:
+            raise SummaryDamaged(f"{self.path.name}: {exc.strerror or exc}") from exc
+        if len(data) != length or (whole and zlib.crc32(data) != crc):
+            raise SummaryDamaged(f"{self.path.name}: section {name!r} is damaged")
+        return data
+
+    def load(self, name: str, start: int = 0, length: int | None = None) -> Any:
+        """A section (or part of it) decoded from JSON. Raises :class:`SummaryDamaged`, KeyError."""
+        value, why = decode_json(self.read(name, start, length))
+        if why is not None:
+            raise SummaryDamaged(f"{self.path.name}: section {name!r}: {why}")
+        return value
+
+
+def read_summary(ledger: Path | str) -> Summary | None:
+    """The summary beside ``ledger``, or None when there is none, or it is unreadable,
+    damaged, of another version, or not a summary. Never raises for what is in the file."""
+    path = summary_path_for(ledger)
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(_MAX_HEADER)
+    except OSError:
+        return None
+    if not first.endswith(b"\n") or len(first) < 10 or first[8:9] != b" ":
+        return None
+    text = first[9:-1]
+    try:
+        if zlib.crc32(text) != int(first[:8], 16):
+            return None
+        head = json.loads(text)
+    except ValueError:
+        return None
+    if type(head) is not dict or head.get("format") != SUMMARY_FORMAT or head.get("version") != SUMMARY_VERSION:
+        return None
+    tip = Tip.from_json(head.get("tip"))
+    sections = head.get("sections")
+    if tip is None or type(sections) is not dict:
+        return None
+    out: dict[str, tuple[int, int, int]] = {}
+    base = len(first)
+    for name, where in sections.items():
+        if type(where) is not list or len(where) != 3 or not all(type(v) is int and v >= 0 for v in where):
+            return None
+        out[name] = (base + where[0], where[1], where[2])
+    return Summary(path, tip, out)
+
+
+def write_summary(ledger: Path | str, tip: Tip, sections: dict[str, bytes]) -> Path:
+    """Replace the summary beside ``ledger`` with ``sections`` (each JSON text, as bytes),
+    describing the ledger at ``tip``. Raises OSError (the old summary, if any, stays)."""
+    path = summary_path_for(ledger)
+    where: dict[str, list[int]] = {}
+    offset = 0
+    for name, data in sections.items():
+        where[name] = [offset, len(data), zlib.crc32(data)]
+        offset += len(data)
+    text = encode({"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, "tip": tip.to_json(), "sections": where})
+    head = text.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(b"%08x %s\n" % (zlib.crc32(head), head))
+            for data in sections.values():
+                f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def remove_summary(ledger: Path | str) -> None:
+    """Delete the summary beside ``ledger`` (if any): what it says is no longer true."""
+    try:
+        summary_path_for(ledger).unlink()
+    except FileNotFoundError:
+        pass
