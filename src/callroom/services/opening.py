@@ -108,14 +108,10 @@ class SummarisedDesk(Desk):
             return False
         book.update(changed)
         self._book_mark = store.queue_mark()
-        tip = store.db.storage.tip
-        if tip is None:
-            return False
         try:
-            summary_mod.write(Path(store.path), tip, book, store, self.clock.today())
+            return summary_mod.write(Path(store.path), store, book, self.clock.today())
         except OSError:
             return False
-        return True
 
     def close(self) -> None:
         try:
@@ -128,6 +124,11 @@ class SummarisedDesk(Desk):
 
 def _filled(book: summary_mod.Book, today, files) -> summary_mod.Book:
     book.fill(today, files)
+    return book
+
+
+def _settled(book: summary_mod.Book, today) -> summary_mod.Book:
+    book.settle(today)
     return book
 
 
@@ -286,16 +287,19 @@ class OpeningDesk(SummarisedDesk):
         self._swapped = False
         self._flushed = False
         self._pending: Session | None = None
+        self._unstored: int | None = None  # the session's record, when it could not be stored
         #: What the check found wrong with the ledger (the session is read-only then).
         self.damage: str | None = None
+        #: The ledger read whole differs from what the summary said: the first screen's queue
+        #: is not its queue (the screens then show the queue worked out again).
+        self.first_screen_stale = False
         self._failure: BaseException | None = None
+        self._loaded_state: tuple | None = None
         super().__init__(_PreviewStore(self), clock)  # type: ignore[arg-type]
         policy = preview.policy
         self._queue_memo = queue_mod.memo_of(dict(preview.decided), preview.today, policy, locale=summary_mod.LOCALE)
         if not read_only:
-            book = preview.book
-            book.days[preview.today] = dict(preview.decided)
-            self._book_pending = book
+            self._book_pending = preview.book
         else:
             self._book_pending = None
 
@@ -332,6 +336,13 @@ class OpeningDesk(SummarisedDesk):
         store = None
         try:
             store = open_store(self._path, read_only=self._read_only, lock=self._lock)
+            self._loaded_state = store.db.storage.state  # before anything is written to it
+            from ..store.summary import intact, remove_summary
+
+            if not intact(self._preview.summary):  # a part the first screen did not read is damaged
+                self._book_pending = None
+                if not self._read_only:
+                    remove_summary(self._path)  # made again from the ledger next time
         except (DamagedFileError, NewerSchemaError) as exc:
             self.damage = _damage_text(exc)
             try:
@@ -372,11 +383,15 @@ class OpeningDesk(SummarisedDesk):
                 return
             self._flushed = True
             pending, self._pending = self._pending, None
-            if pending is not None and not store.read_only and self.damage is None:
-                try:
-                    store.sessions.put_new(pending)
-                except Exception:  # noqa: BLE001 - the session's record only; the calls are what matter
-                    pass
+            if pending is None:
+                return
+            if store.read_only or self.damage is not None:
+                self._unstored = pending.id  # a read-only or damaged ledger: never stored
+                return
+            try:
+                store.sessions.put_new(pending)
+            except Exception:  # noqa: BLE001 - the session's record only; the calls are what matter
+                self._unstored = pending.id
 
     def finish_loading(self) -> str | None:
         """Make the whole ledger the desk's store (on the screens' thread, once it is read):
@@ -390,10 +405,18 @@ class OpeningDesk(SummarisedDesk):
             return self.damage
         self.store = store
         self._queue_mark = store.queue_mark()
+        if self.damage is None and self._loaded_state != (self._preview.tip, self._preview.chain):
+            # The ledger read whole is not the one the summary described (a line changed
+            # with its checksum made again, a writer beside a read-only session): the queue
+            # is worked out again from it, and the summary made anew.
+            self.first_screen_stale = True
+            self._queue_memo.key = None
+            self._book_pending = None
+            return self.damage
         if self.damage is None and not store.read_only and self._book_pending is not None:
             self._book_mark = self._queue_mark
             book, today = self._book_pending, self._preview.today
-            self._start_book(lambda: _filled(book, today, None))
+            self._start_book(lambda: _settled(book, today))
         return self.damage
 
     # -- what the first screen asks -------------------------------------------------------
@@ -402,6 +425,11 @@ class OpeningDesk(SummarisedDesk):
         if not self._swapped:
             return self._preview.queue
         return super().queue()
+
+    def end_session(self, session: Session) -> Session:
+        if session.id is not None and session.id == self._unstored:
+            return replace(session, ended=self.clock.now().replace(tzinfo=None, microsecond=0))
+        return super().end_session(session)
 
     def ledger_notices(self) -> list[str]:
         if not self._swapped:  # the ends of the file and its seal agreed: nothing of its own to say yet

@@ -25,6 +25,7 @@ ledger whole, and the session writes a new summary. A session writes it when it 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
@@ -34,8 +35,9 @@ from ..domain.models import Call, Client, ClientFile, Dispute, Invoice, Payment,
 from ..domain.policy import Policy
 from ..domain.queue import Queue
 from ..store.repo import converter, record_of
+from ..store.format import chain_crc, decode_json, encode
+from ..store.lookup import chain_to, lines_after
 from ..store.summary import Summary, SummaryDamaged, ledger_tip, read_summary, write_summary
-from ..store.format import decode_json, encode
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -132,32 +134,57 @@ def _first_clients(decided: Iterable[Any]) -> list[int]:
 
 @dataclass
 class Book:
-    """A summary being made or brought up to date: the days' decisions (decoded, or as
-    read from the summary), and the queue files (read from the summary when needed)."""
+    """A summary being made or brought up to date: each day's decisions and each client's
+    queue file, kept as JSON text until something needs them decoded (bringing one client
+    up to date on a day replaces its text alone)."""
 
     policy: Policy
     locale: str = LOCALE
-    #: Decisions by day: decoded (``{client id: decision}``) or the JSON text as read.
-    days: dict[date, dict[int, Any] | bytes] = field(default_factory=dict)
-    #: Each client's queue file as JSON text, when made in this process (else in ``source``).
+    #: Decisions by day: decoded (``{client id: decision}``), each client's JSON text
+    #: (``{client id: bytes}``, a :class:`_Texts`), or the section's JSON text as read.
+    days: dict[date, Any] = field(default_factory=dict)
+    #: Each client's queue file as JSON text, once read (from ``source``) or made here.
     files: dict[int, bytes] | None = None
-    #: The summary this was read from (its ``files`` section, until ``files`` is set).
+    #: The summary this was read from (its sections not read yet).
     source: Summary | None = None
+    #: Clients brought up to date from the ledger's later lines at open, on today only:
+    #: the other days and the files follow in :meth:`settle` (in a worker).
+    later: dict[int, ClientFile | None] = field(default_factory=dict)
+    #: Clients changed since ``source`` was written (their records there are old).
+    changed_since: set[int] = field(default_factory=set)
+    #: Per day, the clients the first screen may open on (see :func:`_first_clients`).
+    firsts: dict[date, list[int]] = field(default_factory=dict)
 
     def decided(self, day: date) -> dict[int, Any] | None:
-        got = self.days.get(day)
-        if got is None:
-            return None
-        if isinstance(got, bytes):
-            got = self.days[day] = queue_mod.decisions_from_json(_undump(got))
+        """A day's decisions, decoded (and kept so)."""
+        got = self.decoded(day)
+        if got is not None:
+            self.days[day] = got
         return got
+
+    def decoded(self, day: date) -> dict[int, Any] | None:
+        """A day's decisions, decoded (the book keeps them as they were)."""
+        got = self.days.get(day)
+        if isinstance(got, bytes):
+            return queue_mod.decisions_from_json(list(_undump(got).values()))
+        if isinstance(got, _Texts):
+            return queue_mod.decisions_from_json([_undump(t) for t in got.values()])
+        return got
+
+    def _decision(self, day: date, cid: int) -> Any:
+        got = self.days[day]
+        if isinstance(got, bytes):
+            got = self.days[day] = _texts_of(got)
+        if isinstance(got, _Texts):
+            text = got.get(cid)
+            return None if text is None else queue_mod.decision_from_json(_undump(text))
+        return got.get(cid)
 
     def file_texts(self) -> dict[int, bytes]:
         """Every client's queue file as JSON text (read from the summary the first time)."""
         if self.files is None:
             assert self.source is not None
-            raw = self.source.load("files")
-            self.files = {int(k): _dump(v) for k, v in raw.items()}
+            self.files = dict(_texts_of(self.source.read("files")))
         return self.files
 
     def queue_files(self) -> list[ClientFile]:
@@ -175,12 +202,20 @@ class Book:
             return
         files = files if files is not None else self.queue_files()
         for day in missing:
-            self.days[day] = queue_mod.decide(files, day, self.policy, locale=self.locale)
+            decided = self.days[day] = queue_mod.decide(files, day, self.policy, locale=self.locale)
+            self.firsts[day] = _first_clients(decided.values())
+
+    def settle(self, today: date) -> None:
+        """Bring every day and file up to date with :attr:`later`, then :meth:`fill`."""
+        later, self.later = self.later, {}
+        self.update(later)
+        self.fill(today)
 
     def update(self, changed: dict[int, ClientFile | None]) -> None:
         """Bring the clients in ``changed`` up to date (None: no longer stored) on every day."""
         if not changed:
             return
+        self.changed_since |= set(changed)
         texts = self.file_texts()
         for cid, cf in changed.items():
             if cf is None:
@@ -188,50 +223,135 @@ class Book:
             else:
                 texts[cid] = _dump(file_json(cf))
         for day in list(self.days):
-            decided = self.decided(day)
-            assert decided is not None
+            got = self.days[day]
+            if isinstance(got, bytes):
+                got = self.days[day] = _texts_of(got)
+            fresh: dict[int, Any] = {}
             for cid, cf in changed.items():
-                if cf is None:
-                    decided.pop(cid, None)
-                else:
-                    decided[cid] = queue_mod.decide([cf], day, self.policy, locale=self.locale)[cid]
+                d = None if cf is None else queue_mod.decide([cf], day, self.policy, locale=self.locale)[cid]
+                if d is None:
+                    got.pop(cid, None)
+                    continue
+                fresh[cid] = d
+                got[cid] = _dump(queue_mod.decision_json(d)) if isinstance(got, _Texts) else d
+            # Who the first screen may open on: among those it was, and those just changed.
+            known = [d for cid in self.firsts.get(day, ()) if cid not in changed and (d := self._decision(day, cid)) is not None]
+            self.firsts[day] = _first_clients(known + list(fresh.values()))
 
-    def sections(self, store: "Store", today: date) -> dict[str, bytes]:
-        """The summary's sections, with the records of the first clients read from ``store``."""
-        days = {d: self.decided(d) for d in sorted(self.days) if d >= today}
+    def _day_text(self, day: date) -> bytes:
+        got = self.days[day]
+        if isinstance(got, bytes):
+            return got
+        if isinstance(got, _Texts):
+            return _join(got)
+        return _dump({str(cid): queue_mod.decision_json(d) for cid, d in got.items()})
+
+    def _first(self, days: list[date]) -> list[int]:
         first: list[int] = []
         seen: set[int] = set()
-        for decided in days.values():
-            assert decided is not None
-            for cid in _first_clients(decided.values()):
+        for day in days:
+            if day not in self.firsts:
+                decided = self.decoded(day)
+                assert decided is not None
+                self.firsts[day] = _first_clients(decided.values())
+            for cid in self.firsts[day]:
                 if cid not in seen:
                     seen.add(cid)
                     first.append(cid)
+        return first
+
+    def sections(self, store: "Store", today: date) -> dict[str, bytes]:
+        """The summary's sections; the records of the first clients read from ``store``
+        (or kept from the summary read, for a client unchanged since)."""
+        days = [d for d in sorted(self.days) if d >= today]
+        old: dict[str, Any] = {}
+        old_clients = b""
+        if self.source is not None:
+            try:
+                old = self.source.load("meta")["clients"]
+                old_clients = self.source.read("clients")
+            except (SummaryDamaged, KeyError, TypeError):
+                old, old_clients = {}, b""
         clients = bytearray()
         where: dict[str, list[int]] = {}
-        for cid in first:
-            try:
-                text = _dump(file_json(store.client_file(cid), _WHOLE))
-            except LookupError:
-                continue
-            where[str(cid)] = [len(clients), len(text)]
+        for cid in self._first(days):
+            spot = old.get(str(cid))
+            if spot is not None and cid not in self.changed_since and zlib.crc32(old_clients[spot[0]:spot[0] + spot[1]]) == spot[2]:
+                text = old_clients[spot[0]:spot[0] + spot[1]]
+            else:
+                try:
+                    text = _dump(file_json(store.client_file(cid), _WHOLE))
+                except LookupError:
+                    continue
+            where[str(cid)] = [len(clients), len(text), zlib.crc32(text)]
             clients += text
         settings = {k: v for k, v in store.settings.table._read_table().items()}
         meta = {
             "policy": self.policy.to_record(),
             "locale": self.locale,
             "days": [d.isoformat() for d in days],
+            "first": {d.isoformat(): self.firsts[d] for d in days},
             "clients": where,
             "counts": {"clients": store.clients.count(), "invoices": store.ledger.invoices.count()},
             "next_session": _next_id(store.sessions.docs()),
         }
-        out = {"meta": _dump(meta), "settings": _dump(settings)}
-        for d, decided in days.items():
-            assert decided is not None
-            out[f"queue/{d.isoformat()}"] = _dump([queue_mod.decision_json(x) for x in decided.values()])
+        owners = {name: _owners(repo.docs()) for name, repo in _owned(store).items()}
+        out = {"meta": _dump(meta), "settings": _dump(settings), "owners": _dump(owners)}
+        for d in days:
+            out[f"queue/{d.isoformat()}"] = self._day_text(d)
         out["clients"] = bytes(clients)
-        out["files"] = b"{" + b",".join(b'"%d":%s' % (cid, t) for cid, t in self.file_texts().items()) + b"}"
+        out["files"] = _join(self.file_texts())
         return out
+
+
+class _Texts(dict):
+    """``{client id: JSON text}``: one client's part of a section, neither decoded nor encoded
+    again (the text as read is a ``msgspec.Raw`` over the section's bytes)."""
+
+
+try:
+    _raw_object = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+except NameError:  # pragma: no cover - no msgspec
+    _raw_object = None  # type: ignore[assignment]
+
+
+def _texts_of(data: bytes) -> _Texts:
+    """A section ``{"<client id>": ..., ...}`` as each client's JSON text (nothing decoded)."""
+    if _raw_object is None:  # pragma: no cover
+        return _Texts({int(k): _dump(v) for k, v in _undump(data).items()})
+    try:
+        raws = _raw_object(data)
+    except Exception as exc:  # noqa: BLE001 - msgspec's error: the section is not what was written
+        raise SummaryDamaged(str(exc)) from None
+    return _Texts(zip(map(int, raws), raws.values()))
+
+
+def _join(texts: dict[int, Any]) -> bytes:
+    """``{"<client id>": <text>, ...}`` of :class:`_Texts` (texts bytes or ``msgspec.Raw``)."""
+    if not texts:
+        return b"{}"
+    parts: list[Any] = []
+    for cid, text in texts.items():
+        parts += (b',"', str(cid).encode("ascii"), b'":', text)
+    parts[0] = b'{"'
+    parts.append(b"}")
+    return b"".join(parts)
+
+
+def _owned(store: "Store") -> dict[str, Any]:
+    """The repositories of the records a queue file holds, by table."""
+    return {"invoices": store.ledger.invoices, "calls": store.calls, "promises": store.promises,
+            "payments": store.ledger.payments, "disputes": store.disputes}
+
+
+def _owners(docs: Any) -> list[list[Any]]:
+    """``[ids, client ids]`` of a table (from the rows' noted clients: nothing decoded)."""
+    pairs = getattr(docs, "client_columns", None)
+    if pairs is not None:
+        ids, clients = pairs()
+        return [ids, clients]
+    items = [(int(k), d.get("client_id")) for k, d in docs.items()]
+    return [[i for i, _ in items], [c for _, c in items]]
 
 
 def _next_id(docs: Any) -> int:
@@ -249,9 +369,14 @@ def book_of(files: list[ClientFile], today: date, policy: Policy, decided_today:
     return book
 
 
-def write(path: "Path", tip: "Tip", book: Book, store: "Store", today: date) -> None:
-    """Write the summary of the ledger at ``path`` as of ``tip`` (raises OSError)."""
-    write_summary(path, tip, book.sections(store, today))
+def write(path: "Path", store: "Store", book: Book, today: date) -> bool:
+    """Write the summary of the ledger at ``path`` as it is now (raises OSError); False
+    for a ledger of the old layout (no tip to write it as of)."""
+    tip, chain = store.db.storage.state
+    if tip is None:
+        return False
+    write_summary(path, tip, chain, book.sections(store, today))
+    return True
 
 
 # -- reading it back ----------------------------------------------------------------------------
@@ -270,6 +395,9 @@ class Preview:
     first clients, the settings, for the first screen; and the book to go on from."""
 
     tip: "Tip"
+    #: The running checksum of the ledger's line checksums through :attr:`tip`, as the
+    #: summary says it is (with the lines since): a whole read of the ledger must agree.
+    chain: int
     summary: Summary
     today: date
     queue: Queue
@@ -284,11 +412,17 @@ class Preview:
     book: Book
 
 
+#: Lines written after the summary's tip that are worth bringing it up to date from;
+#: beyond (a big import from the command line), the ledger is read whole.
+CATCH_UP_OPS = 2000
+
+
 def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clients: bool = True) -> Preview | None:
     """The first screen's data from the summary beside the ledger at ``path``, for ``now``;
-    None when the summary cannot say (missing, damaged, of another state of the ledger,
-    of another policy or locale): the ledger is read whole then. Reads the seal, the
-    ledger's header and last line, and the summary's parts it needs."""
+    None when the summary cannot say (missing, damaged, of another state of the ledger
+    that its later lines cannot bring it to, of another locale): the ledger is read whole
+    then. Reads the seal, the ledger's header and last line (and the lines written after
+    the summary, if any), and the summary's parts it needs."""
     try:
         tip = ledger_tip(path)
     except OSError:
@@ -296,38 +430,242 @@ def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clie
     if tip is None:
         return None
     summary = read_summary(path)
-    if summary is None or summary.tip != tip:
+    if summary is None:
         return None
+    was = summary.tip
+    later: list[dict[str, Any]] = []
+    if was != tip:
+        if (was.ledger, was.gen) != (tip.ledger, tip.gen) or was.seq > tip.seq:
+            return None  # another ledger, or generation (a compaction, repair, restore since)
+        try:
+            found = lines_after(path, was)
+        except OSError:
+            return None
+        if found is None:
+            return None  # the file no longer continues from the summary's tip
+        later = found
     try:
         meta = summary.load("meta")
-        settings = summary.load("settings")
-        policy = _policy_of(settings)
-        if Policy.from_record(meta["policy"]) != policy or meta["locale"] != locale:
+        if meta["locale"] != locale:
             return None
+        settings = summary.load("settings")
         today = now.date()
+        catch = _CatchUp(summary, meta, settings, today) if later else None
+        if catch is not None:
+            catch.apply(later)
+            settings = catch.settings
+        policy = _policy_of(settings)
         book = Book(policy, locale, source=summary)
-        for day in meta["days"]:
-            book.days[date.fromisoformat(day)] = summary.read(f"queue/{day}")
-        decided = book.decided(today)
-        if decided is None:  # another day: worked out from the queue files kept
+        if Policy.from_record(meta["policy"]) == policy:
+            for day in meta["days"]:
+                book.days[date.fromisoformat(day)] = summary.read(f"queue/{day}")
+            book.firsts = {date.fromisoformat(d): [int(c) for c in cids] for d, cids in meta["first"].items()}
+        if catch is not None and catch.files is not None:
+            book.files = {cid: _dump(v) for cid, v in catch.files.items()}
+        decided = book.decoded(today)  # (the book keeps the text: brought up to date without decoding)
+        if decided is None:  # another day or policy: worked out from the queue files kept
             decided = book.days[today] = queue_mod.decide(book.queue_files(), today, policy, locale=locale)
+            decided = dict(decided)
+        if catch is not None and catch.changed:
+            book.later = catch.changed  # the other days follow in a worker (Book.settle)
+            for cid, cf in catch.changed.items():
+                if cf is None:
+                    decided.pop(cid, None)
+                else:
+                    decided[cid] = queue_mod.decide([cf], today, policy, locale=locale)[cid]
         queue = queue_mod.assemble(decided.values(), now, policy)
         tables: dict[str, dict[str, Any]] = {"settings": settings}
         clients: set[int] = set()
         where = meta["clients"] if with_clients else {}
+        dirty = catch.touched if catch is not None else set()
         for entry in _opening(queue):
             spot = where.get(str(entry.client_id))
-            if spot is None:
+            if spot is None or entry.client_id in dirty:
                 continue
-            for name, docs in _tables_of(summary.load("clients", spot[0], spot[1])).items():
+            for name, docs in _tables_of(summary.load("clients", spot[0], spot[1], spot[2])).items():
                 tables.setdefault(name, {}).update(docs)
             clients.add(entry.client_id)
         counts = {k: int(v) for k, v in meta["counts"].items()}
         next_session = meta.get("next_session")
-    except (SummaryDamaged, KeyError, ValueError, TypeError, IndexError, AttributeError):
+        if catch is not None:
+            counts["invoices"] += catch.invoices_added
+            next_session = catch.next_session(next_session)
+    except (SummaryDamaged, _Stale, KeyError, ValueError, TypeError, IndexError, AttributeError):
         return None
-    return Preview(tip, summary, today, queue, decided, policy, tables, frozenset(clients), counts,
+    chain = summary.chain
+    for line in later:
+        chain = chain_crc(chain, int(line["crc"], 16))
+    return Preview(tip, chain, summary, today, queue, decided, policy, tables, frozenset(clients), counts,
                    next_session if type(next_session) is int else None, book)
+
+
+class _Stale(Exception):
+    """The lines written after the summary do something it cannot follow: read the ledger whole."""
+
+
+class _CatchUp:
+    """The summary brought up to date with the lines written after its tip (by a command,
+    a session that stopped before writing it): the settings, and the queue files of the
+    clients those lines touched (each client's open invoices, its promises, disputes and
+    payments, and of its calls the three the queue reads). What it cannot follow (a call
+    the queue reads removed or moved back, an invoice opened for a client the summary kept
+    nothing else of, a table cleared) is :class:`_Stale`."""
+
+    _QUEUE_TABLES = frozenset({"clients", "invoices", "calls", "promises", "payments", "disputes"})
+
+    def __init__(self, summary: Summary, meta: dict[str, Any], settings: dict[str, Any], today: date) -> None:
+        self.summary = summary
+        self.settings = dict(settings)
+        self.files: dict[int, dict[str, Any]] | None = None
+        self.owners: dict[str, dict[int, int | None]] | None = None
+        self.changed: dict[int, ClientFile | None] = {}
+        self.touched: set[int] = set()  # clients whose records changed (their whole file in the summary is old)
+        self.invoices_added = 0
+        self._sessions: list[tuple[str, int]] = []
+        self._dirty: set[int] = set()
+
+    def _load(self) -> None:
+        if self.files is None:
+            self.files = {int(k): v for k, v in self.summary.load("files").items()}
+            self.owners = {t: dict(zip(ids, clients)) for t, (ids, clients) in self.summary.load("owners").items()}
+
+    def apply(self, lines: list[dict[str, Any]]) -> None:
+        ops = [op for line in lines for op in (line.get("tx") or ())]
+        if len(ops) > CATCH_UP_OPS:
+            raise _Stale("too many changes since")
+        for op in ops:
+            table = op["t"]
+            if "clear" in op:
+                if table in self._QUEUE_TABLES or table in ("settings", "plans", "sessions"):
+                    raise _Stale(f"table {table} cleared")
+                continue
+            if table == "settings":
+                if "put" in op:
+                    self.settings[str(op["put"])] = op["doc"]
+                else:
+                    self.settings.pop(str(op["del"]), None)
+            elif table == "sessions":
+                self._sessions.append(("put" if "put" in op else "del", op.get("put", op.get("del"))))
+            elif table == "plans":
+                cid = op.get("doc", {}).get("client_id") if "put" in op else None
+                if cid is None:
+                    raise _Stale("a plan removed")  # its client is not known here
+                self.touched.add(cid)
+            elif table in self._QUEUE_TABLES:
+                self._load()
+                if table == "clients":
+                    self._client(op)
+                else:
+                    self._record(table, op)
+        assert self.files is not None or not self._dirty
+        for cid in self._dirty:
+            assert self.files is not None
+            value = self.files.get(cid)
+            self.changed[cid] = None if value is None else _queue_file_of(value)
+        self.touched |= self._dirty
+
+    def _client(self, op: dict[str, Any]) -> None:
+        assert self.files is not None
+        cid = op.get("put", op.get("del"))
+        if "put" in op:
+            found = self.files.get(cid)
+            if found is None:
+                self.files[cid] = {"client": [cid, op["doc"]]}
+            else:
+                found["client"] = [cid, op["doc"]]
+        else:
+            self.files.pop(cid, None)
+        self._dirty.add(cid)
+
+    def _record(self, table: str, op: dict[str, Any]) -> None:
+        assert self.files is not None and self.owners is not None
+        owners = self.owners.setdefault(table, {})
+        doc_id = op.get("put", op.get("del"))
+        was = owners.get(doc_id)
+        doc = op.get("doc")
+        now = doc.get("client_id") if doc is not None else None
+        if was is not None and was != now:  # removed from a client, or moved to another
+            self._drop(table, was, doc_id)
+        if doc is None:
+            owners.pop(doc_id, None)
+            if table == "invoices" and was is not None:
+                self.invoices_added -= 1
+            return
+        if table == "invoices" and doc_id not in owners:
+            self.invoices_added += 1
+        owners[doc_id] = now
+        if now is None:
+            return
+        self._dirty.add(now)
+        value = self.files.get(now)
+        if value is None:
+            raise _Stale(f"a record of client #{now}, not in the summary")
+        rows = value.setdefault(table, [])
+        at = next((n for n, (i, _) in enumerate(rows) if i == doc_id), None)
+        tracked = bool(value.get("invoices"))  # the summary keeps a client's records only while something is open
+        if table == "invoices":
+            opened = doc.get("status", "open") == "open" and converter(Invoice)(doc, doc_id).is_open
+            if at is not None:
+                if opened:
+                    rows[at] = [doc_id, doc]
+                else:
+                    del rows[at]
+            elif opened:
+                if not tracked:
+                    raise _Stale(f"an invoice opened for client #{now}")
+                rows.append([doc_id, doc])
+        elif table == "calls":
+            if not tracked:
+                return
+            if at is not None:
+                old = rows[at][1]
+                if (old.get("at"), old.get("result")) != (doc.get("at"), doc.get("result")):
+                    raise _Stale("a call the queue reads changed its time or result")
+                rows[at] = [doc_id, doc]
+            elif was is not None:
+                raise _Stale("an older call changed")
+            else:
+                from ..store.repo import _latest_calls
+
+                seen = [(i, d) for i, d in rows] + [(doc_id, doc)]
+                docs = dict(seen)
+                value[table] = [[c.id, docs[c.id]] for c in _latest_calls(seen, converter(Call))]  # oldest first
+        elif tracked:
+            if at is not None:
+                rows[at] = [doc_id, doc]
+            else:
+                rows.append([doc_id, doc])
+
+    def _drop(self, table: str, client: int, doc_id: int) -> None:
+        assert self.files is not None
+        self._dirty.add(client)
+        value = self.files.get(client)
+        rows = value.get(table) if value is not None else None
+        if not rows:
+            return
+        at = next((n for n, (i, _) in enumerate(rows) if i == doc_id), None)
+        if at is None:
+            return
+        if table == "calls":
+            raise _Stale("a call the queue reads was removed")
+        del rows[at]
+
+    def next_session(self, known: Any) -> int | None:
+        """The id the ledger gives the next session, after the later lines."""
+        n = known if type(known) is int else None
+        for kind, doc_id in self._sessions:
+            if kind == "del" or n is None:
+                return None
+            n = max(n, doc_id + 1)
+        return n
+
+
+def _queue_file_of(value: dict[str, Any]) -> ClientFile:
+    """A queue file as :meth:`Store.queue_files` gives it: with nothing open, the client alone."""
+    cf = file_from_json(value)
+    if not cf.invoices:
+        return ClientFile(client=cf.client)
+    return cf
 
 
 def _opening(queue: Queue) -> list[Any]:
@@ -336,6 +674,17 @@ def _opening(queue: Queue) -> list[Any]:
 
 
 def queue_of(path: "Path", now: datetime) -> Queue | None:
-    """Today's queue from the summary alone (``callroom queue``), or None when it cannot say."""
+    """Today's queue from the summary (``callroom queue``), or None when it cannot say. Every
+    line of the ledger is checked first, without decoding it (``lookup.chain_to``: each
+    line's checksum and sequence number, ~30 ms for 47 MB), and must chain to what the
+    summary says: a changed byte anywhere, or a ledger changed by hand with its checksums
+    made again, is read whole (and refused if damaged) as before."""
     found = read_preview(path, now, with_clients=False)
-    return None if found is None else found.queue
+    if found is None:
+        return None
+    try:
+        if chain_to(path, found.tip) != found.chain:
+            return None
+    except OSError:
+        return None
+    return found.queue

@@ -42,7 +42,7 @@ from typing import Any, NamedTuple, TypeAlias, Union
 
 __all__ = [
     "AUX", "FORMAT", "LAYOUT", "LINE_START", "SLOT_SIZE", "SNAPSHOT_DOCS", "Clear", "Delete", "Header", "Op", "Put",
-    "Tip", "apply_raw", "aux_line", "bad_docs", "check_op", "decode_json", "decode_slot", "encode", "encode_ops",
+    "Tip", "apply_raw", "aux_line", "bad_docs", "chain_crc", "check_op", "decode_json", "decode_slot", "encode", "encode_ops",
     "encode_slot", "header_line", "is_doc_key", "journal_line", "line_crc", "line_tip_crc", "make_line",
     "new_ledger_id", "read_header", "snapshot_line_raw", "snapshot_lines", "split_line",
 ]
@@ -102,6 +102,13 @@ def split_line(line: bytes | memoryview | bytearray) -> tuple[int | None, bool]:
         return None, False
     digits, crc = m.group(1), m.group(2)
     return int(digits), line_crc(digits, memoryview(line)[m.end():]) == int(crc, 16)
+
+
+def chain_crc(chain: int, crc: int) -> int:
+    """The running checksum of a file's line checksums (start from 0, add each line's
+    stored ``crc`` in order): since each line's checksum covers the line, equal chains
+    at equal tips mean equal files. What is kept beside a ledger is checked against it."""
+    return zlib.crc32(b"%08x" % crc, chain)
 
 
 def line_tip_crc(line: bytes | memoryview | bytearray) -> int:

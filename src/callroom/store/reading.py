@@ -47,6 +47,7 @@ from .format import (
     Tip,
     apply_raw,
     bad_docs,
+    chain_crc,
     check_op,
     decode_json,
     line_tip_crc,
@@ -145,6 +146,8 @@ class Loaded:
     last_seq: int | None = None
     #: With ``rows``: the file the tables' documents are read from (the owner closes it).
     source: Source | None = None
+    #: The running checksum of the lines kept, through :attr:`tip` (``format.chain_crc``).
+    chain: int = 0
 
     @property
     def torn_tail_bytes(self) -> int:
@@ -267,6 +270,7 @@ class _Reader:
         self.stopped_at: int | None = None
         self.left_out = 0  # intact journal lines after that
         self.last_seen: int | None = None  # the sequence number of the last intact line, kept or not
+        self.chain = 0  # of the lines kept (see format.chain_crc)
 
     def damaged(self, line: int, what: str) -> None:
         if self.strict:
@@ -358,6 +362,7 @@ class _Reader:
                 continue
             if self.stopped_at is None:
                 last = (seq, end, int(obj["crc"], 16))
+                self.chain = chain_crc(self.chain, last[2])
         return number, last, at_tip
 
     def _stop(self, number: int) -> None:
@@ -626,6 +631,7 @@ def _load(path: Path, lines: _Lines, seal: SealState | None, code_schema: int | 
         elif tip is None:
             damaged(number + 1, "the file ends in the middle of a line (it looks cut short)")
     loaded.last_seq = reader.last_seen
+    loaded.chain = reader.chain
     if header is not None and last is not None:
         loaded.tip = Tip(header.ledger, header.gen, last[0], last[1], last[2])
         loaded.sealed = loaded.tip == tip

@@ -308,6 +308,22 @@ class Rows(MutableMapping[str, Any]):
         for k, doc in list(self._added.items()):
             yield int(k), doc.get("client_id") if type(doc) is dict else None
 
+    def client_columns(self) -> tuple[list[int], list[int | None]]:
+        """``(ids, client ids)`` of every document in order (see :meth:`clients`), as two lists."""
+        ids, clients = self._ids.tolist(), [None if c == NO_CLIENT else c for c in self._cid]
+        for key, doc in self._over.items():
+            c = client_of(doc)
+            clients[self._find(key)] = None if c == NO_CLIENT else c
+        if self._gone:
+            dropped = {self._find(key) for key in self._gone}
+            ids = [i for p, i in enumerate(ids) if p not in dropped]
+            clients = [c for p, c in enumerate(clients) if p not in dropped]
+        for key, doc in self._added.items():
+            c = client_of(doc)
+            ids.append(int(key))
+            clients.append(None if c == NO_CLIENT else c)
+        return ids, clients
+
     # -- writing --------------------------------------------------------------------
 
     def __setitem__(self, key: str, doc: Any) -> None:

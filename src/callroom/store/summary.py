@@ -36,7 +36,8 @@ from .format import Tip, decode_json, encode
 from .lookup import tip_of
 from .seal import read_seal
 
-__all__ = ["SUMMARY_VERSION", "Summary", "ledger_tip", "read_summary", "summary_path_for", "write_summary"]
+__all__ = ["SUMMARY_VERSION", "Summary", "SummaryDamaged", "intact", "ledger_tip", "read_summary", "remove_summary",
+           "summary_path_for", "write_summary"]
 
 SUMMARY_FORMAT = "callroom-summary"
 #: Bumped when what the sections mean changes: a summary of another version is ignored.
@@ -76,17 +77,23 @@ class Summary:
 
     path: Path
     tip: Tip
+    #: The running checksum of the ledger's line checksums through :attr:`tip`
+    #: (``format.chain_crc``): what a whole read of the ledger checks the summary against.
+    chain: int
     sections: dict[str, tuple[int, int, int]]
 
     def has(self, name: str) -> bool:
         return name in self.sections
 
-    def read(self, name: str, start: int = 0, length: int | None = None) -> bytes:
+    def read(self, name: str, start: int = 0, length: int | None = None, crc: int | None = None) -> bytes:
         """A section's bytes (checked against its CRC-32), or ``length`` bytes of it from
-        ``start`` (not checked: the caller decodes them, and a damaged part does not
-        decode as the JSON it expects). Raises :class:`SummaryDamaged`, KeyError."""
-        offset, size, crc = self.sections[name]
+        ``start`` (checked against ``crc``). Raises :class:`SummaryDamaged`, KeyError."""
+        offset, size, whole_crc = self.sections[name]
         whole = start == 0 and (length is None or length == size)
+        if whole:
+            crc = whole_crc
+        elif crc is None:
+            raise ValueError("a part of a section is read with its checksum")
         length = size - start if length is None else length
         if start < 0 or length < 0 or start + length > size:
             raise SummaryDamaged(f"{self.path.name}: a part of section {name!r} outside it")
@@ -95,13 +102,13 @@ class Summary:
                 data = os.pread(f.fileno(), length, offset + start)
         except OSError as exc:
             raise SummaryDamaged(f"{self.path.name}: {exc.strerror or exc}") from exc
-        if len(data) != length or (whole and zlib.crc32(data) != crc):
+        if len(data) != length or zlib.crc32(data) != crc:
             raise SummaryDamaged(f"{self.path.name}: section {name!r} is damaged")
         return data
 
-    def load(self, name: str, start: int = 0, length: int | None = None) -> Any:
+    def load(self, name: str, start: int = 0, length: int | None = None, crc: int | None = None) -> Any:
         """A section (or part of it) decoded from JSON. Raises :class:`SummaryDamaged`, KeyError."""
-        value, why = decode_json(self.read(name, start, length))
+        value, why = decode_json(self.read(name, start, length, crc))
         if why is not None:
             raise SummaryDamaged(f"{self.path.name}: section {name!r}: {why}")
         return value
@@ -128,8 +135,8 @@ def read_summary(ledger: Path | str) -> Summary | None:
     if type(head) is not dict or head.get("format") != SUMMARY_FORMAT or head.get("version") != SUMMARY_VERSION:
         return None
     tip = Tip.from_json(head.get("tip"))
-    sections = head.get("sections")
-    if tip is None or type(sections) is not dict:
+    sections, chain = head.get("sections"), head.get("chain")
+    if tip is None or type(sections) is not dict or type(chain) is not int or not 0 <= chain < 1 << 32:
         return None
     out: dict[str, tuple[int, int, int]] = {}
     base = len(first)
@@ -137,19 +144,29 @@ def read_summary(ledger: Path | str) -> Summary | None:
         if type(where) is not list or len(where) != 3 or not all(type(v) is int and v >= 0 for v in where):
             return None
         out[name] = (base + where[0], where[1], where[2])
-    return Summary(path, tip, out)
+    return Summary(path, tip, chain, out)
 
 
-def write_summary(ledger: Path | str, tip: Tip, sections: dict[str, bytes]) -> Path:
+def intact(summary: Summary) -> bool:
+    """Every section of ``summary`` still matches its checksum (the whole file read)."""
+    try:
+        return all(summary.read(name) is not None for name in summary.sections)
+    except SummaryDamaged:
+        return False
+
+
+def write_summary(ledger: Path | str, tip: Tip, chain: int, sections: dict[str, bytes]) -> Path:
     """Replace the summary beside ``ledger`` with ``sections`` (each JSON text, as bytes),
-    describing the ledger at ``tip``. Raises OSError (the old summary, if any, stays)."""
+    describing the ledger at ``tip`` whose line checksums chain to ``chain``. Raises
+    OSError (the old summary, if any, stays)."""
     path = summary_path_for(ledger)
     where: dict[str, list[int]] = {}
     offset = 0
     for name, data in sections.items():
         where[name] = [offset, len(data), zlib.crc32(data)]
         offset += len(data)
-    text = encode({"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, "tip": tip.to_json(), "sections": where})
+    text = encode({"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, "tip": tip.to_json(), "chain": chain,
+                   "sections": where})
     head = text.encode("utf-8")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -123,6 +123,8 @@ class JournalStorage(Storage):
         #: The file the tables' documents are read from (:class:`~callroom.store.rows.Rows`);
         #: None while every table is held in memory (a salvage, a file of the old layout).
         self._source: Source | None = None
+        self._loaded_tip = None
+        self._loaded_chain = 0
 
         if read_only:
             self._open_read_only(salvage, on_table)
@@ -172,6 +174,7 @@ class JournalStorage(Storage):
 
     def _adopt(self, loaded: Loaded) -> None:
         self._set_source(loaded.source)
+        self._loaded_tip, self._loaded_chain = loaded.tip, loaded.chain
         self._data: Tables = loaded.data
         self.layout = loaded.layout
         self.file_schema = loaded.file_schema
@@ -240,6 +243,15 @@ class JournalStorage(Storage):
     def tip(self):
         """The last acknowledged state of the file (``callroom.store.format.Tip``), None read-only."""
         return self._journal.tip if self._journal is not None else None
+
+    @property
+    def state(self):
+        """``(tip, chain)`` of the lines the data holds: the last line kept and the running
+        checksum of every line's checksum through it (``callroom.store.format.chain_crc``);
+        the tip None for a file of the old layout. For a read-only store, as read."""
+        if self._journal is not None:
+            return self._journal.tip, self._journal.chain
+        return self._loaded_tip, self._loaded_chain
 
     # -- reading ----------------------------------------------------------------
 

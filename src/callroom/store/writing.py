@@ -33,6 +33,7 @@ from .format import (
     Header,
     Tables,
     Tip,
+    chain_crc,
     header_line,
     journal_line,
     line_tip_crc,
@@ -93,6 +94,8 @@ class Journal:
         #: The sequence number and checksum of the last line.
         self.seq = -1
         self.crc = 0
+        #: The running checksum of every line's checksum through the last (``format.chain_crc``).
+        self.chain = 0
         self.notices: list[Notice] = []
         #: An unfinished write found at open that could not be set aside yet.
         self._torn: Torn | None = None
@@ -171,6 +174,7 @@ class Journal:
         self.layout = loaded.layout
         self.header = loaded.header
         self.size = loaded.valid_len
+        self.chain = loaded.chain
         if loaded.tip is not None:
             self.seq, self.crc = loaded.tip.seq, loaded.tip.crc
 
@@ -239,6 +243,7 @@ class Journal:
         self.size = start + len(line)
         self.seq += 1
         self.crc = crc
+        self.chain = chain_crc(self.chain, crc)
         return len(line)
 
     def _trim_quietly(self) -> None:
@@ -296,6 +301,7 @@ class Journal:
             last = header_line(seq, header)
             write_all(self.disk, fd, last, 0)
             size = len(last)
+            chain = chain_crc(0, line_tip_crc(last))
             for name, docs in data.items():
                 ids, offsets, lengths, clients = placed = (array("q"), array("q"), array("q"), array("q"))
                 items = raw_docs(docs)
@@ -304,6 +310,7 @@ class Journal:
                     seq += 1
                     last, where = snapshot_line_raw(seq, name, [(key, raw) for key, raw, _ in chunk])
                     write_all(self.disk, fd, last, size)
+                    chain = chain_crc(chain, line_tip_crc(last))
                     for (key, raw, client), at in zip(chunk, where):
                         ids.append(int(key))
                         offsets.append(size + at)
@@ -355,6 +362,7 @@ class Journal:
         self.layout = 2
         self.header = header
         self.seq, self.crc = seq, new_tip.crc
+        self.chain = chain
         try:
             fsync_dir(self.path.parent, self.disk)
         except OSError as exc:

@@ -306,9 +306,11 @@ class CallroomApp(App):
 
     async def _dispatch_action(self, namespace, action_name: str, params) -> bool:
         # A key that saves (or needs more of the ledger than the first screen) while the
-        # ledger is checked: held, and run once the check is done.
+        # ledger is checked: held, and run once the check is done. Only the first: a later
+        # one does nothing (a save is never dropped for a key pressed after it).
         if self._must_wait(namespace, action_name):
-            self._held = (namespace, action_name, params)
+            if self._held is None:
+                self._held = (namespace, action_name, params)
             self._show_line(waiting=True)
             return True
         return await super()._dispatch_action(namespace, action_name, params)
@@ -319,6 +321,17 @@ class CallroomApp(App):
         self._damage = self.desk.finish_loading()  # type: ignore[attr-defined]
         self._checked.set()
         screen = self._base_screen()
+        if self._damage is None and getattr(self.desk, "first_screen_stale", False) and screen is not None:
+            # The ledger read whole differs from its summary: the first screen showed a queue
+            # that is not the ledger's. It is worked out again and shown instead.
+            self._held = None
+            while self.screen is not screen and len(self.screen_stack) > 2:
+                self.pop_screen()
+            fresh = EmptyScreen(str(self.desk.path or "in memory")) if self.desk.is_empty() else self.queue_screen()
+            await self.switch_screen(fresh)
+            self.notify("The ledger is not what the summary beside it said (changed by another program?): today's "
+                        "queue was worked out again from the ledger itself.", title="Ledger", severity="warning", timeout=10)
+            screen = fresh
         if self._damage is not None:
             self._show_line()
             self.notify(f"The ledger is damaged ({self._damage.rstrip('.')}): this session is read-only.",

@@ -1,0 +1,419 @@
+"""The queue summary beside the ledger: the first screen and ``callroom queue`` from it,
+never trusted blindly.
+
+Every queue the summary gives is checked against the queue worked out from the ledger
+read whole, on a ledger from the benchmark's generator: as written, on the days after,
+after lines written behind its back (caught up, or read whole when it cannot follow
+them), after a line changed with its checksum made again, with the summary damaged or
+of another ledger.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from callroom.domain import queue as queue_mod
+from callroom.domain.clock import Clock
+from callroom.domain.codes import Outcome, Reason, Result
+from callroom.domain.drafts import Draft
+from callroom.services.files import open_desk
+from callroom.services.opening import OpeningDesk, SummarisedDesk, open_session
+from callroom.services.summary import queue_of, read_preview
+from callroom.store import open_store
+from callroom.store.summary import read_summary, summary_path_for
+
+from ledger_files import body, raw_lines, reseal, sealed_line, seq_of, write_raw
+from support import NOW, TODAY
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = {"clients": 60, "invoices": 300, "calls": 900, "promises": 150, "import_rows": 100, "history_calls": 40}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    spec = importlib.util.spec_from_file_location("callroom_bench_run", ROOT / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ledger, _csv, _meta = bench.cached_ledger(SIZES, 6, tmp_path_factory.mktemp("generated"))
+    return ledger
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copyfile(src, dest)
+    for suffix in (".seal", ".summary"):
+        side = src.with_name(src.name + suffix)
+        if side.exists():
+            shutil.copyfile(side, dest.with_name(dest.name + suffix))
+    return dest
+
+
+def fresh(path: Path, now=NOW):
+    """Today's queue worked out from the ledger read whole (the reference)."""
+    store = open_store(path, read_only=True)
+    try:
+        return queue_mod.build(store.queue_files(), now, store.settings.policy)
+    finally:
+        store.close()
+
+
+def ready(desk):
+    """The desk with the whole ledger read (an OpeningDesk's check run and taken over)."""
+    if isinstance(desk, OpeningDesk):
+        desk.start_loading()
+        desk.wait_loaded()
+        desk.finish_loading()
+    return desk
+
+
+def session(path: Path, now=NOW, *, calls: int = 2):
+    """A session as the app runs one: the queue, a few calls, closed (the summary written)."""
+    desk = ready(open_session(path, Clock.at(now)))
+    q = desk.queue()
+    for cid in q.ids()[:calls]:
+        desk.log(Draft(result=Result.NO_ANSWER), cid)
+    desk.queue()
+    desk.close()
+    return q
+
+
+@pytest.fixture
+def ledger(generated, tmp_path) -> Path:
+    """A copy of the generated ledger after one session (so with its summary), yesterday."""
+    path = _copy(generated, tmp_path / "ledger.jsonl")
+    session(path, NOW - timedelta(days=1))
+    assert summary_path_for(path).exists()
+    return path
+
+
+def test_a_session_leaves_a_summary_and_the_next_first_screen_comes_from_it(generated, tmp_path):
+    path = _copy(generated, tmp_path / "ledger.jsonl")
+    first = open_session(path, Clock.at(NOW))
+    assert type(first) is SummarisedDesk  # no summary yet: read whole
+    first.close()
+    assert not summary_path_for(path).exists()  # nothing built, nothing written
+
+    session(path)
+    desk = open_session(path, Clock.at(NOW))
+    try:
+        assert isinstance(desk, OpeningDesk) and desk.loading  # nothing of the ledger read but its ends
+        q = desk.queue()
+        assert q == fresh(path)
+        head = q.entries[0].client_id
+        st = desk.standing(head)
+        store = open_store(path, read_only=True)
+        try:
+            assert st == queue_mod.standing(store.client_file(head), TODAY, store.settings.policy)
+            assert desk.script(st) == _script(store, st)
+        finally:
+            store.close()
+        assert desk.loading  # the first screen asked nothing the summary could not say
+    finally:
+        desk.close()
+
+
+def _script(store, st):
+    from callroom.services import Desk
+
+    return Desk(store, Clock.at(NOW)).script(st)
+
+
+@pytest.mark.parametrize("days", [0, 1, 2, 4, 9])
+def test_the_queue_of_each_day_ahead_and_of_any_other_day(ledger, days):
+    now = NOW + timedelta(days=days, hours=days % 3)
+    found = read_preview(ledger, now)
+    assert found is not None
+    assert found.queue == fresh(ledger, now)  # day 9 is not kept: worked out from the queue files kept
+
+
+def _writes(desk, kind: str) -> None:
+    """Writes made by another program (a command line, a session that stopped before it
+    wrote the summary), of each kind the summary has to follow."""
+    q = desk.queue()
+    ids = q.ids()
+    if kind == "calls":
+        desk.log(Draft(result=Result.NO_ANSWER), ids[0])
+        desk.log(Draft(result=Result.REACHED, reason=Reason.CASH_FLOW, outcome=Outcome.PROMISE, amount="100.00",
+                       date=(TODAY + timedelta(days=5)).isoformat()), ids[1])
+        desk.log(Draft(result=Result.REACHED, outcome=Outcome.CALLBACK, date=(TODAY + timedelta(days=1)).isoformat()), ids[2])
+        desk.log(Draft(result=Result.SKIPPED, skip_reason="away"), ids[3])
+    elif kind == "payment":
+        st = desk.standing(ids[0])
+        big = max(st.chase, key=lambda i: i.balance or 0)
+        desk.record_payment(ids[0], big.balance, big.currency, TODAY, (big.number,))
+    elif kind == "client renamed":
+        c = desk.store.clients.get(ids[0])
+        desk.store.clients.save(c.with_(name="Aaa " + c.name, phones=("+64 9 555 0147",), region="NZ"))
+    elif kind == "invoice moved":
+        held = [h.client_id for h in q.not_today if desk.store.ledger.open_invoices(h.client_id)]
+        inv = desk.store.ledger.invoices.for_client(ids[0])[0]
+        desk.store.ledger.invoices.save(replace(inv, client_id=held[0]))
+    elif kind == "policy":
+        desk.store.settings.set_policy(replace(desk.policy, hold_days=0, min_days_overdue=0))
+    elif kind == "undo":  # removes the latest call of a client: the summary cannot tell what came before
+        call, _ = desk.log(Draft(result=Result.NO_ANSWER), ids[0])
+        desk.undo(call.id)
+    elif kind == "invoice opened":  # for a client with nothing open: the summary kept nothing else of it
+        quiet = next(h.client_id for h in q.not_today if h.why == "nothing open")
+        inv = desk.store.ledger.invoices.for_client(quiet)[0]
+        desk.store.ledger.invoices.save(replace(inv, status="open", balance=Decimal("500.00"), closed_on=None))
+    elif kind == "compaction":
+        desk.store.db.compact()
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["calls", "payment", "client renamed", "invoice moved", "policy"])
+def test_lines_written_behind_its_back_are_caught_up(ledger, kind):
+    desk = open_desk(ledger, Clock.at(NOW))  # a plain desk: it leaves the summary as it was
+    _writes(desk, kind)
+    desk.close()
+    assert read_summary(ledger).tip != reading_tip(ledger)
+    found = read_preview(ledger, NOW)
+    assert found is not None, kind  # brought up to date from the lines written since
+    assert found.queue == fresh(ledger), kind
+    assert queue_of(ledger, NOW) == fresh(ledger)
+    desk = ready(open_session(ledger, Clock.at(NOW)))
+    try:
+        assert isinstance(desk, OpeningDesk) and not desk.first_screen_stale
+        assert desk.queue() == fresh(ledger)  # the queue after the check, and the memo it goes on from
+        desk.log(Draft(result=Result.NO_ANSWER), desk.queue().ids()[0])
+        assert desk.queue() == fresh(ledger)
+    finally:
+        desk.close()
+    assert read_summary(ledger).tip == reading_tip(ledger)  # written again at the close
+    assert read_preview(ledger, NOW).queue == fresh(ledger)
+
+
+def reading_tip(path):
+    from callroom.store.summary import ledger_tip
+
+    return ledger_tip(path)
+
+
+@pytest.mark.parametrize("kind", ["undo", "invoice opened", "compaction"])
+def test_what_it_cannot_follow_is_read_whole(ledger, kind):
+    desk = open_desk(ledger, Clock.at(NOW))
+    _writes(desk, kind)
+    desk.close()
+    assert read_preview(ledger, NOW) is None
+    assert queue_of(ledger, NOW) is None
+    desk = open_session(ledger, Clock.at(NOW))
+    try:
+        assert type(desk) is SummarisedDesk
+        assert desk.queue() == fresh(ledger)
+    finally:
+        desk.close()
+    assert read_preview(ledger, NOW).queue == fresh(ledger)  # made again at the close
+
+
+def _bring_a_call_forward(path: Path) -> None:
+    """Move the next action date of the latest call in a journal line that is not the last
+    to three days ago (the client is due today instead of held), with the line's checksum
+    made again and the same length: the file's ends and its seal are as before."""
+    lines = raw_lines(path)
+    for n in range(len(lines) - 2, 0, -1):
+        obj = body(lines[n])
+        for op in obj.get("tx", []):
+            if op["t"] == "calls" and op.get("doc", {}).get("next_action"):
+                op["doc"]["next_action"] = (TODAY - timedelta(days=3)).isoformat()
+                line = sealed_line(seq_of(lines[n]), obj)
+                assert len(line) == len(lines[n])
+                lines[n] = line
+                write_raw(path, lines)
+                reseal(path)
+                return
+    raise AssertionError("no such call in the journal")
+
+
+def test_a_line_changed_behind_its_back_with_its_checksum_made_again(ledger):
+    desk = open_desk(ledger, Clock.at(NOW))
+    for cid in desk.queue().ids()[:3]:
+        desk.log(Draft(result=Result.NO_ANSWER), cid)
+    desk.close()
+    session(ledger, calls=1)  # the summary as of the end, with those calls in the journal
+    before = read_summary(ledger).tip
+    _bring_a_call_forward(ledger)
+    assert reading_tip(ledger) == before  # the ends of the file and the seal cannot tell
+    right = fresh(ledger)
+    # The command line checks every line's checksum against the summary first: read whole.
+    assert queue_of(ledger, NOW) is None
+    # The session's first screen comes from the summary; the check finds it is not the ledger's.
+    desk = open_session(ledger, Clock.at(NOW))
+    try:
+        assert isinstance(desk, OpeningDesk)
+        assert desk.queue() != right
+        ready(desk)
+        assert desk.first_screen_stale and desk.damage is None
+        assert desk.queue() == right
+    finally:
+        desk.close()
+    assert read_preview(ledger, NOW).queue == right and queue_of(ledger, NOW) == right
+
+
+@pytest.mark.parametrize("where", ["header", "meta", "settings", "today", "clients", "files", "owners"])
+def test_a_damaged_summary_is_not_trusted_and_is_made_again(ledger, where):
+    path = summary_path_for(ledger)
+    raw = bytearray(path.read_bytes())
+    if where == "header":
+        at = 20
+    else:
+        name = f"queue/{TODAY.isoformat()}" if where == "today" else where
+        offset, size, _ = read_summary(ledger).sections[name]
+        at = offset + size // 2
+    raw[at] ^= 0x01
+    path.write_bytes(bytes(raw))
+    found = read_preview(ledger, NOW)
+    if where in ("clients", "files", "owners"):  # parts the first screen may not read...
+        assert found is None or found.queue == fresh(ledger)
+    else:
+        assert found is None
+    desk = ready(open_session(ledger, Clock.at(NOW)))  # ...the check reads the rest: made again
+    assert desk.queue() == fresh(ledger)
+    desk.close()
+    if found is not None:
+        assert not path.exists()  # found damaged by the check; the next session makes it again
+        session(ledger)
+    assert read_preview(ledger, NOW).queue == fresh(ledger)
+
+
+def test_a_summary_of_another_ledger_is_not_used(ledger, tmp_path):
+    for other in (tmp_path / "empty.jsonl", tmp_path / "demo.jsonl"):
+        store = open_store(other)  # a ledger of its own (its own id)
+        if other.name == "demo.jsonl":
+            from callroom import demo
+
+            demo.load(store, TODAY)
+        store.close()
+        shutil.copyfile(summary_path_for(ledger), summary_path_for(other))
+        assert read_preview(other, NOW) is None
+        assert queue_of(other, NOW) is None
+
+
+def test_a_session_record_started_on_the_first_screen_is_stored_once_checked(ledger):
+    desk = open_session(ledger, Clock.at(NOW))
+    try:
+        assert isinstance(desk, OpeningDesk)
+        started = desk.start_session(60, 10)
+        assert started.id is not None and desk.loading
+        ended = desk.end_session(started)
+        ready(desk)
+        assert desk.store.sessions.get(started.id) == ended
+        nxt = desk.start_session(30, 5)
+        assert nxt.id == started.id + 1
+    finally:
+        desk.close()
+
+
+def test_damage_found_by_the_check_turns_the_session_read_only_and_writes_nothing(ledger):
+    lines = raw_lines(ledger)
+    n = next(i for i, line in enumerate(lines) if b'"table":"calls"' in line[:60])
+    damaged = bytearray(lines[n])
+    damaged[len(damaged) // 2] ^= 0x01
+    lines[n] = bytes(damaged)
+    write_raw(ledger, lines)  # the ends and the seal as they were: the summary matches them
+    before = ledger.read_bytes(), (ledger.with_name(ledger.name + ".seal")).read_bytes(), summary_path_for(ledger).read_bytes()
+    desk = open_session(ledger, Clock.at(NOW))
+    try:
+        assert isinstance(desk, OpeningDesk)
+        q = desk.queue()
+        started = desk.start_session(60, len(q.entries))
+        desk.start_loading()
+        desk.wait_loaded()
+        damage = desk.finish_loading()
+        assert damage is not None and f"line {n + 1}:" in damage and "checksum" in damage
+        assert desk.read_only and desk.damage == damage
+        with pytest.raises(Exception) as err:
+            desk.log(Draft(result=Result.NO_ANSWER), q.ids()[0])
+        assert "read-only" in str(err.value)
+        desk.end_session(started)  # the session's record was never stored: nothing to end
+        assert desk.clients()  # the readable part is there to look at
+    finally:
+        desk.close()
+    after = ledger.read_bytes(), (ledger.with_name(ledger.name + ".seal")).read_bytes(), summary_path_for(ledger).read_bytes()
+    assert after == before
+
+
+def test_rows_are_the_dict_they_replace(tmp_path):
+    """Any sequence of writes over a table read from the file: the rows give what a dict
+    would (order included), in memory and after reopening."""
+    from hypothesis import given, settings, strategies as st
+
+    from callroom.store.journal import open_db
+
+    ops = st.lists(st.tuples(st.sampled_from(["put", "del", "update"]), st.integers(1, 40), st.integers(0, 5)), max_size=40)
+
+    @settings(max_examples=60, deadline=None)
+    @given(ops)
+    def check(seq):
+        for p in tmp_path.glob("rows.jsonl*"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        path = tmp_path / "rows.jsonl"
+        db = open_db(path, backups=False)
+        t = db.table("t")
+        t.insert_multiple({"n": i, "client_id": i % 7} for i in range(1, 31))
+        db.compact()
+        db.close()
+        model = {str(i): {"n": i, "client_id": i % 7} for i in range(1, 31)}
+        db = open_db(path, backups=False)
+        t = db.table("t")
+        rows = db.storage.read()["t"]
+        for kind, doc_id, v in seq:
+            key = str(doc_id)
+            if kind == "put":
+                from tinydb.table import Document
+
+                if key in model:
+                    t.update({"v": v}, doc_ids=[doc_id])
+                    model[key] = dict(model[key], v=v)
+                else:
+                    t.insert(Document({"n": doc_id, "client_id": v, "v": v}, doc_id))
+                    model[key] = {"n": doc_id, "client_id": v, "v": v}
+            elif kind == "del" and key in model:
+                t.remove(doc_ids=[doc_id])
+                del model[key]
+            elif kind == "update" and key in model:
+                t.update({"client_id": v}, doc_ids=[doc_id])
+                model[key] = dict(model[key], client_id=v)
+            rows = db.storage.read()["t"]
+            assert list(rows.items()) == list(model.items())
+        assert len(rows) == len(model) and all(k in rows for k in model) and "99" not in rows
+        assert list(rows.clients()) == [(int(k), d["client_id"]) for k, d in model.items()]
+        db.close()
+        db = open_db(path, backups=False)
+        assert list(db.storage.read()["t"].items()) == list(model.items())
+        db.compact()
+        assert list(db.storage.read()["t"].items()) == list(model.items())
+        assert db.storage.read()["t"].in_memory == 0
+        db.close()
+
+    check()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_callroom_queue_prints_from_the_summary_what_the_ledger_read_whole_prints(ledger, monkeypatch, as_json):
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+    from callroom.services import files
+
+    args = ["queue", "--db", str(ledger), "--as-of", TODAY.isoformat()] + (["--json"] if as_json else [])
+    runner = CliRunner()
+
+    def refused(*a, **k):
+        raise AssertionError("the ledger was read whole")
+
+    with monkeypatch.context() as m:
+        m.setattr(files, "open_desk", refused)
+        quick = runner.invoke(main, args)
+    assert quick.exit_code == 0, quick.output
+    summary_path_for(ledger).unlink()
+    whole = runner.invoke(main, args)
+    assert whole.exit_code == 0 and whole.output == quick.output
+    assert len(quick.output.splitlines()) > SIZES["clients"]
