@@ -135,7 +135,7 @@ def test_every_command_is_registered_from_its_family_module():
 
     ctx = click.Context(main)
     where = {name: main.get_command(ctx, name).callback.__module__ for name in main.list_commands(ctx)}
-    assert len(where) == 19
+    assert len(where) == 22
     assert where["log"] == "callroom.cli.calls"
     assert where["pay"] == "callroom.cli.payments"
     assert where["import"] == "callroom.cli.imports"

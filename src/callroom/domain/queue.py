@@ -376,11 +376,12 @@ def memo_of(decided: dict[int, Held | tuple], today: date, policy: Policy = Poli
 
 
 def decision_json(d: Held | tuple) -> list:
-    """One decision as plain JSON values (see :func:`decision_from_json`)."""
+    """One decision as plain JSON values (see :func:`decisions_from_json`): a held client's
+    fields, or a queued client's tuple, each value as JSON (a stage, an amount, a date, a
+    total per currency tagged so that it reads back as itself)."""
     if type(d) is Held:
-        return [0, d.client_id, d.name, d.why, d.until.isoformat() if d.until else None]  # type: ignore[union-attr]
-    cid, name, tier, why, sc, stage, days, owed, zone = d  # type: ignore[misc]
-    return [1, cid, name, tier, why, sc, stage.value, days, {k: str(v) for k, v in owed.items()}, zone]
+        return [0, *(_to_json(getattr(d, f.name)) for f in fields(Held))]
+    return [1, *(_to_json(x) for x in d)]
 
 
 def decision_from_json(v: list) -> Held | tuple:
@@ -389,23 +390,68 @@ def decision_from_json(v: list) -> Held | tuple:
 
 
 def decisions_from_json(rows: list) -> dict[int, Held | tuple]:
-    """Decisions written by :func:`decision_json`, by client id (raises on anything else).
-    (Ten thousand per queue read from a summary: kept to the bone.)"""
+    """Decisions written by :func:`decision_json`, by client id (raises on anything else,
+    a decision of another shape than this release makes included)."""
     out: dict[int, Held | tuple] = {}
-    stage_of, fromiso, dec, held = Stage._value2member_map_, date.fromisoformat, Decimal, Held
+    held_fields = len(fields(Held))
     for v in rows:
+        values = [x if type(x) is not dict else _from_json(x) for x in v[1:]]
         if v[0] == 0:
-            _, cid, name, why, until = v
-            d: Held | tuple = held(cid, name, why, fromiso(until) if until else None)
-        else:
-            _, cid, name, tier, why, sc, stage, days, owed, zone = v
-            if type(tier) is not int or type(days) is not int:
+            if len(values) != held_fields:
                 raise ValueError("not a decision")
-            d = (cid, name, tier, why, float(sc), stage_of[stage], days, Totals({k: dec(a) for k, a in owed.items()}), zone)
-        if type(cid) is not int or type(name) is not str or type(why) is not str:
+            d: Held | tuple = Held(*values)
+        else:
+            if len(values) != _QUEUED_FIELDS or type(values[2]) is not int:
+                raise ValueError("not a decision")
+            d = tuple(values)
+        cid = values[0]
+        if type(cid) is not int or type(values[1]) is not str:
             raise ValueError("not a decision")
         out[cid] = d
     return out
+
+
+#: The values of a queued client's decision (see :func:`_decide`).
+_QUEUED_FIELDS = 12
+
+
+def queued_place(d: Held | tuple) -> tuple[str | None, tuple] | None:
+    """Of a decision: its client's phone time zone and where it stands among the queued of
+    that zone (the queue's order without the local times); None for a held client."""
+    if type(d) is Held:
+        return None
+    cid, name, tier, _why, sc, _stage, _days, _owed, zone = d[:9]  # type: ignore[misc]
+    return zone, (tier, -sc, name.lower(), name, cid)
+
+
+def _to_json(x: object) -> object:
+    t = type(x)
+    if x is None or t in (bool, int, float, str):
+        return x
+    if t is Stage:
+        return {"stage": x.value}  # type: ignore[attr-defined]
+    if t is Totals:
+        return {"totals": {k: str(a) for k, a in x.items()}}  # type: ignore[attr-defined]
+    if t is Decimal:
+        return {"amount": str(x)}
+    if t is date:
+        return {"date": x.isoformat()}  # type: ignore[attr-defined]
+    if isinstance(x, str):  # a str enum stored as its text
+        return str(x)
+    raise TypeError(f"a decision holds a {t.__name__}, which the summary does not keep")
+
+
+def _from_json(x: dict) -> object:
+    (kind, value), = x.items()
+    if kind == "stage":
+        return Stage._value2member_map_[value]
+    if kind == "totals":
+        return Totals({k: Decimal(a) for k, a in value.items()})
+    if kind == "amount":
+        return Decimal(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    raise ValueError(f"not a decision value: {kind}")
 
 
 def _client_id(decided: Held | tuple) -> int:

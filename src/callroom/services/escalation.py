@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from ..documents import casefile as casefile_doc
 from ..domain import casefile as casefile_mod
 from ..domain import escalation as esc
 from ..domain.casefile import CaseFile, NothingOwed
@@ -224,6 +223,8 @@ def write_prepared(job: CaseFileJob) -> list[Path]:
     case file wrote there before are replaced; other files are left alone. CaseFileError
     (naming what and where) when text cannot be set in the PDF or the folder cannot be written."""
     case, target = job.case, job.folder
+    from ..documents import casefile as casefile_doc  # here: fpdf takes a third of a second to import
+
     try:
         pdf = casefile_doc.pdf_bytes(case, job.logo, job.when)  # type: ignore[arg-type]
     except casefile_doc.Refused as e:

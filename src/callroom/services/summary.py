@@ -121,10 +121,9 @@ def _first_clients(decided: Iterable[Any]) -> list[int]:
     the hour the session starts)."""
     by_zone: dict[Any, list[tuple]] = {}
     for d in decided:
-        if type(d) is queue_mod.Held:
-            continue
-        cid, name, tier, _why, sc, _stage, _days, _owed, zone = d
-        by_zone.setdefault(zone, []).append((tier, -sc, name.lower(), name, cid))
+        place = queue_mod.queued_place(d)
+        if place is not None:
+            by_zone.setdefault(place[0], []).append(place[1])
     out: list[int] = []
     for rows in by_zone.values():
         rows.sort()
