@@ -5,16 +5,22 @@ Builds a synthetic ledger (seeded: every run builds the same one) of 10,000 clie
 waits for, each measurement in a fresh process on a fresh copy of the ledger file:
 
 * ``open_to_first_client_s``: process start to the first client of the queue rendered
-  (the app headless, ``App.run_test``);
+  (the app headless, ``App.run_test``), opened as ``callroom`` opens it: from the queue
+  summary the session of the day before left beside the ledger, the whole ledger then
+  read and checked in the background (the process waits for that check before it ends);
 * ``record_call_s`` / ``record_call_p95_s``: one durable (fsync'd) call record;
 * ``next_client_s``: the Enter that saves a call to the next client rendered;
 * ``history_open_s``: ``h`` to the history of a client with 200 calls rendered;
-* ``queue_build_s``: building today's queue on a freshly opened ledger;
+* ``queue_build_s``: building today's queue from the whole ledger opened in the same
+  process (what a session does when no summary can be used);
+* ``queue_cli_s``: ``callroom queue`` as a whole process, from start to exit;
 * ``import_50k_rows_s``: parse + plan + store a 50,000-row CSV export into the ledger;
 * ``import_50k_rows_xlsx_s``: the same rows as an Excel workbook (.xlsx: date and number cells);
 * ``peak_rss_mb``: peak memory of the app process on that ledger;
 * ``jsonstorage_record_call_s``: the same record with stock TinyDB ``JSONStorage`` on
-  the same data, same run; ``record_call_speedup`` = that / ``record_call_s``.
+  the same data, same run; ``record_call_speedup`` = that / ``record_call_s``;
+* ``curve``: open to first client, ``callroom queue`` and peak memory at 1,000, 10,000 and
+  50,000 clients (10 calls each), so that the growth with the ledger shows.
 
     python bench/run.py                 # the full size; writes bench/results.json
     python bench/run.py --quick         # 500 clients: well under a minute
@@ -51,13 +57,19 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT / "src"))
 
 # Bump when the generator changes, so a cached ledger from an older generator is not reused.
-GENERATOR_VERSION = 3  # 3: ledgers in the checked layout, each with its seal
+GENERATOR_VERSION = 4  # 3: ledgers in the checked layout, each with its seal; 4: and the summary of a session the day before
 
 FULL = {"clients": 10_000, "invoices": 50_000, "calls": 100_000, "promises": 20_000, "import_rows": 50_000, "history_calls": 200}
 QUICK = {"clients": 500, "invoices": 2_500, "calls": 5_000, "promises": 1_000, "import_rows": 2_500, "history_calls": 200}
 # How many times each figure is measured (medians of these).
-REPEATS_FULL = {"open": 5, "next": 20, "history": 10, "queue": 5, "record": 500, "stock": 5, "import": 3}
-REPEATS_QUICK = {"open": 3, "next": 10, "history": 5, "queue": 3, "record": 200, "stock": 10, "import": 2}
+REPEATS_FULL = {"open": 5, "next": 20, "history": 10, "queue": 5, "queue_cli": 5, "record": 500, "stock": 5, "import": 3,
+                "curve": 3}
+REPEATS_QUICK = {"open": 3, "next": 10, "history": 5, "queue": 3, "queue_cli": 3, "record": 200, "stock": 10, "import": 2,
+                 "curve": 2}
+#: The clients of each point of the curve (10 calls, 5 invoices and 2 promises each); the
+#: point of the main size is the main figures.
+CURVE_FULL = (1_000, 10_000, 50_000)
+CURVE_QUICK = (100, 500)
 
 # Every date in the ledger is relative to this fixed "today" (a Monday, 10:00 in New York),
 # so every run builds and measures the same ledger and the same queue.
@@ -72,14 +84,19 @@ TARGETS = {  # key: (target, unit for the table)
     "record_call_p95_s": (0.005, "ms"),
     "next_client_s": (0.050, "ms"),
     "history_open_s": (0.100, "ms"),
-    "queue_build_s": (0.300, "ms"),
+    "queue_cli_s": (0.300, "ms"),
     "import_50k_rows_s": (5.0, "s"),
     "import_50k_rows_xlsx_s": (10.0, "s"),
-    "peak_rss_mb": (300.0, "MB"),
+    "peak_rss_mb": (150.0, "MB"),
 }
+#: The first client drawn within this many times the same on the demo ledger, same run.
+OPEN_RATIO_TARGET = 1.5
+#: At the curve's largest point.
+CURVE_TARGETS = {"open_s": 1.5, "peak_rss_mb": 400.0}
 KEYS = [
     "open_to_first_client_s", "record_call_s", "record_call_p95_s", "next_client_s", "history_open_s",
-    "queue_build_s", "import_50k_rows_s", "import_50k_rows_xlsx_s", "peak_rss_mb", "jsonstorage_record_call_s", "record_call_speedup",
+    "queue_build_s", "queue_cli_s", "import_50k_rows_s", "import_50k_rows_xlsx_s", "peak_rss_mb", "jsonstorage_record_call_s",
+    "record_call_speedup",
 ]
 
 # ----------------------------------------------------------------------------- the ledger
@@ -406,22 +423,35 @@ def generate(sizes: dict[str, int], seed: int) -> dict[str, Any]:
 
 
 def write_ledger(path: Path, data: dict[str, Any]) -> None:
-    """Store the generated records as a real ledger file: one transaction, then compacted
-    (a snapshot, as after a normal session's close)."""
+    """Store the generated records as a real ledger file: written whole as a snapshot (as
+    after a compaction), ids from 1 in list order."""
     from callroom.store import open_store
 
     if path.exists():
         path.unlink()
     store = open_store(path)
     try:
-        with store.transaction():
-            store.settings.set(business="Brightline Studio", caller="Sam", currency="USD")
-            for name, docs in data["tables"].items():
-                ids = store.db.table(name).insert_multiple(docs)
-                assert ids == list(range(1, len(docs) + 1)), name
-        store.db.compact()
+        store.settings.set(business="Brightline Studio", caller="Sam", currency="USD")
+        tables: dict[str, dict[str, Any]] = {"settings": dict(store.db.storage.read()["settings"].items())}
+        for name, docs in data["tables"].items():
+            tables[name] = {str(i): doc for i, doc in enumerate(docs, start=1)}
+        store.db.storage.rewrite(tables)  # one atomic rewrite: no transaction line of a million records
     finally:
         store.close()
+
+
+def summarise(ledger: Path) -> None:
+    """Leave beside the ledger the queue summary a session the day before would have left
+    (``callroom.services.summary``): what the owner's morning open finds."""
+    from callroom.domain.clock import Clock
+    from callroom.services.opening import open_session
+
+    desk = open_session(ledger, Clock.at(NOW - timedelta(days=1)))
+    try:
+        desk.queue()
+    finally:
+        desk.close()
+    assert _summary(ledger).exists(), ledger
 
 
 def workbook_of(csv_path: Path) -> Path:
@@ -462,7 +492,10 @@ def cached_ledger(sizes: dict[str, int], seed: int, cache: Path) -> tuple[Path, 
     with tempfile.TemporaryDirectory(prefix="building-", dir=cache) as tmp:  # its lock and backups stay in there
         built = Path(tmp) / ledger.name
         write_ledger(built, data)
+        del data["tables"]
+        summarise(built)
         os.replace(_seal(built), _seal(ledger))  # the record of its last write goes with it
+        os.replace(_summary(built), _summary(ledger))  # and the summary of the day before
         os.replace(built, ledger)
     csv.write_text(data["csv"], encoding="utf-8")
     meta = dict(data["meta"], file_mb=round(ledger.stat().st_size / 1e6, 1), build_s=round(time.perf_counter() - t, 1))
@@ -556,20 +589,39 @@ def _label(entry) -> str:
 # ----------------------------------------------------------------------------- workers (child processes)
 
 
-def worker_open(ledger: Path, params: dict) -> dict:
-    """Open the app on the ledger; print READY <perf_counter> when the first client is rendered."""
-    from callroom.store import open_store
+def _open_app(ledger: Path):
+    """The desk and app as ``callroom`` makes them (``callroom.services.opening``)."""
+    from callroom.services.opening import open_session
     from callroom.ui.app import CallroomApp
 
+    desk = open_session(ledger, _clock())
+    return desk, CallroomApp(desk, clock=_clock())
+
+
+async def _until_checked(app, timeout: float = 120.0) -> float:
+    """Wait for the whole ledger to be read and checked (at once when it was read at open)."""
+    deadline = time.perf_counter() + timeout
+    while not app._checked.is_set():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the ledger was never checked")
+        await asyncio.sleep(0.01)
+    return time.perf_counter()
+
+
+def worker_open(ledger: Path, params: dict) -> dict:
+    """Open the app on the ledger; print READY <perf_counter> when the first client is rendered
+    and CHECKED <perf_counter> when the whole ledger has been read and checked behind it."""
+
     async def main() -> None:
-        store = open_store(ledger)
-        app = CallroomApp(store, clock=_clock())
+        desk, app = _open_app(ledger)
         seen = _Rendered(app)
         seen.expect(lambda s: hasattr(s, "queue") and s.queue.entries and _card_shows(s, _label(s.queue.entries[0])))
         async with app.run_test(size=SIZE):
             when = await seen.wait()
             print(f"READY {when!r}", flush=True)
-        store.close()
+            checked = await _until_checked(app)
+            print(f"CHECKED {checked!r}", flush=True)
+        desk.close()
 
     asyncio.run(main())
     return {"peak_rss_mb": _rss_mb()}
@@ -577,8 +629,6 @@ def worker_open(ledger: Path, params: dict) -> dict:
 
 def worker_session(ledger: Path, params: dict) -> dict:
     """In the app: Enter (after `n`, no answer) to the next client; `h` to the history screen."""
-    from callroom.store import open_store
-    from callroom.ui.app import CallroomApp
     from callroom.ui.history import HistoryScreen
     from callroom.ui.session import SessionScreen
     from textual import events
@@ -587,12 +637,12 @@ def worker_session(ledger: Path, params: dict) -> dict:
     out: dict[str, Any] = {}
 
     async def main() -> None:
-        store = open_store(ledger)
-        app = CallroomApp(store, clock=_clock())
+        desk, app = _open_app(ledger)
         seen = _Rendered(app)
         seen.expect(lambda s: isinstance(s, SessionScreen) and s.slots and _card_shows(s, _label(s.slot.entry)))
         async with app.run_test(size=SIZE) as pilot:
             await seen.wait()
+            await _until_checked(app)  # saving waits for the check: timed from a checked ledger
             await pilot.pause()
             s = app.screen
             assert isinstance(s, SessionScreen)
@@ -637,7 +687,7 @@ def worker_session(ledger: Path, params: dict) -> dict:
                 assert app.screen is s
             out["history_open_s"] = statistics.median(hists)
             out["history_all_s"] = hists
-        store.close()
+        desk.store.db.storage.close()  # no summary or compaction on the way out: not what is measured
 
     asyncio.run(main())
     out["peak_rss_mb"] = _rss_mb()
@@ -787,19 +837,36 @@ def _child_run(kind: str, ledger: Path, params: dict) -> tuple[dict, float | Non
     out, err = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"worker {kind!r} failed ({proc.returncode}):\n{err[-4000:]}")
-    ready = None
+    ready = checked = None
     result = None
     for line in out.splitlines():
         if line.startswith("READY "):
             ready = float(line.split()[1]) - start
+        elif line.startswith("CHECKED "):
+            checked = float(line.split()[1]) - start
         elif line.startswith("RESULT "):
             result = json.loads(line[7:])
     if result is None:
         raise RuntimeError(f"worker {kind!r} printed no result:\n{out[-2000:]}\n{err[-2000:]}")
+    if checked is not None:
+        result["checked_s"] = checked  # from the process's start to the whole ledger checked
     return result, ready
 
 
-def _fresh(ledger: Path, work: Path) -> Path:
+def _queue_cli(ledger: Path) -> float:
+    """``callroom queue`` on ``ledger`` as a whole process: from its start to its exit."""
+    script = Path(sys.executable).with_name("callroom")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "callroom"]
+    cmd += ["queue", "--db", str(ledger), "--as-of", TODAY.isoformat()]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"callroom queue failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return took
+
+
+def _fresh(ledger: Path, work: Path, *, summary: bool = True) -> Path:
     """A copy of the ledger in an emptied work folder (no lock, backups or leftovers of the run before)."""
     for p in work.iterdir():
         if p.is_dir() and not p.is_symlink():
@@ -810,12 +877,19 @@ def _fresh(ledger: Path, work: Path) -> Path:
     shutil.copyfile(ledger, dest)
     if _seal(ledger).exists():
         shutil.copyfile(_seal(ledger), _seal(dest))  # a ledger copied without its seal says so at open
+    if _summary(ledger).exists() and summary:
+        shutil.copyfile(_summary(ledger), _summary(dest))
     return dest
 
 
 def _seal(ledger: Path) -> Path:
     """The seal beside a ledger (callroom.store.seal): the record of its last write."""
     return ledger.with_name(ledger.name + ".seal")
+
+
+def _summary(ledger: Path) -> Path:
+    """The queue summary beside a ledger (callroom.store.summary)."""
+    return ledger.with_name(ledger.name + ".summary")
 
 
 def _compile() -> str:
@@ -840,6 +914,7 @@ def _demo_ledger(path: Path) -> None:
         demo.load(store, TODAY)
     finally:
         store.close()
+    summarise(path)  # opened as the big one is: from its summary
 
 
 def machine() -> dict[str, Any]:
@@ -883,31 +958,48 @@ def run(quick: bool, seed: int, cache: Path, work_parent: Path | None, log=print
         zones = Path(tmp) / "cache"
         os.environ["CALLROOM_CACHE_DIR"] = str(zones)
 
-        log(f"open to first client (1 run with no cache, then {reps['open']} runs) ...")
-        opens, rss = [], []
+        # The same on the 12-client demo ledger: what Python, Textual and the first frame
+        # cost on this machine whatever the size of the ledger (the floor of the figure
+        # below). The runs alternate, so that both see the machine at the same speed.
+        demo_ledger = Path(tmp) / "demo.jsonl"
+        _demo_ledger(demo_ledger)
+        log(f"open to first client (1 run with no zone cache, then {reps['open']} runs, each beside one on the demo ledger) ...")
+        opens, demos, checked, rss = [], [], [], []
         r, ready = _child("open", _fresh(ledger, work), {})
         assert ready is not None
-        detail["open_first_ever_s"] = ready  # the zone cache still empty: every number worked out
+        detail["open_first_ever_s"] = ready  # the zone cache still empty
         rss.append(r["peak_rss_mb"])
         for _ in range(reps["open"]):
             r, ready = _child("open", _fresh(ledger, work), {})
             assert ready is not None
             opens.append(ready)
+            checked.append(r["checked_s"])
             rss.append(r["peak_rss_mb"])
-        res["open_to_first_client_s"] = statistics.median(opens)
-        detail["open_all_s"] = opens
-
-        # The same on the 12-client demo ledger: what Python, Textual and the first frame
-        # cost on this machine whatever the size of the ledger (the floor of the figure above).
-        demo_ledger = Path(tmp) / "demo.jsonl"
-        _demo_ledger(demo_ledger)
-        demos = []
-        for _ in range(reps["open"]):
             _, ready = _child("open", _fresh(demo_ledger, work), {})
             assert ready is not None
             demos.append(ready)
+        res["open_to_first_client_s"] = statistics.median(opens)
+        detail["open_all_s"] = opens
         detail["open_demo_ledger_s"] = statistics.median(demos)
         detail["open_demo_ledger_all_s"] = demos
+        detail["open_ratio_to_demo"] = res["open_to_first_client_s"] / detail["open_demo_ledger_s"]
+        detail["open_ratio_to_demo_all"] = [o / d for o, d in zip(opens, demos)]
+        detail["checked_s"] = statistics.median(checked)  # process start to the whole ledger read and checked
+        detail["checked_all_s"] = checked
+
+        log("open with no summary beside the ledger (the first open after an upgrade, or after it was lost) ...")
+        r, ready = _child("open", _fresh(ledger, work, summary=False), {})
+        detail["open_without_summary_s"] = ready
+        detail["open_without_summary_peak_rss_mb"] = r["peak_rss_mb"]
+
+        log(f"callroom queue as a whole process ({reps['queue_cli']}) ...")
+        copy = _fresh(ledger, work)
+        clis = [_queue_cli(copy) for _ in range(reps["queue_cli"])]
+        res["queue_cli_s"] = statistics.median(clis)
+        detail["queue_cli_all_s"] = clis
+        summary_path = _summary(copy)
+        summary_path.unlink()
+        detail["queue_cli_without_summary_s"] = _queue_cli(copy)
 
         log(f"record a call ({reps['record']} records) ...")
         r, _ = _child("record", _fresh(ledger, work), {"repeat": reps["record"]})
@@ -952,9 +1044,24 @@ def run(quick: bool, seed: int, cache: Path, work_parent: Path | None, log=print
         res["record_call_speedup"] = res["jsonstorage_record_call_s"] / res["record_call_s"]
         detail["stock"] = r
 
+        log("curve ...")
+        points = CURVE_QUICK if quick else CURVE_FULL
+        here = {"clients": sizes["clients"], "open_s": res["open_to_first_client_s"], "queue_cli_s": res["queue_cli_s"],
+                "peak_rss_mb": max(rss), "checked_s": detail["checked_s"], "file_mb": meta["file_mb"]}
+        curve = [here if n == sizes["clients"] else curve_point(n, reps["curve"], seed, cache, work, log) for n in points]
+        if sizes["clients"] not in points:
+            curve = sorted(curve + [here], key=lambda p: p["clients"])
+
     out: dict[str, Any] = {k: res[k] for k in KEYS}
     out["targets"] = {k: v[0] for k, v in TARGETS.items()}
+    out["targets"]["open_ratio_to_demo"] = OPEN_RATIO_TARGET
     out["missed"] = [k for k, (target, _) in TARGETS.items() if out[k] > target]
+    if detail["open_ratio_to_demo"] > OPEN_RATIO_TARGET:
+        out["missed"].append("open_ratio_to_demo")
+    out["curve"] = curve
+    biggest = curve[-1]
+    out["targets"]["curve_largest"] = CURVE_TARGETS
+    out["missed"] += [f"curve_{k}" for k, target in CURVE_TARGETS.items() if biggest[k] > target]
     out["quick"] = quick
     out["seed"] = seed
     out["sizes"] = dict(sizes, **{k: meta[k] for k in ("open_invoices", "promises_kept", "promises_broken", "file_mb")})
@@ -963,6 +1070,34 @@ def run(quick: bool, seed: int, cache: Path, work_parent: Path | None, log=print
     out["elapsed_s"] = round(time.perf_counter() - t_all, 1)
     out["elapsed_by_worker_s"] = {k: round(v, 1) for k, v in _CHILD_TIMES.items()}
     return out
+
+
+def curve_sizes(clients: int) -> dict[str, int]:
+    """A ledger of ``clients`` clients with 5 invoices, 10 calls and 2 promises each."""
+    return {"clients": clients, "invoices": 5 * clients, "calls": 10 * clients, "promises": 2 * clients,
+            "import_rows": 1_000, "history_calls": 200}
+
+
+def curve_point(clients: int, repeat: int, seed: int, cache: Path, work: Path, log=print) -> dict[str, Any]:
+    """Open to first client (median), ``callroom queue`` (median) and peak memory (the
+    highest, the whole ledger checked) on a ledger of ``clients`` clients."""
+    log(f"  {clients:,} clients: building (cached) ...")
+    ledger, _csv, meta = cached_ledger(curve_sizes(clients), seed, cache)
+    opens, checked, rss = [], [], []
+    for _ in range(repeat):
+        r, ready = _child("open", _fresh(ledger, work), {})
+        assert ready is not None
+        opens.append(ready)
+        checked.append(r["checked_s"])
+        rss.append(r["peak_rss_mb"])
+    copy = _fresh(ledger, work)
+    clis = [_queue_cli(copy) for _ in range(repeat)]
+    point = {"clients": clients, "open_s": statistics.median(opens), "queue_cli_s": statistics.median(clis),
+             "peak_rss_mb": max(rss), "checked_s": statistics.median(checked), "file_mb": meta["file_mb"],
+             "open_all_s": opens, "queue_cli_all_s": clis}
+    log(f"  {clients:,} clients: open {point['open_s']:.2f} s, queue {point['queue_cli_s']:.2f} s, "
+        f"peak {point['peak_rss_mb']:.0f} MB, checked {point['checked_s']:.2f} s")
+    return point
 
 
 def _fmt(key: str, value: float) -> str:
@@ -984,9 +1119,20 @@ def table(result: dict[str, Any]) -> str:
             rows.append((k, _fmt(k, v), "<= " + _fmt(k, target), "ok" if v <= target else "MISSED"))
         else:
             rows.append((k, _fmt(k, v), "", ""))
+    d = result["details"]
+    ratio = d["open_ratio_to_demo"]
+    rows.append(("open / demo-ledger open", f"{ratio:.2f}x", f"<= {OPEN_RATIO_TARGET}x", "ok" if ratio <= OPEN_RATIO_TARGET else "MISSED"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) if i != 1 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    lines.append(f"demo ledger {d['open_demo_ledger_s']:.2f} s; the whole ledger checked {d['checked_s']:.2f} s after start; "
+                 f"with no summary: open {d['open_without_summary_s']:.2f} s, queue {d['queue_cli_without_summary_s']:.2f} s")
+    lines.append("")
+    lines.append("curve   clients   file MB   open s   queue s   checked s   peak MB")
+    for p in result["curve"]:
+        lines.append(f"        {p['clients']:>7,}   {p['file_mb']:>7}   {p['open_s']:>6.2f}   {p['queue_cli_s']:>7.2f}   "
+                     f"{p['checked_s']:>9.2f}   {p['peak_rss_mb']:>7.0f}")
     m, s = result["machine"], result["sizes"]
     lines.append("")
     lines.append(f"{s['clients']:,} clients, {s['invoices']:,} invoices ({s['open_invoices']:,} open), {s['calls']:,} calls, "

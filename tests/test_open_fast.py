@@ -318,3 +318,11 @@ def test_the_table_check_says_what_the_record_check_says(demo_store):
                 fine = check._why(cls, doc, 1) is None
                 assert check._table_ok(cls, {"0": dict(base), "1": doc, "2": dict(base)}, memos) is fine, (table, f.name, odd)
                 assert check._table_ok(cls, {"1": doc}, check._Memos()) is fine, (table, f.name, odd)
+                # The same check of a whole snapshot line at once: it accepts nothing the check
+                # refuses (what it cannot tell, the line's slow way decides).
+                line = fmt.snapshot_line_raw(7, table, [(k, json.dumps(d).encode()) for k, d in
+                                                        (("1", dict(base)), ("2", doc), ("3", dict(base)))])[0][:-1]
+                at_once = check.Precheck().line(table, line)
+                assert fine or at_once is None, (table, f.name, odd)
+                if at_once is not None:
+                    assert at_once == [d.get("client_id") if type(d.get("client_id")) is int else None for d in (base, doc, base)]

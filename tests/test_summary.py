@@ -45,9 +45,9 @@ def generated(tmp_path_factory) -> Path:
     return ledger
 
 
-def _copy(src: Path, dest: Path) -> Path:
+def _copy(src: Path, dest: Path, *, summary: bool = True) -> Path:
     shutil.copyfile(src, dest)
-    for suffix in (".seal", ".summary"):
+    for suffix in (".seal", ".summary") if summary else (".seal",):
         side = src.with_name(src.name + suffix)
         if side.exists():
             shutil.copyfile(side, dest.with_name(dest.name + suffix))
@@ -86,14 +86,14 @@ def session(path: Path, now=NOW, *, calls: int = 2):
 @pytest.fixture
 def ledger(generated, tmp_path) -> Path:
     """A copy of the generated ledger after one session (so with its summary), yesterday."""
-    path = _copy(generated, tmp_path / "ledger.jsonl")
+    path = _copy(generated, tmp_path / "ledger.jsonl", summary=False)
     session(path, NOW - timedelta(days=1))
     assert summary_path_for(path).exists()
     return path
 
 
 def test_a_session_leaves_a_summary_and_the_next_first_screen_comes_from_it(generated, tmp_path):
-    path = _copy(generated, tmp_path / "ledger.jsonl")
+    path = _copy(generated, tmp_path / "ledger.jsonl", summary=False)
     first = open_session(path, Clock.at(NOW))
     assert type(first) is SummarisedDesk  # no summary yet: read whole
     first.close()

@@ -331,8 +331,14 @@ class OpeningDesk(SummarisedDesk):
             self._thread.start()
 
     def _load(self) -> None:
+        import sys
+
         from ..store import DamagedFileError, NewerSchemaError, StoreError, open_store
 
+        # The screens keep answering keys while this thread reads: the interpreter passes
+        # between threads every millisecond (not every five) meanwhile.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, 0.001))
         store = None
         try:
             store = open_store(self._path, read_only=self._read_only, lock=self._lock)
@@ -354,6 +360,7 @@ class OpeningDesk(SummarisedDesk):
             self._failure = exc
         finally:
             self._lock = None  # the store holds it now (or let it go with the failed open)
+            sys.setswitchinterval(interval)
         self._loaded = store
         self._done.set()
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..domain import queue as queue_mod
 from ..domain.models import Call, Client, ClientFile, Dispute, Invoice, Payment, Plan, Promise
@@ -142,8 +142,11 @@ class Book:
     #: Decisions by day: decoded (``{client id: decision}``), each client's JSON text
     #: (``{client id: bytes}``, a :class:`_Texts`), or the section's JSON text as read.
     days: dict[date, Any] = field(default_factory=dict)
-    #: Each client's queue file as JSON text, once read (from ``source``) or made here.
-    files: dict[int, bytes] | None = None
+    #: Each client's queue file as JSON text, when made here (else read from ``source``
+    #: when needed, not kept: 15 MB for 10,000 clients).
+    files: dict[int, Any] | None = None
+    #: Queue files changed since ``source`` (None: the client is no longer stored).
+    patches: dict[int, bytes | None] = field(default_factory=dict)
     #: The summary this was read from (its sections not read yet).
     source: Summary | None = None
     #: Clients brought up to date from the ledger's later lines at open, on today only:
@@ -179,15 +182,35 @@ class Book:
             return None if text is None else queue_mod.decision_from_json(_undump(text))
         return got.get(cid)
 
-    def file_texts(self) -> dict[int, bytes]:
-        """Every client's queue file as JSON text (read from the summary the first time)."""
-        if self.files is None:
+    def file_texts(self) -> Iterator[tuple[int, Any]]:
+        """``(client id, queue file as JSON text)`` of every client (the summary's read again
+        each time, with the changes since)."""
+        if self.files is not None:
+            texts: dict[int, Any] = self.files
+        else:
             assert self.source is not None
-            self.files = dict(_texts_of(self.source.read("files")))
-        return self.files
+            texts = _texts_of(self.source.read("files"))
+        patches = self.patches
+        for cid, text in texts.items():
+            if cid in patches:
+                text = patches[cid]
+                if text is None:
+                    continue
+            yield cid, text
+        for cid, text in patches.items():
+            if text is not None and cid not in texts:
+                yield cid, text
 
     def queue_files(self) -> list[ClientFile]:
-        return [file_from_json(_undump(t)) for t in self.file_texts().values()]
+        return [file_from_json(_undump(t)) for _, t in self.file_texts()]
+
+    def decide(self, day: date) -> dict[int, Any]:
+        """The decisions of ``day`` worked out from the queue files kept, one client at a time."""
+        policy, locale = self.policy, self.locale
+        out: dict[int, Any] = {}
+        for cid, text in self.file_texts():
+            out[cid] = queue_mod.decide([file_from_json(_undump(text))], day, policy, locale=locale)[cid]
+        return out
 
     def fill(self, today: date, files: list[ClientFile] | None = None) -> None:
         """Work out the days from ``today`` to :data:`AHEAD` days after that it does not hold
@@ -199,9 +222,15 @@ class Book:
         missing = [d for d in wanted if d not in self.days]
         if not missing:
             return
-        files = files if files is not None else self.queue_files()
-        for day in missing:
-            decided = self.days[day] = queue_mod.decide(files, day, self.policy, locale=self.locale)
+        made: dict[date, dict[int, Any]] = {day: {} for day in missing}
+        # One client at a time, its file decoded and let go: not ten thousand files in memory.
+        each = ((f.client.id, f) for f in files) if files is not None else (
+            (cid, file_from_json(_undump(t))) for cid, t in self.file_texts())
+        for cid, cf in each:
+            for day in missing:
+                made[day][cid] = queue_mod.decide([cf], day, self.policy, locale=self.locale)[cid]
+        for day, decided in made.items():
+            self.days[day] = decided
             self.firsts[day] = _first_clients(decided.values())
 
     def settle(self, today: date) -> None:
@@ -215,12 +244,15 @@ class Book:
         if not changed:
             return
         self.changed_since |= set(changed)
-        texts = self.file_texts()
         for cid, cf in changed.items():
-            if cf is None:
-                texts.pop(cid, None)
+            text = None if cf is None else _dump(file_json(cf))
+            if self.files is not None:
+                if text is None:
+                    self.files.pop(cid, None)
+                else:
+                    self.files[cid] = text
             else:
-                texts[cid] = _dump(file_json(cf))
+                self.patches[cid] = text
         for day in list(self.days):
             got = self.days[day]
             if isinstance(got, bytes):
@@ -299,7 +331,7 @@ class Book:
         for d in days:
             out[f"queue/{d.isoformat()}"] = self._day_text(d)
         out["clients"] = bytes(clients)
-        out["files"] = _join(self.file_texts())
+        out["files"] = _joined(self.file_texts())  # written a piece at a time
         return out
 
 
@@ -327,14 +359,21 @@ def _texts_of(data: bytes) -> _Texts:
 
 def _join(texts: dict[int, Any]) -> bytes:
     """``{"<client id>": <text>, ...}`` of :class:`_Texts` (texts bytes or ``msgspec.Raw``)."""
-    if not texts:
-        return b"{}"
-    parts: list[Any] = []
-    for cid, text in texts.items():
-        parts += (b',"', str(cid).encode("ascii"), b'":', text)
-    parts[0] = b'{"'
+    return b"".join(_joined(texts.items()))
+
+
+def _joined(items: Iterable[tuple[int, Any]]) -> Iterator[bytes]:
+    """The pieces of ``{"<client id>": <text>, ...}``, a few hundred clients at a time."""
+    parts: list[Any] = [b"{"]
+    sep = b'"'
+    for cid, text in items:
+        parts += (sep, str(cid).encode("ascii"), b'":', text)
+        sep = b',"'
+        if len(parts) > 2000:
+            yield b"".join(parts)
+            parts = []
     parts.append(b"}")
-    return b"".join(parts)
+    yield b"".join(parts)
 
 
 def _owned(store: "Store") -> dict[str, Any]:
@@ -460,10 +499,10 @@ def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clie
                 book.days[date.fromisoformat(day)] = summary.read(f"queue/{day}")
             book.firsts = {date.fromisoformat(d): [int(c) for c in cids] for d, cids in meta["first"].items()}
         if catch is not None and catch.files is not None:
-            book.files = {cid: _dump(v) for cid, v in catch.files.items()}
+            book.patches = {cid: (None if cid not in catch.files else _dump(catch.files[cid])) for cid in catch.changed}
         decided = book.decoded(today)  # (the book keeps the text: brought up to date without decoding)
         if decided is None:  # another day or policy: worked out from the queue files kept
-            decided = book.days[today] = queue_mod.decide(book.queue_files(), today, policy, locale=locale)
+            decided = book.days[today] = book.decide(today)
             decided = dict(decided)
         if catch is not None and catch.changed:
             book.later = catch.changed  # the other days follow in a worker (Book.settle)

@@ -342,6 +342,85 @@ def _table_ok(cls: type, docs: dict[str, Any], memos: _Memos) -> bool:
     return _scanner(cls)(iter(docs.items()), *memos.all()) is None
 
 
+# -- the same check in C, for a whole snapshot line at once ----------------------------------------
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - a dependency; without it every line takes the loop above
+    msgspec = None  # type: ignore[assignment]
+
+#: Per model, what decoding a snapshot line as typed structs leaves to check in Python:
+#: ``(field, kind)`` of the amounts, dates, times and datetimes (text that must parse).
+_LINES: dict[type, tuple[Any, tuple[tuple[str, str], ...], bool]] = {}
+
+
+def _line_type(cls: type) -> tuple[Any, tuple[tuple[str, str], ...], bool]:
+    """``(decoder of a snapshot line of cls, fields left to check, records carry client_id)``.
+
+    Each record decodes as a struct whose fields are typed as :func:`_why` requires them:
+    a required field without a default, None only where the model allows it, whole
+    numbers that are not true/false, one of the codes for an enum, lists of text. msgspec
+    then refuses in C every record the check would refuse for its shape; what it accepts
+    the check accepts, but for the text of amounts and dates (left to :meth:`Precheck.line`).
+    A line it refuses is checked the slow way, which names the record and field."""
+    found = _LINES.get(cls)
+    if found is not None:
+        return found
+    from typing import Literal, Optional, Union
+
+    spec = []
+    later = []
+    for f in _fields(cls):
+        kind = f.kind
+        if kind in ("bool", "int", "str", "dict"):
+            t: Any = {"bool": bool, "int": int, "str": str, "dict": dict}[kind]
+        elif kind == "amount":
+            t = Union[str, int]
+            later.append((f.name, kind))
+        elif kind in ("date", "time", "datetime"):
+            t = str
+            later.append((f.name, kind))
+        elif kind == "texts":
+            t = list[str]
+        elif kind == "member":
+            t = Literal[tuple(sorted(f.codes))]  # type: ignore[misc]
+        else:
+            t = Any
+        if f.optional and t is not Any:
+            t = Optional[t]
+        spec.append((f.name, t) if f.required else (f.name, t, None))
+    record = msgspec.defstruct(f"_{cls.__name__}", spec, kw_only=True)
+    line = msgspec.defstruct(f"_{cls.__name__}Line", [("seq", int), ("crc", str), ("table", str), ("docs", dict[str, record])],
+                             forbid_unknown_fields=True)
+    found = _LINES[cls] = (msgspec.json.Decoder(line).decode, tuple(later), any(f.name == "client_id" for f in _fields(cls)))
+    return found
+
+
+def _texts_ok(values: Any, kind: str, memos: _Memos) -> bool:
+    """Text values of one kind parse as the check wants (None: a field left out, or allowed empty)."""
+    memo = {"amount": memos.amounts, "date": memos.dates, "time": memos.times}.get(kind)
+    parse = {"date": date.fromisoformat, "time": time.fromisoformat, "datetime": datetime.fromisoformat}.get(kind)
+    for v in values:
+        if v is None or (memo is not None and v in memo):
+            continue
+        if kind == "amount":
+            if type(v) is int:
+                continue
+            try:
+                if not Decimal(v.strip()).is_finite():
+                    return False
+            except Exception:  # noqa: BLE001 - as _amount: not an amount
+                return False
+        else:
+            try:
+                parse(v)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - as _text_as: not a date
+                return False
+        if memo is not None:
+            memo[v] = v
+    return True
+
+
 class Precheck:
     """Checks each table of a ledger as it is read, before the journal is replayed
     (``open_db(..., on_table=precheck)``), so that :func:`check_records` then only
@@ -360,6 +439,29 @@ class Precheck:
         cls = TABLES.get(name)
         if cls is not None and self.verdicts.get(name) is not False:
             self.verdicts[name] = _table_ok(cls, docs, self.memos)
+
+    def line(self, name: str, line: Any) -> list[Any] | None:
+        """A whole snapshot line of table ``name`` checked at once (see :func:`_line_type`):
+        the ``client_id`` of each of its records in order when every record fits its model
+        (the line then counts as checked, as :meth:`__call__` would have), None when this
+        cannot tell (a table of no model, a record it refuses): the line is then decoded
+        and checked the slow way, which says what is wrong."""
+        cls = TABLES.get(name)
+        if cls is None or msgspec is None or self.verdicts.get(name) is False:
+            return None
+        decode, later, has_client = _line_type(cls)
+        try:
+            docs = decode(line).docs
+        except Exception:  # noqa: BLE001 - msgspec refused it: the slow way says why
+            return None
+        memos = self.memos
+        for field_name, kind in later:
+            if not _texts_ok([getattr(d, field_name) for d in docs.values()], kind, memos):
+                return None
+        self.verdicts[name] = True
+        if not has_client:
+            return [None] * len(docs)
+        return [d.client_id for d in docs.values()]
 
     def all_fine(self, data: dict[str, dict[str, dict[str, Any]]], touched: dict[str, set[str]]) -> bool:
         """True when every record of ``data`` fits its model, given that the journal

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple, TypeAlias, Union
 __all__ = [
     "AUX", "FORMAT", "LAYOUT", "LINE_START", "SLOT_SIZE", "SNAPSHOT_DOCS", "Clear", "Delete", "Header", "Op", "Put",
     "Tip", "apply_raw", "aux_line", "bad_docs", "chain_crc", "check_op", "decode_json", "decode_slot", "encode", "encode_ops",
-    "encode_slot", "header_line", "is_doc_key", "journal_line", "line_crc", "line_tip_crc", "make_line",
+    "encode_slot", "header_line", "is_doc_key", "journal_line", "keys_canonical", "line_crc", "line_tip_crc", "make_line",
     "new_ledger_id", "read_header", "snapshot_line_raw", "snapshot_lines", "split_line",
 ]
 
@@ -295,6 +295,16 @@ def apply_raw(data: Tables, op: dict[str, Any]) -> None:
 def is_doc_key(key: Any) -> bool:
     """Canonical decimal id ("0", "17"; not "017", "-1", "x"), so int() round-trips."""
     return type(key) is str and key.isdigit() and key.isascii() and (key[0] != "0" or len(key) == 1)
+
+
+def keys_canonical(keys: list[Any]) -> bool:
+    """Every key is a canonical decimal id (see :func:`is_doc_key`), checked in C loops."""
+    try:
+        digits = "".join(keys)
+    except TypeError:  # a key that is not a str
+        return False
+    return (digits.isdigit() or not keys) and digits.isascii() and "" not in keys and (
+        ("," + ",".join(keys)).count(",0") == ("0" in keys))
 
 
 def bad_docs(docs: dict[Any, Any]) -> Iterator[tuple[Any, str]]:

@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from .format import (
     bad_docs,
     chain_crc,
     check_op,
+    keys_canonical,
     decode_json,
     line_tip_crc,
     read_header,
@@ -228,6 +230,7 @@ def _gc_paused(settle: bool, size: int) -> Iterator[None]:
 
 _TX_AT = re.compile(rb'\{"seq":[0-9]+,"crc":"[0-9a-f]{8}","tx":\[')
 _TABLE_AT = re.compile(rb'\{"seq":[0-9]*,"crc":"[^"]*","table":"')
+_TABLE_NAME = re.compile(rb'\{"seq":[0-9]+,"crc":"[0-9a-f]{8}","table":("(?:[^"\\]|\\.){0,200}"),"docs":\{')
 _TABLE_NAMES = re.compile(rb'"t":("(?:[^"\\]|\\.){1,80}")')
 _SEQ_AT = re.compile(rb'\{"seq":([0-9]{1,18})[,}]')
 
@@ -325,6 +328,13 @@ class _Reader:
                     self.left_out += 1
                     self.journal_bytes += len(line) + 1
                     continue
+            if (self.source is not None and number > 1 and not in_journal and seq not in seen_snapshot
+                    and self._snapshot_at_once(number, line, end - len(line) - 1)):
+                seen_snapshot.add(seq)
+                self.snapshot_bytes += len(line) + 1
+                last = (seq, end, line_tip_crc(line))
+                self.chain = chain_crc(self.chain, last[2])
+                continue
             obj, why = decode_json(line)
             if why is not None or type(obj) is not dict:
                 self.damaged(number, why or "expected a JSON object")
@@ -444,6 +454,35 @@ class _Reader:
         if len(table) != before + len(docs):
             self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")
 
+    def _snapshot_at_once(self, number: int, line: Any, at: int) -> bool:
+        """Rows mode, a snapshot line of a table with a model: checked in C as a whole
+        (``on_table.line``, see ``callroom.store.check.Precheck.line``) and located, with
+        no record decoded in Python. False when it cannot be (another table, another
+        layout, a record the check refuses): the line is then read the slow way, which
+        names what is wrong."""
+        check = getattr(self.on_table, "line", None)
+        m = _TABLE_NAME.match(line) if check is not None else None
+        if m is None:
+            return False
+        name, _ = decode_json(m.group(1))
+        table = self.data.get(name) if type(name) is str else None
+        if type(name) is not str or (table is not None and table.in_memory):
+            return False
+        located = locate_docs(line)
+        if located is None or not keys_canonical(located[0]):
+            return False
+        keys, offsets, lengths = located
+        clients = check(name, line)
+        if clients is None or len(clients) != len(keys):
+            return False
+        if table is None:
+            table = self.data[name] = Rows(self.source)
+        if set(map(type, clients)) != {int}:
+            clients = [c if type(c) is int else NO_CLIENT for c in clients]
+        if table.extend_base(map(int, keys), [at + o for o in offsets], lengths, clients):
+            self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")
+        return True
+
     def _snapshot_rows(self, number: int, name: str, docs: dict[str, Any], line: Any, at: int) -> None:
         """Rows mode: note where each document lies instead of keeping it (a line laid out
         otherwise than callroom writes it is kept in memory)."""
@@ -458,7 +497,9 @@ class _Reader:
             repeated = before + len(docs) - len(table)
         else:
             keys, offsets, lengths = located
-            clients = [c if type(c) is int else NO_CLIENT for c in (d.get("client_id") for d in docs.values())]
+            clients = list(map(dict.get, docs.values(), repeat("client_id")))
+            if set(map(type, clients)) != {int}:  # a record of no client (or not a whole number)
+                clients = [c if type(c) is int else NO_CLIENT for c in clients]
             repeated = table.extend_base(map(int, keys), [at + o for o in offsets], lengths, clients)
         if repeated:
             self.damaged(number, f"table {name!r}: a document of this line appears on an earlier line too")

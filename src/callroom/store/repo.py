@@ -399,7 +399,7 @@ class _Repo(Generic[T]):
                 if rows:
                     out[cid] = rows
             return out
-        return self._scan(lambda cid, doc: cid in want)
+        return self._scan(lambda cid, doc: cid in want, clients=want)
 
     def _rows_where(self, key: str, value: Any) -> dict[int, list[T]]:
         """``{client id: [records stored with key == value (a missing key counts as value)]}``,
@@ -417,11 +417,28 @@ class _Repo(Generic[T]):
             return out
         return self._scan(lambda cid, doc: doc.get(key, value) == value)
 
-    def _scan(self, keep: Callable[[int, dict], bool], *, raw: bool = False) -> dict[int, list]:
+    def _scan(self, keep: Callable[[int, dict], bool], *, raw: bool = False, clients: Any = None) -> dict[int, list]:
         """One pass over the table: builds the per-client index, and returns
         ``{client id: [records for which keep(client id, doc)]}`` in index order
-        (with ``raw``, ``(id, document)`` pairs instead of records)."""
+        (with ``raw``, ``(id, document)`` pairs instead of records). ``clients``: only
+        records of these clients can be kept (rows then read no other record)."""
         to = self._to
+        pick = getattr(self.docs(), "items_of_clients", None) if clients is not None else None
+        if pick is not None:
+            self._index()  # from the clients noted in the rows: nothing read
+            found: dict[int, list] = {}
+            for k, doc in pick(clients):
+                cid = doc.get("client_id")
+                if cid is None or not keep(cid, doc):
+                    continue
+                i = int(k)
+                item = (i, doc) if raw else to(doc, i)
+                rows = found.get(cid)
+                if rows is None:
+                    found[cid] = [item]
+                else:
+                    rows.append(item)
+            return found
         out: dict[int, list[T]] = {}
         idx: dict[int, list[int]] = {}
         for k, doc in self.docs().items():
@@ -632,7 +649,7 @@ class Calls(_Repo[Call]):
                 if calls:
                     out[cid] = calls
             return out
-        found = self._scan(lambda cid, doc: cid in want, raw=True)
+        found = self._scan(lambda cid, doc: cid in want, raw=True, clients=want)
         return {cid: self._latest_of(cid, seen) for cid, seen in found.items()}
 
     def record(

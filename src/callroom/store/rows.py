@@ -40,12 +40,17 @@ _BULK = 1 << 20
 try:
     import msgspec
 
+    _decode: Callable[[Any], Any] = msgspec.json.Decoder().decode
+
     class _Line(msgspec.Struct):
         docs: dict[str, msgspec.Raw] = {}
 
     _raw_docs: Callable[[Any], Any] | None = msgspec.json.Decoder(_Line).decode
 except ImportError:  # pragma: no cover - a dependency; without it every document stays in memory
     _raw_docs = None
+
+    def _decode(data: Any) -> Any:
+        raise ValueError
 
 
 class Source:
@@ -148,7 +153,8 @@ class Rows(MutableMapping[str, Any]):
         new = array("q", keys)
         if not new:
             return 0
-        in_order = (not ids or new[0] > ids[-1]) and all(a < b for a, b in zip(new, new[1:]))
+        listed = new.tolist()
+        in_order = (not ids or new[0] > ids[-1]) and listed == sorted(set(listed))  # rising, no repeats
         offsets, lengths, clients = list(offsets), list(lengths), list(clients)
         repeated = 0
         if not in_order or not self._sorted:
@@ -246,39 +252,74 @@ class Rows(MutableMapping[str, Any]):
     def values(self):  # type: ignore[override]
         return _Values(self)
 
-    def _base_items(self, raw: bool = False) -> Iterator[tuple[str, Any]]:
+    def _base_items(self, raw: bool = False, positions: Iterable[int] | None = None) -> Iterator[tuple[str, Any]]:
         """The live base documents in file order, read in bulk (a replaced one as it is now);
-        with ``raw``, ``(key, (JSON text as stored, or encoded for a replaced one), client)``."""
-        ids, pos, lens, cids, n = self._ids, self._pos, self._len, self._cid, len(self._ids)
+        with ``raw``, ``(key, (JSON text as stored, or encoded for a replaced one), client)``;
+        with ``positions`` (ascending), those documents of the base only."""
+        ids, pos, lens, cids = self._ids, self._pos, self._len, self._cid
         over, gone, src = self._over, self._gone, self._src
+        order = range(len(ids)) if positions is None else positions
+        if not isinstance(order, (range, list)):
+            order = list(order)
+        n = len(order)
+        decode = _decode
         i = 0
         while i < n:
-            start = pos[i]
+            first = order[i]
+            start = pos[first]
             j = i
-            end = start + lens[i]
-            while j + 1 < n and pos[j + 1] >= end and pos[j + 1] + lens[j + 1] - start <= _BULK:
+            end = start + lens[first]
+            while j + 1 < n:
+                q = order[j + 1]
+                if pos[q] < end or pos[q] + lens[q] - start > _BULK:
+                    break
                 j += 1
-                end = pos[j] + lens[j]
+                end = pos[q] + lens[q]
             assert src is not None
             buf = memoryview(src.read(start, end - start))
-            for p in range(i, j + 1):
+            for p in order[i:j + 1]:
                 key = str(ids[p])
-                if key in gone:
+                if gone and key in gone:
                     continue
-                doc = over.get(key, _NONE)
-                if doc is not _NONE:
-                    yield (key, encode(doc).encode("utf-8"), client_of(doc)) if raw else (key, doc)  # type: ignore[misc]
-                    continue
+                if over:
+                    doc = over.get(key, _NONE)
+                    if doc is not _NONE:
+                        yield (key, encode(doc).encode("utf-8"), client_of(doc)) if raw else (key, doc)  # type: ignore[misc]
+                        continue
                 a = pos[p] - start
                 piece = buf[a:a + lens[p]]
                 if raw:
                     yield key, bytes(piece), cids[p]  # type: ignore[misc]
-                else:
+                    continue
+                try:
+                    doc = decode(piece)
+                except Exception:  # noqa: BLE001 - what msgspec refuses, json words
                     doc, why = decode_json(piece)
                     if why is not None:
-                        raise ValueError(f"document {key} no longer reads from {src.path or 'the ledger'}: {why}")
-                    yield key, doc
+                        raise ValueError(f"document {key} no longer reads from {src.path or 'the ledger'}: {why}") from None
+                yield key, doc
             i = j + 1
+
+    def items_of_clients(self, wanted: Any) -> Iterator[tuple[str, Any]]:
+        """``(key, document)`` of the documents whose ``client_id`` is in ``wanted``, in
+        order; those read from the file chosen by the client noted for them, so the others
+        are not read at all."""
+        over = self._over
+        positions = [p for p, c in enumerate(self._cid) if c in wanted]
+        if over:  # a replaced document may have changed client: look at it as it is now
+            seen = set(positions)
+            for key, doc in over.items():
+                p = self._find(key)
+                if p not in seen and client_of(doc) in wanted:
+                    positions.append(p)
+            positions.sort()
+        for key, doc in self._base_items(positions=positions):
+            if key in over and client_of(doc) not in wanted:
+                continue
+            yield key, doc
+        for key, doc in list(self._added.items()):
+            if client_of(doc) in wanted:
+                yield key, doc
 
     def _all_items(self) -> Iterator[tuple[str, Any]]:
         yield from self._base_items()

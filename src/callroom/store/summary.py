@@ -20,7 +20,8 @@ one per section): a damaged, torn or foreign one is ignored and made again. It i
 fsync'd: after a power cut it may be missing or old, which costs one slower open.
 
 Layout: a first line ``<crc32 hex> {"format": "callroom-summary", "version": 1, "tip":
-{...}, "sections": {"<name>": [offset, length, crc32], ...}}``, then the sections' bytes.
+{...}, "chain": N, "sections": {"<name>": [offset, length, crc32], ...}}`` padded with
+spaces to 8 KB (it is written last, once the sections are), then the sections' bytes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,8 +45,8 @@ SUMMARY_FORMAT = "callroom-summary"
 #: Bumped when what the sections mean changes: a summary of another version is ignored.
 SUMMARY_VERSION = 1
 
-#: A header longer than this is not one.
-_MAX_HEADER = 1 << 20
+#: A first line longer than this is not one.
+_MAX_HEADER = 1 << 16
 
 
 def summary_path_for(ledger: Path | str) -> Path:
@@ -125,7 +127,7 @@ def read_summary(ledger: Path | str) -> Summary | None:
         return None
     if not first.endswith(b"\n") or len(first) < 10 or first[8:9] != b" ":
         return None
-    text = first[9:-1]
+    text = first[9:-1].rstrip(b" ")
     try:
         if zlib.crc32(text) != int(first[:8], 16):
             return None
@@ -148,32 +150,57 @@ def read_summary(ledger: Path | str) -> Summary | None:
 
 
 def intact(summary: Summary) -> bool:
-    """Every section of ``summary`` still matches its checksum (the whole file read)."""
+    """Every section of ``summary`` still matches its checksum (the whole file read, a
+    megabyte at a time)."""
     try:
-        return all(summary.read(name) is not None for name in summary.sections)
-    except SummaryDamaged:
+        with open(summary.path, "rb") as f:
+            for offset, size, crc in summary.sections.values():
+                f.seek(offset)
+                got, left = 0, size
+                while left:
+                    chunk = f.read(min(left, 1 << 20))
+                    if not chunk:
+                        return False
+                    got = zlib.crc32(chunk, got)
+                    left -= len(chunk)
+                if got != crc:
+                    return False
+    except OSError:
         return False
+    return True
 
 
-def write_summary(ledger: Path | str, tip: Tip, chain: int, sections: dict[str, bytes]) -> Path:
-    """Replace the summary beside ``ledger`` with ``sections`` (each JSON text, as bytes),
-    describing the ledger at ``tip`` whose line checksums chain to ``chain``. Raises
-    OSError (the old summary, if any, stays)."""
+#: The room kept for the first line: the sections are written after it, then it.
+_HEADER_ROOM = 8192
+
+
+def write_summary(ledger: Path | str, tip: Tip, chain: int, sections: dict[str, bytes | Iterable[bytes]]) -> Path:
+    """Replace the summary beside ``ledger`` with ``sections`` (each JSON text: bytes, or
+    pieces of bytes written one after another, never all in memory at once), describing
+    the ledger at ``tip`` whose line checksums chain to ``chain``. Raises OSError (the old
+    summary, if any, stays)."""
     path = summary_path_for(ledger)
-    where: dict[str, list[int]] = {}
-    offset = 0
-    for name, data in sections.items():
-        where[name] = [offset, len(data), zlib.crc32(data)]
-        offset += len(data)
-    text = encode({"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, "tip": tip.to_json(), "chain": chain,
-                   "sections": where})
-    head = text.encode("utf-8")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    where: dict[str, list[int]] = {}
     try:
         with open(tmp, "wb") as f:
-            f.write(b"%08x %s\n" % (zlib.crc32(head), head))
-            for data in sections.values():
-                f.write(data)
+            f.write(b" " * _HEADER_ROOM)
+            offset = 0
+            for name, data in sections.items():
+                crc, size = 0, 0
+                for piece in ([data] if isinstance(data, (bytes, bytearray, memoryview)) else data):
+                    f.write(piece)
+                    crc = zlib.crc32(piece, crc)
+                    size += len(piece)
+                where[name] = [offset, size, crc]
+                offset += size
+            text = encode({"format": SUMMARY_FORMAT, "version": SUMMARY_VERSION, "tip": tip.to_json(), "chain": chain,
+                           "sections": where}).encode("utf-8")
+            head = b"%08x %s" % (zlib.crc32(text), text)
+            if len(head) > _HEADER_ROOM - 1:
+                raise ValueError("the summary's first line is too long")
+            f.seek(0)
+            f.write(head.ljust(_HEADER_ROOM - 1, b" ") + b"\n")
         os.replace(tmp, path)
     except BaseException:
         try:

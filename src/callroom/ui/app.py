@@ -272,7 +272,6 @@ class CallroomApp(App):
         if not getattr(desk, "loading", False):
             self._checked.set()
             return
-        self.call_after_refresh(self._show_line)
 
         def done() -> None:
             try:
@@ -280,7 +279,13 @@ class CallroomApp(App):
             except RuntimeError:
                 pass  # the app has already stopped
 
-        desk.start_loading(done)  # type: ignore[attr-defined]
+        def start() -> None:
+            self._show_line()
+            desk.start_loading(done)  # type: ignore[attr-defined]
+
+        # Once the first screen is drawn: a thread reading the ledger meanwhile would take
+        # the interpreter from the screen's many short steps and hold back its first frame.
+        self.call_after_refresh(start)
 
     def _base_screen(self) -> Screen | None:
         return next((s for s in reversed(self.screen_stack) if isinstance(s, (SessionScreen, NothingTodayScreen, EmptyScreen))), None)
