@@ -417,3 +417,33 @@ def test_callroom_queue_prints_from_the_summary_what_the_ledger_read_whole_print
     whole = runner.invoke(main, args)
     assert whole.exit_code == 0 and whole.output == quick.output
     assert len(quick.output.splitlines()) > SIZES["clients"]
+
+
+def test_callroom_queue_from_the_summary_loads_neither_the_screens_nor_the_whole_store(ledger):
+    """The read-only command pays for what it prints: no Textual, TinyDB, importers or record layer."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from callroom.cli import main\n"
+        "try:\n"
+        f"    main([\"queue\", \"--db\", {str(ledger)!r}, \"--as-of\", {TODAY.isoformat()!r}])\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed, modules = done.stdout.rsplit("MODULES ", 1)
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    summary_path_for(ledger).unlink()
+    whole = CliRunner().invoke(main, ["queue", "--db", str(ledger), "--as-of", TODAY.isoformat()])
+    assert whole.exit_code == 0 and printed == whole.output  # the queue itself, as the ledger read whole gives it
+    modules = modules.split()
+    loaded = [m for m in modules if m.split(".")[0] in ("textual", "tinydb", "fpdf", "phonenumbers", "openpyxl")
+              or m.startswith(("callroom.importers", "callroom.store.repo", "callroom.ui", "callroom.documents"))]
+    assert loaded == []

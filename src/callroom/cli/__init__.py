@@ -64,12 +64,14 @@ class _Group(click.Group):
         return getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
 
     def invoke(self, ctx):
-        from ..services.errors import ReadOnly, StoreError
-
         try:
             return super().invoke(ctx)
-        except (StoreError, ReadOnly) as e:
-            raise click.ClickException(str(e)) from None
+        except Exception as e:
+            from ..services.errors import ReadOnly, StoreError  # here: the store is not imported for nothing
+
+            if isinstance(e, (StoreError, ReadOnly)):
+                raise click.ClickException(str(e)) from None
+            raise
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,8 +8,6 @@ import json
 import click
 
 from ..domain.codes import Outcome, Reason, Result
-from ..domain.drafts import Draft, DraftError
-from ..domain.owing import short_day
 from .base import Ctx, choice, common, find_client
 
 
@@ -38,7 +36,8 @@ from .base import Ctx, choice, common, find_client
 def log(c: Ctx, client, result, reason, outcome, amount, when, count, frequency, invoices, over, what, who, note, next_action,
         as_json) -> None:
     """Log a call made away from the desk. CLIENT: a name, unique prefix or #id."""
-    from ..domain.drafts import defaults
+    from ..domain.drafts import Draft, DraftError, defaults
+    from ..domain.owing import short_day
 
     with c.open() as desk:
         cl = find_client(desk, client)

@@ -34,7 +34,6 @@ from ..domain import queue as queue_mod
 from ..domain.models import Call, Client, ClientFile, Dispute, Invoice, Payment, Plan, Promise
 from ..domain.policy import Policy
 from ..domain.queue import Queue
-from ..store.repo import converter, record_of
 from ..store.format import chain_crc, decode_json, encode
 from ..store.lookup import chain_to, lines_after
 from ..store.summary import Summary, SummaryDamaged, ledger_tip, read_summary, write_summary
@@ -85,6 +84,8 @@ def _undump(data: bytes) -> Any:
 
 def file_json(cf: ClientFile, parts=_PARTS) -> dict[str, Any]:
     """A client's file as stored records: ``{"client": [id, doc], "<table>": [[id, doc], ...]}``."""
+    from ..store.repo import record_of
+
     out: dict[str, Any] = {"client": [cf.client.id, record_of(cf.client)]}
     for name, _ in parts:
         rows = getattr(cf, name)
@@ -95,6 +96,8 @@ def file_json(cf: ClientFile, parts=_PARTS) -> dict[str, Any]:
 
 def file_from_json(value: dict[str, Any], parts=_PARTS) -> ClientFile:
     """The :class:`ClientFile` of :func:`file_json` (raises on anything else)."""
+    from ..store.repo import converter
+
     cid, doc = value["client"]
     kw: dict[str, Any] = {}
     for name, cls in parts:
@@ -616,6 +619,8 @@ class _CatchUp:
         self._dirty.add(cid)
 
     def _record(self, table: str, op: dict[str, Any]) -> None:
+        from ..store.repo import _latest_calls, converter  # here: a queue with nothing to catch up never loads it
+
         assert self.files is not None and self.owners is not None
         owners = self.owners.setdefault(table, {})
         doc_id = op.get("put", op.get("del"))
@@ -663,8 +668,6 @@ class _CatchUp:
             elif was is not None:
                 raise _Stale("an older call changed")
             else:
-                from ..store.repo import _latest_calls
-
                 seen = [(i, d) for i, d in rows] + [(doc_id, doc)]
                 docs = dict(seen)
                 value[table] = [[c.id, docs[c.id]] for c in _latest_calls(seen, converter(Call))]  # oldest first

@@ -14,8 +14,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import DamagedFileError, LockedError, NewerSchemaError, ReadOnlyError, StorageWriteError, StoreError
-from .repo import Ambiguous, NotFound, ReadOnly, Store
+
+if TYPE_CHECKING:
+    from .repo import Ambiguous, NotFound, ReadOnly, Store
+
+_FROM_REPO = frozenset({"Ambiguous", "NotFound", "ReadOnly", "Store"})
+
+
+def __getattr__(name: str) -> Any:
+    # The repository (and TinyDB under it) is loaded when first asked for: a command
+    # answered from the queue summary (``callroom queue``) never needs it.
+    if name in _FROM_REPO:
+        from . import repo
+
+        return getattr(repo, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 SCHEMA = 1
 DEFAULT_NAME = "ledger.jsonl"
@@ -47,6 +63,7 @@ def open_store(path: Path | str, *, read_only: bool = False, salvage: bool = Fal
     """
     from .check import Precheck, check_records
     from .reading import Problem
+    from .repo import Store
     from .tinydb_glue import open_db
 
     path = Path(path)
@@ -92,6 +109,8 @@ def in_memory(tables: dict, *, path: Path | str | None = None) -> Store:
     in memory: the repositories' answers about a few records, without a ledger file."""
     from tinydb import TinyDB
     from tinydb.storages import MemoryStorage
+
+    from .repo import Store
 
     db = TinyDB(storage=MemoryStorage)
     db.storage.write({name: dict(docs) for name, docs in tables.items()})
