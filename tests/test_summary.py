@@ -447,3 +447,23 @@ def test_callroom_queue_from_the_summary_loads_neither_the_screens_nor_the_whole
     loaded = [m for m in modules if m.split(".")[0] in ("textual", "tinydb", "fpdf", "phonenumbers", "openpyxl")
               or m.startswith(("callroom.importers", "callroom.store.repo", "callroom.ui", "callroom.documents"))]
     assert loaded == []
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_callroom_queue_as_a_process_prints_everything_before_it_ends_quickly(ledger, as_json):
+    """The command ends without freeing what it read: its whole output still reaches the pipe, exit 0."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    args = ["queue", "--db", str(ledger), "--as-of", TODAY.isoformat()] + (["--json"] if as_json else [])
+    done = subprocess.run([sys.executable, "-m", "callroom", *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = CliRunner().invoke(main, args)
+    assert expected.exit_code == 0 and done.stdout == expected.output
+    missing = subprocess.run([sys.executable, "-m", "callroom", "queue", "--db", str(ledger.with_name("none.jsonl"))],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "No ledger at" in missing.stderr

@@ -24,6 +24,7 @@ A family's module is imported when one of its commands runs (or ``--help`` lists
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -62,6 +63,24 @@ class _Group(click.Group):
         if where is None:
             return None
         return getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
+
+    def main(self, args=None, *rest, **kwargs):
+        from . import base
+
+        base.quick_exit = False
+        try:
+            return super().main(args, *rest, **kwargs)
+        except SystemExit as e:
+            # The `callroom` command itself (not called with arguments, as tests do), after a
+            # read-only command that asked for it: end without freeing its objects one by one.
+            if args is None and base.quick_exit and (e.code is None or isinstance(e.code, int)):
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except (OSError, ValueError):
+                        pass
+                os._exit(e.code or 0)
+            raise
 
     def invoke(self, ctx):
         try:

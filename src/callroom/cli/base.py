@@ -160,6 +160,17 @@ def choice(enum):
     return click.Choice(enum.codes(), case_sensitive=False)
 
 
+#: Set by a read-only command once it has printed all it has: the process then ends
+#: without freeing what it read object by object (see ``callroom.cli._Group.main``).
+quick_exit = False
+
+
+def end_quickly() -> None:
+    """Let this process end at once after the command (nothing left to write or close)."""
+    global quick_exit
+    quick_exit = True
+
+
 def gc_paused(command):
     """Run ``command`` with the garbage collector paused: an import builds hundreds of thousands of
     objects and no cycles, and each collection would walk the whole loaded ledger for nothing."""

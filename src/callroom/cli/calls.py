@@ -8,7 +8,7 @@ import json
 import click
 
 from ..domain.codes import Outcome, Reason, Result
-from .base import Ctx, choice, common, find_client
+from .base import Ctx, choice, common, end_quickly, find_client
 
 
 @click.command()
@@ -103,14 +103,24 @@ def history(c: Ctx, client: str, reverse: bool, as_json: bool) -> None:
 @click.pass_obj
 def queue(c: Ctx, as_json: bool) -> None:
     """Print today's call queue and who is left out, with the reasons."""
+    import gc
+
     from ..services.summary import queue_of
 
     # From the queue summary beside the ledger when it describes the ledger as it is now
-    # (the same queue, without reading the whole file); else the ledger read whole.
-    q = queue_of(c.path(), c.clock.now()) if not c.salvage and c.path().exists() else None
-    if q is None:
-        with c.open(read_only=True) as desk:
-            q = desk.queue()
+    # (the same queue, without reading the whole file); else the ledger read whole. No
+    # collections meanwhile: what is read makes no cycles, and ends with the process.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        q = queue_of(c.path(), c.clock.now()) if not c.salvage and c.path().exists() else None
+        if q is None:
+            with c.open(read_only=True) as desk:
+                q = desk.queue()
+    finally:
+        if paused:
+            gc.enable()
+    end_quickly()
     if as_json:
         click.echo(json.dumps({
             "queue": [{"client_id": e.client_id, "client": e.name, "tier": e.tier_name, "why": e.why, "stage": e.stage.value,

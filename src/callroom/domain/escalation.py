@@ -27,7 +27,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from babel.dates import format_date
 from babel.numbers import get_currency_precision
 
 from .aging import days_overdue, due_notes
@@ -700,6 +699,8 @@ class StepState:
 
 
 def _short(d: date, locale: str, today: date | None = None) -> str:
+    from babel.dates import format_date
+
     return format_date(d, "d MMM" if today is not None and d.year == today.year else "d MMM y", locale=locale)
 
 
@@ -794,6 +795,8 @@ def due_why(st: StepState, locale: str = "en_US", today: date | None = None) -> 
 def closed_text(st: StepState, locale: str = "en_US") -> str:
     """'Paid on 28 Nov 2026: $3,150.00 recovered; saved an estimated $1,005.00 (agency)'."""
     s = st.step
+    from babel.dates import format_date
+
     m = lambda a: format_money(a, s.currency, locale)  # noqa: E731
     when = format_date(st.closed_on, "d MMM y", locale=locale) if st.closed_on else ""
     if st.status == PAID:

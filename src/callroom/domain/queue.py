@@ -17,8 +17,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-from babel.dates import format_date
-
 from . import books, phones
 from .aging import days_overdue, due_info, stage_for_days
 from .codes import Outcome, PromiseStatus, Reason, Result, Stage
@@ -36,7 +34,10 @@ def short_date(d: date, locale: str = "en_US", today: date | None = None) -> str
     """'25 Nov'; with the year ('25 Nov 2025') when it is not ``today``'s year, so a
     callback agreed a year ago never reads as one due this week."""
     # Cached: babel takes tens of microseconds a date, and a queue of thousands of
-    # clients names the same few hundred days over and over.
+    # clients names the same few hundred days over and over. Imported here: a queue read
+    # from its summary (``callroom queue``) words no date.
+    from babel.dates import format_date
+
     if today is not None and d.year != today.year:
         return format_date(d, "d MMM y", locale=locale)
     return format_date(d, "d MMM", locale=locale)
