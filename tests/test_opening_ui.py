@@ -184,3 +184,31 @@ def test_snapshot_damage_banner(snap_compare, opened, tmp_path, size):
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=size)
+
+
+async def test_a_ledger_read_on_demand_before_the_check_started_still_ends_the_check(tmp_path):
+    """The first screen asked for a client the summary does not hold (the ledger was read then,
+    on the spot): the check is over, and keys that save run instead of waiting for ever."""
+    path = summarised_demo(tmp_path)
+    desk = open_session(path, Clock.at(NOW))
+    assert isinstance(desk, OpeningDesk)
+    try:
+        assert desk.wait_loaded(30)  # read on demand, before any check was started
+        app = CallroomApp(desk, clock=Clock.at(NOW), ticker=lambda: 0.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            s = app.screen
+            assert isinstance(s, SessionScreen)
+            await until_checked(app, pilot)
+            assert "Checking the ledger" not in screen_text(app)
+            first = s.slot.entry
+            await pilot.press("n", "enter")
+            await pilot.pause()
+            assert len(s.saved_ids) == 1 and s.index == 1
+    finally:
+        desk.close()
+    ro = open_store(path, read_only=True)
+    try:
+        assert ro.calls.get(s.saved_ids[0]).client_id == first.client_id
+    finally:
+        ro.close()

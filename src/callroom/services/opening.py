@@ -319,7 +319,15 @@ class OpeningDesk(SummarisedDesk):
     def start_loading(self, done: Callable[[], None] | None = None) -> None:
         """Read and check the whole ledger in a thread; ``done()`` is called from it when finished."""
         with self._guard:
-            if self._thread is not None or self._done.is_set():
+            if self._thread is not None:
+                return
+            if self._done.is_set():
+                # Already read, on demand (the first screen asked for a client the summary does
+                # not hold before the check was started): ``done`` is still owed, from a thread
+                # as ever, or the screens would wait for a check that never reports.
+                if done is not None:
+                    self._thread = threading.Thread(target=done, name="callroom-check", daemon=True)
+                    self._thread.start()
                 return
 
             def run() -> None:
