@@ -467,3 +467,21 @@ def test_callroom_queue_as_a_process_prints_everything_before_it_ends_quickly(le
     missing = subprocess.run([sys.executable, "-m", "callroom", "queue", "--db", str(ledger.with_name("none.jsonl"))],
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "No ledger at" in missing.stderr
+
+
+def test_a_summary_decided_by_other_rules_is_not_used(ledger, monkeypatch):
+    """After an upgrade whose queue rules differ, the summary of the day before describes the
+    ledger exactly but its decisions are not this release's: the ledger is read whole."""
+    from callroom.services import summary as summary_mod
+
+    assert read_preview(ledger, NOW) is not None
+    monkeypatch.setattr(summary_mod, "_RULES", ["00000000"])
+    assert read_preview(ledger, NOW) is None
+    assert queue_of(ledger, NOW) is None
+    desk = open_session(ledger, Clock.at(NOW))  # the ledger read whole; closing writes a summary of these rules
+    try:
+        assert not isinstance(desk, OpeningDesk)
+        desk.queue()
+    finally:
+        desk.close()
+    assert read_preview(ledger, NOW) is not None

@@ -82,6 +82,29 @@ def _undump(data: bytes) -> Any:
 # -- a client's records as JSON and back -----------------------------------------------------
 
 
+_RULES: list[str] = []
+
+
+def rules_mark() -> str:
+    """What the queue's decisions were worked out by: a checksum of the domain's code (its
+    rules: the queue, aging, promises, escalation, wording). A summary written by a callroom
+    whose rules differ is not used, even for a ledger it describes exactly: its decisions
+    might not be this release's (the first open after an upgrade reads the ledger whole)."""
+    if not _RULES:
+        from pathlib import Path
+
+        from .. import __version__, domain
+
+        crc = zlib.crc32(__version__.encode())
+        try:
+            for f in sorted(Path(domain.__file__).parent.glob("*.py")):
+                crc = zlib.crc32(f.name.encode() + b"\0" + f.read_bytes(), crc)
+        except OSError:
+            pass  # no sources to read: the version alone
+        _RULES.append(f"{crc:08x}")
+    return _RULES[0]
+
+
 def file_json(cf: ClientFile, parts=_PARTS) -> dict[str, Any]:
     """A client's file as stored records: ``{"client": [id, doc], "<table>": [[id, doc], ...]}``."""
     from ..store.repo import record_of
@@ -323,6 +346,7 @@ class Book:
         meta = {
             "policy": self.policy.to_record(),
             "locale": self.locale,
+            "rules": rules_mark(),
             "days": [d.isoformat() for d in days],
             "first": {d.isoformat(): self.firsts[d] for d in days},
             "clients": where,
@@ -487,8 +511,8 @@ def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clie
         later = found
     try:
         meta = summary.load("meta")
-        if meta["locale"] != locale:
-            return None
+        if meta["locale"] != locale or meta.get("rules") != rules_mark():
+            return None  # another locale, or decided by another release's rules
         settings = summary.load("settings")
         today = now.date()
         catch = _CatchUp(summary, meta, settings, today) if later else None
