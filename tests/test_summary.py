@@ -485,3 +485,70 @@ def test_a_summary_decided_by_other_rules_is_not_used(ledger, monkeypatch):
     finally:
         desk.close()
     assert read_preview(ledger, NOW) is not None
+
+
+async def test_a_call_keyed_in_on_a_stale_first_screen_is_kept_in_the_form_not_saved(ledger):
+    """The check finds the first screen was not the ledger's: the Enter held meanwhile is not
+    run (it was pressed on facts that were not the ledger's), and the call being keyed in is
+    in the new screen's form for the same client, with a notice saying so."""
+    import threading
+
+    from callroom.ui.app import CallroomApp
+    from callroom.ui.session import SessionScreen
+    from textual.widgets import Input
+
+    from support import screen_text
+
+    desk = open_desk(ledger, Clock.at(NOW))
+    for cid in desk.queue().ids()[:3]:
+        desk.log(Draft(result=Result.NO_ANSWER), cid)
+    desk.close()
+    session(ledger, calls=1)
+    _bring_a_call_forward(ledger)
+    before = ledger.read_bytes()
+    ro = open_store(ledger, read_only=True)
+    calls_before = len(ro.calls.all())
+    ro.close()
+    desk = open_session(ledger, Clock.at(NOW))
+    assert isinstance(desk, OpeningDesk)
+    gate, load = threading.Event(), desk._load
+
+    def held() -> None:
+        gate.wait(30)
+        load()
+
+    desk._load = held  # type: ignore[method-assign]
+    app = CallroomApp(desk, clock=Clock.at(NOW), ticker=lambda: 0.0)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            stale = app.screen
+            assert isinstance(stale, SessionScreen)
+            first = stale.slot.entry
+            await pilot.press("n", "o")
+            await pilot.press(*"rang twice")
+            await pilot.press("escape", "enter")  # held until the check is done
+            await pilot.pause()
+            assert ledger.read_bytes() == before
+            gate.set()
+            for _ in range(400):
+                if app._checked.is_set():
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            s = app.screen
+            assert isinstance(s, SessionScreen) and s is not stale and desk.first_screen_stale
+            assert s.slot.entry.client_id == first.client_id
+            assert s.slot.draft.result is Result.NO_ANSWER and s.slot.saved_call_id is None and not s.saved_ids
+            assert s.query_one("#note", Input).value == "rang twice"
+            said = " ".join(n.message for n in app._notifications)
+            assert f"The call you were keying in for {first.name} is kept in the form, not saved" in said
+            assert "rang twice" in screen_text(app)
+    finally:
+        gate.set()
+        desk.close()
+    ro = open_store(ledger, read_only=True)
+    try:  # nothing stored for the held Enter (the new screen records only its session)
+        assert len(ro.calls.all()) == calls_before
+    finally:
+        ro.close()

@@ -328,14 +328,26 @@ class CallroomApp(App):
         screen = self._base_screen()
         if self._damage is None and getattr(self.desk, "first_screen_stale", False) and screen is not None:
             # The ledger read whole differs from its summary: the first screen showed a queue
-            # that is not the ledger's. It is worked out again and shown instead.
-            self._held = None
+            # that is not the ledger's. It is worked out again and shown instead. A key held
+            # meanwhile is not run (it was pressed on facts that were not the ledger's); the call
+            # being keyed in is kept in the new screen's form when its client is still queued.
+            held, self._held = self._held, None
+            kept = screen.typed() if isinstance(screen, SessionScreen) else None
             while self.screen is not screen and len(self.screen_stack) > 2:
                 self.pop_screen()
             fresh = EmptyScreen(str(self.desk.path or "in memory")) if self.desk.is_empty() else self.queue_screen()
             await self.switch_screen(fresh)
-            self.notify("The ledger is not what the summary beside it said (changed by another program?): today's "
-                        "queue was worked out again from the ledger itself.", title="Ledger", severity="warning", timeout=10)
+            said = ("The ledger is not what the summary beside it said (changed by another program?): today's "
+                    "queue was worked out again from the ledger itself.")
+            if kept is not None:
+                cid, name, draft = kept
+                if isinstance(fresh, SessionScreen) and fresh.take_draft(cid, draft):
+                    said += f" The call you were keying in for {name} is kept in the form, not saved: check the facts, then Enter."
+                else:
+                    said += f" The call you were keying in for {name} was not saved: {name} is not in the queue as the ledger has it."
+            elif held is not None:
+                said += " The key pressed meanwhile was not run."
+            self.notify(said, title="Ledger", severity="warning", timeout=15)
             screen = fresh
         if self._damage is not None:
             self._show_line()

@@ -710,6 +710,27 @@ class SessionScreen(Screen):
         self.app.push_screen(SummaryScreen(self.desk, self.session, self.session_calls(), len(self.slots), self.received,
                                            elapsed_s=self.ticker() - self.started_at))
 
+    def typed(self) -> tuple[int, str, Draft] | None:
+        """The call being keyed in and not saved yet: (client id, name, draft); None when nothing is typed."""
+        if not self.slots or self.slot.saved_call_id is not None:
+            return None
+        d = self.slot.draft.copy()
+        d.note = self.query_one("#note", Input).value
+        return None if d == Draft() else (self.slot.entry.client_id, self.slot.entry.name, d)
+
+    def take_draft(self, client_id: int, draft: Draft) -> bool:
+        """Put a call keyed in elsewhere in this client's form and go to it; False when the
+        client is not in this session's queue."""
+        for s in self.slots:
+            if s.entry.client_id == client_id and s.saved_call_id is None:
+                s.draft = draft
+                if self.is_mounted:
+                    self.call_client(client_id)
+                else:
+                    self.index = self.slots.index(s)
+                return True
+        return False
+
     def call_client(self, client_id: int) -> None:
         """Go to a client: its place in the queue, or added right after the current one."""
         for i, s in enumerate(self.slots):
