@@ -25,6 +25,7 @@ from callroom.domain.codes import Outcome, Reason, Result
 from callroom.domain.drafts import Draft
 from callroom.services.files import open_desk
 from callroom.services.opening import OpeningDesk, SummarisedDesk, open_session
+from callroom.services.queue_lines import queue_lines
 from callroom.services.summary import queue_of, read_preview
 from callroom.store import open_store
 from callroom.store.summary import read_summary, summary_path_for
@@ -61,6 +62,11 @@ def fresh(path: Path, now=NOW):
         return queue_mod.build(store.queue_files(), now, store.settings.policy)
     finally:
         store.close()
+
+
+def printed(q):
+    """What ``callroom queue`` prints of a queue (:func:`callroom.services.queue_lines.queue_lines`'s form)."""
+    return ([(e.name, e.tier_name, e.why, e.out_of_hours) for e in q.entries], [(h.name, h.why) for h in q.not_today])
 
 
 def ready(desk):
@@ -130,6 +136,70 @@ def test_the_queue_of_each_day_ahead_and_of_any_other_day(ledger, days):
     found = read_preview(ledger, now)
     assert found is not None
     assert found.queue == fresh(ledger, now)  # day 9 is not kept: worked out from the queue files kept
+    lines = queue_lines(ledger, now)  # what callroom queue prints: only for the days the summary holds
+    assert (lines is not None) == (days < 4)  # written yesterday: yesterday and the 4 days after
+    assert lines is None or lines == printed(fresh(ledger, now))
+
+
+@pytest.mark.parametrize("hour", [0, 5, 9, 13, 15, 18, 21, 23])
+def test_callroom_queue_lines_are_the_queue_at_any_hour(ledger, hour):
+    """The lines kept in the queue's order, split at the hour by who is outside calling hours:
+    the queue worked out from the ledger read whole, entry for entry."""
+    now = NOW.replace(hour=hour)
+    lines = queue_lines(ledger, now)
+    assert lines is not None
+    right = fresh(ledger, now)
+    assert lines == printed(right)
+    assert len(lines[0]) == len(right.entries) > 0 and len(lines[1]) == len(right.not_today) > 0
+
+
+def test_callroom_queue_lines_split_clients_inside_and_outside_their_hours(ledger):
+    """Some hour puts some of the queue outside calling hours and leaves some inside: the case
+    where the kept order is split (the test above then covers it)."""
+    mixed = [h for h in range(24) if len({ooh for *_, ooh in printed(fresh(ledger, NOW.replace(hour=h)))[0]}) == 2]
+    assert mixed
+    for h in mixed[:3]:
+        assert queue_lines(ledger, NOW.replace(hour=h)) == printed(fresh(ledger, NOW.replace(hour=h)))
+
+
+def test_a_summary_of_the_older_layout_is_not_read_and_is_made_again(generated, tmp_path, monkeypatch):
+    """A summary written before the queue's lines were kept (version 1) is not used by the
+    command nor the first screen; the session after writes one of this layout."""
+    from callroom.store import summary as store_summary
+
+    path = _copy(generated, tmp_path / "ledger.jsonl", summary=False)
+    with monkeypatch.context() as m:
+        m.setattr(store_summary, "SUMMARY_VERSION", 1)
+        session(path, NOW - timedelta(days=1))
+        assert read_summary(path) is not None  # read as what it is, by the release that wrote it
+    assert read_summary(path) is None
+    assert queue_lines(path, NOW) is None and read_preview(path, NOW) is None
+    desk = open_session(path, Clock.at(NOW))
+    try:
+        assert type(desk) is SummarisedDesk  # the ledger read whole
+        assert desk.queue() == fresh(path)
+    finally:
+        desk.close()
+    assert queue_lines(path, NOW) == printed(fresh(path))
+
+
+def test_a_damaged_order_is_not_printed(ledger):
+    """The day's kept lines damaged: the command prints the queue of its decisions instead."""
+    from click.testing import CliRunner
+
+    from callroom.cli import main
+
+    path = summary_path_for(ledger)
+    raw = bytearray(path.read_bytes())
+    offset, size, _ = read_summary(ledger).sections[f"order/{TODAY.isoformat()}"]
+    raw[offset + size // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+    assert queue_lines(ledger, NOW) is None
+    args = ["queue", "--db", str(ledger), "--as-of", TODAY.isoformat()]
+    quick = CliRunner().invoke(main, args)
+    summary_path_for(ledger).unlink()
+    whole = CliRunner().invoke(main, args)
+    assert quick.exit_code == whole.exit_code == 0 and quick.output == whole.output
 
 
 def _writes(desk, kind: str) -> None:
@@ -175,6 +245,7 @@ def test_lines_written_behind_its_back_are_caught_up(ledger, kind):
     _writes(desk, kind)
     desk.close()
     assert read_summary(ledger).tip != reading_tip(ledger)
+    assert queue_lines(ledger, NOW) is None  # the lines kept are of the tip before
     found = read_preview(ledger, NOW)
     assert found is not None, kind  # brought up to date from the lines written since
     assert found.queue == fresh(ledger), kind
@@ -189,6 +260,7 @@ def test_lines_written_behind_its_back_are_caught_up(ledger, kind):
         desk.close()
     assert read_summary(ledger).tip == reading_tip(ledger)  # written again at the close
     assert read_preview(ledger, NOW).queue == fresh(ledger)
+    assert queue_lines(ledger, NOW) == printed(fresh(ledger))
 
 
 def reading_tip(path):
@@ -472,12 +544,13 @@ def test_callroom_queue_as_a_process_prints_everything_before_it_ends_quickly(le
 def test_a_summary_decided_by_other_rules_is_not_used(ledger, monkeypatch):
     """After an upgrade whose queue rules differ, the summary of the day before describes the
     ledger exactly but its decisions are not this release's: the ledger is read whole."""
-    from callroom.services import summary as summary_mod
+    from callroom.services import queue_lines as queue_lines_mod
 
-    assert read_preview(ledger, NOW) is not None
-    monkeypatch.setattr(summary_mod, "_RULES", ["00000000"])
+    assert read_preview(ledger, NOW) is not None and queue_lines(ledger, NOW) is not None
+    monkeypatch.setattr(queue_lines_mod, "_RULES", ["00000000"])
     assert read_preview(ledger, NOW) is None
     assert queue_of(ledger, NOW) is None
+    assert queue_lines(ledger, NOW) is None
     desk = open_session(ledger, Clock.at(NOW))  # the ledger read whole; closing writes a summary of these rules
     try:
         assert not isinstance(desk, OpeningDesk)

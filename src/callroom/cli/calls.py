@@ -105,40 +105,52 @@ def queue(c: Ctx, as_json: bool) -> None:
     """Print today's call queue and who is left out, with the reasons."""
     import gc
 
-    from ..services.summary import queue_of
-
     # From the queue summary beside the ledger when it describes the ledger as it is now
-    # (the same queue, without reading the whole file); else the ledger read whole. No
-    # collections meanwhile: what is read makes no cycles, and ends with the process.
+    # (the same queue, without reading the whole file): the lines it keeps in the queue's
+    # order, else its decisions; else the ledger read whole. No collections meanwhile: what
+    # is read makes no cycles, and ends with the process.
     paused = gc.isenabled()
     gc.disable()
     try:
-        q = queue_of(c.path(), c.clock.now()) if not c.salvage and c.path().exists() else None
-        if q is None:
-            with c.open(read_only=True) as desk:
-                q = desk.queue()
+        summarised = not c.salvage and c.path().exists()
+        printed = None
+        if summarised and not as_json:
+            from ..services.queue_lines import queue_lines
+
+            printed = queue_lines(c.path(), c.clock.now())
+        if printed is None:
+            from ..services.summary import queue_of
+
+            q = queue_of(c.path(), c.clock.now()) if summarised else None
+            if q is None:
+                with c.open(read_only=True) as desk:
+                    q = desk.queue()
+            if not as_json:
+                printed = ([(e.name, e.tier_name, e.why, e.out_of_hours) for e in q.entries],
+                           [(h.name, h.why) for h in q.not_today])
     finally:
         if paused:
             gc.enable()
     end_quickly()
-    if as_json:
+    if printed is None:
         click.echo(json.dumps({
             "queue": [{"client_id": e.client_id, "client": e.name, "tier": e.tier_name, "why": e.why, "stage": e.stage.value,
                        "days_overdue": e.days, "owed": {k: str(v) for k, v in e.owed.items()}, "outside_hours": e.out_of_hours} for e in q.entries],
             "not_today": [{"client_id": h.client_id, "client": h.name, "why": h.why} for h in q.not_today],
         }, indent=2))
         return
-    if not q.entries and not q.not_today:
+    entries, not_today = printed
+    if not entries and not not_today:
         click.echo("No invoices yet. Import your open invoices: callroom import FILE.csv")
         return
     lines = []  # written at once: ten thousand echo calls took longer than working out the queue
-    for n, e in enumerate(q.entries, 1):
-        mark = "  (outside calling hours)" if e.out_of_hours else ""
-        lines.append(f"{n:>3}. {e.name:<34} {e.tier_name:<19} {e.why}{mark}")
-    if q.not_today:
+    for n, (name, tier, why, outside) in enumerate(entries, 1):
+        mark = "  (outside calling hours)" if outside else ""
+        lines.append(f"{n:>3}. {name:<34} {tier:<19} {why}{mark}")
+    if not_today:
         lines.append("\nNot today:")
-        for h in q.not_today:
-            lines.append(f"     {h.name:<34} {h.why}")
+        for name, why in not_today:
+            lines.append(f"     {name:<34} {why}")
     click.echo("\n".join(lines))
 
 

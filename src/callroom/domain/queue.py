@@ -425,6 +425,23 @@ def queued_place(d: Held | tuple) -> tuple[str | None, tuple] | None:
     return zone, (tier, -sc, name.lower(), name, cid)
 
 
+def printed_order(decided: Iterable[Held | tuple]) -> tuple[list[tuple], list[Held]]:
+    """A day's decisions in the queue's order as far as it goes without the hour: the queued
+    as ``(zone, tier name, name, why)`` in the order :func:`assemble` gives them when every
+    client is within calling hours (those outside them go last, in the same order: a stable
+    split of this list by zone is the queue at any hour), and the held clients in theirs."""
+    queued: list[tuple] = []
+    held: list[Held] = []
+    for d in decided:
+        if type(d) is Held:
+            held.append(d)
+        else:
+            queued.append(d)
+    queued.sort(key=lambda d: (d[2], -d[4], d[1].lower(), d[1], d[0]))  # _entry_order, all within hours
+    held.sort(key=_held_order)
+    return [(d[8], TIER_NAMES[d[2]], d[1], d[3]) for d in queued], held
+
+
 def _to_json(x: object) -> object:
     t = type(x)
     if x is None or t in (bool, int, float, str):

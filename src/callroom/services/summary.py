@@ -7,6 +7,8 @@ As of one state of the ledger (its tip) it holds:
   :func:`callroom.domain.queue.decide` works out; the local times are worked out at
   open), for the day it was written and the next :data:`AHEAD` days: the morning after a
   session finds its day there;
+* ``order/<day>``: of each of those days, what ``callroom queue`` prints, in the queue's
+  order (:mod:`callroom.services.queue_lines`);
 * ``clients``: every record of the clients the first screen may open on (the best placed
   of each time zone on each of those days), and ``settings``: the policy, the profile,
   the caller's name;
@@ -37,6 +39,7 @@ from ..domain.queue import Queue
 from ..store.format import chain_crc, decode_json, encode
 from ..store.lookup import chain_to, lines_after
 from ..store.summary import Summary, SummaryDamaged, ledger_tip, read_summary, write_summary
+from .queue_lines import LOCALE, policy_of as _policy_of, rules_mark
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,8 +52,6 @@ AHEAD = 4
 #: Of each day, the best placed clients of each time zone whose records are kept (the
 #: first client at open is the best placed of those within their calling hours).
 FIRST_PER_ZONE = 2
-#: The locale the queue's texts are written in.
-LOCALE = "en_US"
 
 #: The parts of a queue file, the model of each, and the table they are stored in.
 _PARTS = (("invoices", Invoice), ("calls", Call), ("promises", Promise), ("disputes", Dispute), ("payments", Payment))
@@ -80,29 +81,6 @@ def _undump(data: bytes) -> Any:
 
 
 # -- a client's records as JSON and back -----------------------------------------------------
-
-
-_RULES: list[str] = []
-
-
-def rules_mark() -> str:
-    """What the queue's decisions were worked out by: a checksum of the domain's code (its
-    rules: the queue, aging, promises, escalation, wording). A summary written by a callroom
-    whose rules differ is not used, even for a ledger it describes exactly: its decisions
-    might not be this release's (the first open after an upgrade reads the ledger whole)."""
-    if not _RULES:
-        from pathlib import Path
-
-        from .. import __version__, domain
-
-        crc = zlib.crc32(__version__.encode())
-        try:
-            for f in sorted(Path(domain.__file__).parent.glob("*.py")):
-                crc = zlib.crc32(f.name.encode() + b"\0" + f.read_bytes(), crc)
-        except OSError:
-            pass  # no sources to read: the version alone
-        _RULES.append(f"{crc:08x}")
-    return _RULES[0]
 
 
 def file_json(cf: ClientFile, parts=_PARTS) -> dict[str, Any]:
@@ -303,6 +281,19 @@ class Book:
             return _join(got)
         return _dump({str(cid): queue_mod.decision_json(d) for cid, d in got.items()})
 
+    def _order_text(self, day: date) -> bytes:
+        """The day's ``order/<day>`` section (``callroom queue``'s lines, see
+        :mod:`callroom.services.queue_lines`): the summary's as read while the day is unchanged."""
+        if isinstance(self.days[day], bytes) and self.source is not None:
+            try:
+                return self.source.read(f"order/{day.isoformat()}")
+            except (SummaryDamaged, KeyError):
+                pass  # worked out again
+        decided = self.decoded(day)
+        assert decided is not None
+        queued, held = queue_mod.printed_order(decided.values())
+        return _dump({"queued": queued, "held": [[h.name, h.why] for h in held]})
+
     def _first(self, days: list[date]) -> list[int]:
         first: list[int] = []
         seen: set[int] = set()
@@ -357,6 +348,7 @@ class Book:
         out = {"meta": _dump(meta), "settings": _dump(settings), "owners": _dump(owners)}
         for d in days:
             out[f"queue/{d.isoformat()}"] = self._day_text(d)
+            out[f"order/{d.isoformat()}"] = self._order_text(d)
         out["clients"] = bytes(clients)
         out["files"] = _joined(self.file_texts())  # written a piece at a time
         return out
@@ -445,13 +437,6 @@ def write(path: "Path", store: "Store", book: Book, today: date) -> bool:
 
 
 # -- reading it back ----------------------------------------------------------------------------
-
-
-def _policy_of(settings: dict[str, Any]) -> Policy:
-    """The policy the ledger's settings hold (what ``Settings.policy`` gives)."""
-    doc = next(iter(settings.values()), None)
-    rec = doc.get("policy") if isinstance(doc, dict) else None
-    return Policy.from_record(rec)
 
 
 @dataclass

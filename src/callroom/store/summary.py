@@ -43,7 +43,8 @@ __all__ = ["SUMMARY_VERSION", "Summary", "SummaryDamaged", "intact", "ledger_tip
 
 SUMMARY_FORMAT = "callroom-summary"
 #: Bumped when what the sections mean changes: a summary of another version is ignored.
-SUMMARY_VERSION = 1
+#: 2: with each day's ``order/<day>`` (what ``callroom queue`` prints, in the queue's order).
+SUMMARY_VERSION = 2
 
 #: A first line longer than this is not one.
 _MAX_HEADER = 1 << 16
