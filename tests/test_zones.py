@@ -120,3 +120,24 @@ def test_a_queue_build_keeps_the_zones_for_the_next_run(cache, demo_store, clock
         assert str(moved.local.tzinfo) == "Pacific/Kiritimati"
     finally:
         phones.ZONES.forget()
+
+
+def test_what_is_known_can_be_saved_while_zones_are_still_being_worked_out(monkeypatch):
+    """The zones are saved (callroom.zonecache) while the ledger's check, in its thread, may be
+    working out more: the book's memo grows while it is read. Here a zone is worked out while
+    each entry's key is made (what a thread switch there would do)."""
+    book = ZoneBook()
+    book("+1 212 555 0147", "US")
+    book("+64 9 555 0147", "NZ")
+    key = ZoneBook.key
+    more = iter(["+44 20 7946 0147", "+61 2 5550 1234"])
+
+    def busy(raw, region):
+        nxt = next(more, None)
+        if nxt is not None:
+            book(nxt, "")
+        return key(raw, region)
+
+    monkeypatch.setattr(book, "key", busy)
+    known = book.known()
+    assert set(known) >= {key("+1 212 555 0147", "US"), key("+64 9 555 0147", "NZ")}

@@ -109,7 +109,7 @@ class ZoneBook:
     def known(self) -> dict[str, str | None]:
         """Everything known, by :meth:`key`: what was learnt plus what was worked out."""
         out = dict(self._kept)
-        for (raw, region), z in self._memo.items():
+        for (raw, region), z in list(self._memo.items()):  # a copy: the ledger check may be adding zones meanwhile
             out[self.key(raw, region)] = z
         return out
 
