@@ -151,6 +151,18 @@ def test_callroom_queue_lines_are_the_queue_at_any_hour(ledger, hour):
     right = fresh(ledger, now)
     assert lines == printed(right)
     assert len(lines[0]) == len(right.entries) > 0 and len(lines[1]) == len(right.not_today) > 0
+    assert read_preview(ledger, now).queue == right  # the first screen's queue, from the same order
+
+
+def test_a_kept_order_that_is_not_the_days_decisions_is_not_used(ledger):
+    """The ids of an order must be exactly the day's queued and held clients, each once."""
+    found = read_preview(ledger, NOW)
+    decided, right = found.decided, fresh(ledger)
+    queued, held = [e.client_id for e in right.entries], [h.client_id for h in right.not_today]
+    assert queue_mod.assemble_in_order(decided, queued, held, NOW, found.policy) == right
+    assert queue_mod.assemble_in_order(decided, queued[:-1], held, NOW, found.policy) is None  # one left out
+    assert queue_mod.assemble_in_order(decided, queued[:-1] + queued[:1], held, NOW, found.policy) is None  # one twice
+    assert queue_mod.assemble_in_order(decided, queued[:-1], held + queued[-1:], NOW, found.policy) is None  # queued as held
 
 
 def test_callroom_queue_lines_split_clients_inside_and_outside_their_hours(ledger):

@@ -439,7 +439,45 @@ def printed_order(decided: Iterable[Held | tuple]) -> tuple[list[tuple], list[He
             queued.append(d)
     queued.sort(key=lambda d: (d[2], -d[4], d[1].lower(), d[1], d[0]))  # _entry_order, all within hours
     held.sort(key=_held_order)
-    return [(d[8], TIER_NAMES[d[2]], d[1], d[3]) for d in queued], held
+    return [(d[0], d[8], TIER_NAMES[d[2]], d[1], d[3]) for d in queued], held
+
+
+def assemble_in_order(decided: Mapping[int, Held | tuple], queued: list[int], held: list[int], now: datetime,
+                      policy: Policy = Policy()) -> Queue | None:
+    """:func:`assemble` for decisions whose order :func:`printed_order` worked out (``queued``
+    and ``held``: the client ids in it): the local times worked out, the clients outside
+    calling hours put last, nothing sorted. None when the ids are not exactly the queued and
+    the held of ``decided`` (assemble then)."""
+    ids = set(queued)
+    ids.update(held)
+    if not len(ids) == len(queued) + len(held) == len(decided):
+        return None
+    q = Queue()
+    inside, outside = q.entries, []
+    aware = now.tzinfo is not None
+    hours = (policy.call_start, policy.call_end, policy.weekdays_only)
+    at_zone: dict[str | None, tuple[datetime | None, bool]] = {}
+    for cid in queued:
+        d = decided.get(cid)
+        if type(d) is not tuple:
+            return None
+        cid, name, tier, why, sc, stage, days, owed, zone, route, money, due = d
+        local, ooh = None, False
+        if aware:
+            found = at_zone.get(zone)
+            if found is None:
+                local = phones.local_time_in(zone, now)
+                ooh = local is not None and not phones.within_hours(local, *hours)
+                found = at_zone[zone] = (local, ooh)
+            local, ooh = found
+        (outside if ooh else inside).append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh, route, money, due))
+    inside += outside
+    for cid in held:
+        d = decided.get(cid)
+        if type(d) is not Held:
+            return None
+        q.not_today.append(d)
+    return q
 
 
 def _to_json(x: object) -> object:

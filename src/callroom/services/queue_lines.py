@@ -87,7 +87,7 @@ def queue_lines(path: "Path", now: datetime) -> Printed | None:
         at_zone: dict[Any, bool] = {}
         inside: list[tuple[str, str, str, bool]] = []
         outside: list[tuple[str, str, str, bool]] = []
-        for zone, tier, name, why in queued:
+        for _cid, zone, tier, name, why in queued:
             if type(name) is not str or type(tier) is not str or type(why) is not str:
                 return None
             ooh = False
@@ -98,7 +98,7 @@ def queue_lines(path: "Path", now: datetime) -> Printed | None:
                     ooh = at_zone[zone] = local is not None and not phones.within_hours(local, *hours)
             (outside if ooh else inside).append((name, tier, why, ooh))
         not_today = []
-        for name, why in held:
+        for _cid, name, why in held:
             if type(name) is not str or type(why) is not str:
                 return None
             not_today.append((name, why))

@@ -292,7 +292,7 @@ class Book:
         decided = self.decoded(day)
         assert decided is not None
         queued, held = queue_mod.printed_order(decided.values())
-        return _dump({"queued": queued, "held": [[h.name, h.why] for h in held]})
+        return _dump({"queued": queued, "held": [[h.client_id, h.name, h.why] for h in held]})
 
     def _first(self, days: list[date]) -> list[int]:
         first: list[int] = []
@@ -523,7 +523,17 @@ def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clie
                     decided.pop(cid, None)
                 else:
                     decided[cid] = queue_mod.decide([cf], today, policy, locale=locale)[cid]
-        queue = queue_mod.assemble(decided.values(), now, policy)
+        queue = None
+        if (catch is None or not catch.changed) and isinstance(book.days.get(today), bytes):
+            # The day as the summary keeps it: its order kept too (nothing to sort).
+            try:
+                order = summary.load(f"order/{today.isoformat()}")
+                queue = queue_mod.assemble_in_order(decided, [r[0] for r in order["queued"]],
+                                                    [r[0] for r in order["held"]], now, policy)
+            except (SummaryDamaged, KeyError, TypeError, IndexError):
+                queue = None
+        if queue is None:
+            queue = queue_mod.assemble(decided.values(), now, policy)
         tables: dict[str, dict[str, Any]] = {"settings": settings}
         clients: set[int] = set()
         where = meta["clients"] if with_clients else {}
