@@ -35,7 +35,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,13 +98,40 @@ def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk: _Disk, *, to_the_en
             if to_the_end:
                 raise OSError(errno.EIO, "the ledger ended early while being copied")
             break
-        view, done = memoryview(chunk), 0
-        while done < len(chunk):
-            n = disk.pwrite(dst_fd, view[done:], offset + done)
-            if n <= 0:
-                raise OSError(errno.EIO, "the disk accepted no bytes")
-            done += n
+        _pwrite_all(dst_fd, chunk, offset, disk)
         offset += len(chunk)
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int, disk: _Disk) -> None:
+    """Write all of ``data`` at ``offset`` through ``disk``, a short write continued."""
+    view, done = memoryview(data), 0
+    while done < len(data):
+        n = disk.pwrite(fd, view[done:], offset + done)
+        if n <= 0:
+            raise OSError(errno.EIO, "the disk accepted no bytes")
+        done += n
+
+
+def _write_new(d: Path, dest: Path, fill: Callable[[int], None], disk: _Disk) -> Path:
+    """Make ``dest`` in the folder ``d`` whole or not at all: ``fill`` writes a temp file,
+    which is fsync'd and renamed to ``dest``, then the folder is fsync'd; on any error the
+    temp file is removed."""
+    tmp = d / f".{dest.name}.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        fill(fd)
+        disk.fsync(fd)
+        disk.replace(tmp, dest)
+    except BaseException:
+        os.close(fd)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    _fsync_dir(d, disk)
+    return dest
 
 
 def backups_dir(ledger: Path | str) -> Path:
@@ -229,22 +256,7 @@ def keep_copy(src_fd: int, length: int, ledger: Path, reason: str, disk: _Disk) 
     folder: temp file, fsync, rename, fsync the folder."""
     d = _ensure_dir(ledger, disk)
     dest = next(p for p in _candidates(d, reason) if not p.exists())
-    tmp = d / f".{dest.name}.tmp"
-    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        _copy_bytes(src_fd, fd, length, disk, to_the_end=True)
-        disk.fsync(fd)
-        disk.replace(tmp, dest)
-    except BaseException:
-        os.close(fd)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-    _fsync_dir(d, disk)
-    return dest
+    return _write_new(d, dest, lambda fd: _copy_bytes(src_fd, fd, length, disk, to_the_end=True), disk)
 
 
 def prune(ledger: Path | str, keep: int = KEEP, protect: Iterable[Path] = ()) -> list[Path]:
@@ -390,24 +402,4 @@ def keep_bytes(ledger: Path | str, data: bytes, label: str, disk: _Disk) -> Path
     while dest.exists():
         n += 1
         dest = d / f"{stamp}-{n}-{label}.bytes"
-    tmp = d / f".{dest.name}.tmp"
-    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-    try:
-        view, done = memoryview(data), 0
-        while done < len(data):
-            written = disk.pwrite(fd, view[done:], done)
-            if written <= 0:
-                raise OSError(errno.EIO, "the disk accepted no bytes")
-            done += written
-        disk.fsync(fd)
-        disk.replace(tmp, dest)
-    except BaseException:
-        os.close(fd)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    os.close(fd)
-    _fsync_dir(d, disk)
-    return dest
+    return _write_new(d, dest, lambda fd: _pwrite_all(fd, data, 0, disk), disk)
