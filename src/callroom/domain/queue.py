@@ -15,7 +15,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import books, phones
 from .aging import days_overdue, due_info, stage_for_days
@@ -454,23 +454,13 @@ def assemble_in_order(decided: Mapping[int, Held | tuple], queued: list[int], he
         return None
     q = Queue()
     inside, outside = q.entries, []
-    aware = now.tzinfo is not None
-    hours = (policy.call_start, policy.call_end, policy.weekdays_only)
-    at_zone: dict[str | None, tuple[datetime | None, bool]] = {}
+    entry = _entry_maker(now, policy)
     for cid in queued:
         d = decided.get(cid)
         if type(d) is not tuple:
             return None
-        cid, name, tier, why, sc, stage, days, owed, zone, route, money, due = d
-        local, ooh = None, False
-        if aware:
-            found = at_zone.get(zone)
-            if found is None:
-                local = phones.local_time_in(zone, now)
-                ooh = local is not None and not phones.within_hours(local, *hours)
-                found = at_zone[zone] = (local, ooh)
-            local, ooh = found
-        (outside if ooh else inside).append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh, route, money, due))
+        e = entry(d)
+        (outside if e.out_of_hours else inside).append(e)
     inside += outside
     for cid in held:
         d = decided.get(cid)
@@ -514,18 +504,15 @@ def _client_id(decided: Held | tuple) -> int:
     return decided.client_id if type(decided) is Held else decided[0]  # type: ignore[union-attr,index]
 
 
-def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) -> Queue:
-    """The queue from each client's decision: the local times worked out (once a zone), and sorted."""
-    q = Queue()
-    entries, not_today = q.entries, q.not_today
+def _entry_maker(now: datetime, policy: Policy) -> Callable[[tuple], Entry]:
+    """Makes the queue entry of a client's decision, with its local time and whether that is
+    outside calling hours worked out once a zone (none with a naive ``now``)."""
     aware = now.tzinfo is not None
     hours = (policy.call_start, policy.call_end, policy.weekdays_only)
     at_zone: dict[str | None, tuple[datetime | None, bool]] = {}  # local time and out-of-hours, per zone
-    for d in decided:
-        if type(d) is Held:
-            not_today.append(d)
-            continue
-        cid, name, tier, why, sc, stage, days, owed, zone, route, money, due = d  # type: ignore[misc]
+
+    def entry(d: tuple) -> Entry:
+        cid, name, tier, why, sc, stage, days, owed, zone, route, money, due = d
         local, ooh = None, False
         if aware:
             found = at_zone.get(zone)
@@ -534,7 +521,21 @@ def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) ->
                 ooh = local is not None and not phones.within_hours(local, *hours)
                 found = at_zone[zone] = (local, ooh)
             local, ooh = found
-        entries.append(Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh, route, money, due))
+        return Entry(cid, name, tier, why, sc, stage, days, owed, local, ooh, route, money, due)
+
+    return entry
+
+
+def _assemble(decided: Iterable[Held | tuple], now: datetime, policy: Policy) -> Queue:
+    """The queue from each client's decision: the local times worked out (once a zone), and sorted."""
+    q = Queue()
+    entries, not_today = q.entries, q.not_today
+    entry = _entry_maker(now, policy)
+    for d in decided:
+        if type(d) is Held:
+            not_today.append(d)
+            continue
+        entries.append(entry(d))  # type: ignore[arg-type]
     # The client id breaks ties, so the order never depends on the order the files came in.
     entries.sort(key=_entry_order)
     not_today.sort(key=_held_order)
