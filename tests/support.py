@@ -26,3 +26,21 @@ def on_disk(store):
     from callroom.store import open_store
 
     return open_store(store.path, read_only=True)
+
+
+def content(widget) -> str:
+    """What a Static shows, as text."""
+    return str(widget.content)
+
+
+async def session(app, pilot, client: str | None = None):
+    """The call screen once drawn; at ``client`` (a name) when given."""
+    from callroom.ui.session import SessionScreen
+
+    await pilot.pause()
+    s = app.screen
+    assert isinstance(s, SessionScreen)
+    if client is not None:
+        s.call_client(s.desk.find_client(client).id)
+        await pilot.pause()
+    return s

@@ -13,23 +13,8 @@ from callroom.domain.codes import Outcome, Result
 from callroom.ui.forms import OutcomeForm, PromptForm
 from callroom.ui.payment import PaymentForm
 from callroom.ui.report import ReportScreen
-from callroom.ui.session import SessionScreen
 
-from support import TODAY, app_for, on_disk, screen_text
-
-
-def content(widget) -> str:
-    return str(widget.content)
-
-
-async def session(app, pilot, client: str | None = None) -> SessionScreen:
-    await pilot.pause()
-    s = app.screen
-    assert isinstance(s, SessionScreen)
-    if client is not None:
-        s.call_client(s.desk.find_client(client).id)
-        await pilot.pause()
-    return s
+from support import TODAY, app_for, content, on_disk, screen_text, session
 
 
 def visible_within(widget, box) -> bool:

@@ -18,11 +18,7 @@ from callroom.ui.payment import PaymentForm, check_payment
 from callroom.ui.report import ReportScreen
 from callroom.ui.session import SessionScreen
 
-from support import TODAY, app_for, on_disk, screen_text
-
-
-def content(widget) -> str:
-    return str(widget.content)
+from support import TODAY, app_for, content, on_disk, screen_text
 
 
 async def start(app, pilot) -> SessionScreen:

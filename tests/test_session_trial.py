@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from callroom.ui.widgets import InvoiceTable
 
-from support import app_for, on_disk, screen_text
+from support import app_for, content, on_disk, screen_text, session
 
 
 def rows_drawn(table) -> list[str]:
@@ -156,21 +156,6 @@ def test_a_dispute_about_one_invoice_does_not_hold_back_the_others():
 
 # --- UI: the call screen, driven by keys ---------------------------------------------------------
 
-def _content(widget) -> str:
-    return str(widget.content)
-
-
-async def _session(app, pilot, client: str | None = None):
-    from callroom.ui.session import SessionScreen
-
-    await pilot.pause()
-    s = app.screen
-    assert isinstance(s, SessionScreen)
-    if client is not None:
-        s.call_client(s.desk.find_client(client).id)
-        await pilot.pause()
-    return s
-
 
 def _drop_due_date(store, client: str, number: str) -> None:
     """As a FreshBooks export gives it: an issue date, no due date, no terms."""
@@ -187,22 +172,22 @@ async def test_the_call_screen_marks_days_counted_from_an_assumed_due_date(demo_
     _drop_due_date(demo_store, "Lumen Yoga", "1077")
     app = app_for(demo_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot, "Lumen Yoga")
+        s = await session(app, pilot, "Lumen Yoga")
         table = s.query_one(InvoiceTable)
         row = [str(c) for c in table.get_row_at(0)]
         assert (row[0], row[2], row[3], row[6]) == ("1077", "9 Nov 26*", "14*", "1-30*")
-        totals = _content(s.query_one("#totals"))
+        totals = content(s.query_one("#totals"))
         assert "oldest 1077, 14 days*" in totals
         assert "* due date assumed: issued + 30 days; the export has none (set yours: callroom settings --terms DAYS)" in totals
-        assert "14 days overdue (due date assumed: issued + 30 days" in _content(s.query_one("#card"))
+        assert "14 days overdue (due date assumed: issued + 30 days" in content(s.query_one("#card"))
         assert "* due date assumed: issued + 30 days" in screen_text(app)  # shown at 80x24, not cut off
     demo_store.settings.set_policy(Policy(usual_terms_days=14))
     app = app_for(demo_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot, "Lumen Yoga")
+        s = await session(app, pilot, "Lumen Yoga")
         row = [str(c) for c in s.query_one(InvoiceTable).get_row_at(0)]
         assert (row[2], row[3]) == ("24 Oct 26*", "30*")
-        totals = _content(s.query_one("#totals"))
+        totals = content(s.query_one("#totals"))
         assert "* due date from your usual terms: issued + 14 days; the export has none" in totals and "settings --terms" not in totals
 
 
@@ -231,7 +216,7 @@ async def test_a_dispute_names_its_invoices_and_who_looks_into_it_and_the_rest_s
 
     app = app_for(demo_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot, "Hofmann")
+        s = await session(app, pilot, "Hofmann")
         cid = s.slot.entry.client_id
         await pilot.press("r", key_for(Reason.DISPUTE), "x")
         form = app.screen
@@ -246,8 +231,8 @@ async def test_a_dispute_names_its_invoices_and_who_looks_into_it_and_the_rest_s
         form.query_one("#f-who").value = "Jonas's accountant and Sam"
         await pilot.press("enter")
         assert app.screen is s
-        assert "Hours on HM-327 too high: get back by" in _content(s.query_one("#logpanel"))
-        assert "Jonas's accountant and Sam looks into it · disputed: HM-327" in _content(s.query_one("#logpanel"))
+        assert "Hours on HM-327 too high: get back by" in content(s.query_one("#logpanel"))
+        assert "Jonas's accountant and Sam looks into it · disputed: HM-327" in content(s.query_one("#logpanel"))
         await pilot.press("enter")
         await pilot.pause()
         ro = on_disk(demo_store)
@@ -297,12 +282,12 @@ async def test_paid_in_full_on_the_call_sets_no_follow_up_and_the_script_says_so
 
     app = app_for(demo_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot, "Lumen Yoga")
+        s = await session(app, pilot, "Lumen Yoga")
         cid = s.slot.entry.client_id
         await pilot.press("r", key_for(Reason.OVERLOOKED), "m")
         assert app.screen.query_one("#f-amount").value == "249.00"
         await pilot.press("enter")
-        assert "Next action: none: nothing is left overdue" in _content(s.query_one("#logpanel"))
+        assert "Next action: none: nothing is left overdue" in content(s.query_one("#logpanel"))
         await pilot.press("enter")
         await pilot.pause()
         ro = on_disk(demo_store)
@@ -314,7 +299,7 @@ async def test_paid_in_full_on_the_call_sets_no_follow_up_and_the_script_says_so
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert s.slot.entry.client_id == cid
-        shown = _content(s.query_one("#logpanel"))
+        shown = content(s.query_one("#logpanel"))
         assert "Next action: none: nothing is left overdue" in shown and "suggested" not in shown
         assert "$249.00 paid" in shown
         # back to the client: pay the rest (1083, not yet due) with $
@@ -328,7 +313,7 @@ async def test_paid_in_full_on_the_call_sets_no_follow_up_and_the_script_says_so
         assert app.screen is s
         shown = []
         for _ in range(4):  # every stage of the script, with s
-            shown.append(_content(s.query_one("#script")))
+            shown.append(content(s.query_one("#script")))
             await pilot.press("s")
         script = "\n".join(shown)
         assert "Nothing is open on this account: every invoice is paid, so there is nothing to ask for." in script
@@ -341,9 +326,9 @@ async def test_editing_the_phone_moves_the_clients_local_time_and_calling_hours_
     it is 04:00 there, outside calling hours, and the card says so at once; and back."""
     app = app_for(demo_store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot, "Hofmann")
+        s = await session(app, pilot, "Hofmann")
         cid = s.slot.entry.client_id
-        card = lambda: _content(s.query_one("#card"))  # noqa: E731
+        card = lambda: content(s.query_one("#card"))  # noqa: E731
         assert "OUTSIDE CALLING HOURS" not in card() and "(Mon 16:00 local)" in card()
         for number, local, outside in (("+64 7 555 0199", "(Tue 04:00 local)", True), ("+49 30 901820", "(Mon 16:00 local)", False)):
             await pilot.press("E")
@@ -365,7 +350,7 @@ async def test_the_summary_counts_promises_and_plans_apart_and_calls_per_hour(de
     now = [0.0]
     app = CallroomApp(demo_store, clock=clock, ticker=lambda: now[0])
     async with app.run_test(size=(80, 24)) as pilot:
-        s = await _session(app, pilot)
+        s = await session(app, pilot)
         await pilot.press("r", "1", "p", "enter", "enter")  # a promise, with the form's defaults
         now[0] += 600
         await pilot.press("r", "1", "l", "enter", "enter")  # a payment plan
