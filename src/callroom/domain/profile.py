@@ -158,15 +158,12 @@ def clean_currency(code: str) -> str:
 def parse_language(value: str) -> str:
     """'de', 'en-GB', 'fr_CA' -> a babel locale name ('de', 'en_GB', 'fr_CA'); '' stays ''.
     ValueError for a language babel does not know."""
-    from babel import Locale, UnknownLocaleError
+    from .locales import known
 
-    text = (value or "").strip().replace("-", "_")
-    if not text:
-        return ""
-    try:
-        return str(Locale.parse(text))
-    except (ValueError, TypeError, UnknownLocaleError):
-        raise ValueError(f"{value!r} is not a language babel knows (like en_US, en_GB, de, fr_CA)") from None
+    name = known(value)
+    if not name and (value or "").strip():
+        raise ValueError(f"{value!r} is not a language babel knows (like en_US, en_GB, de, fr_CA)")
+    return name
 
 
 def clean_phone(value: str, region: str = "") -> str:
