@@ -63,11 +63,7 @@ class Ctx:
         except LockedError as e:
             if if_locked != "read-only" or ro:
                 raise click.ClickException(str(e)) from None
-            desk = self.open(read_only=True, say=say)
-            who = f" ({e.holder.describe()})" if e.holder else ""
-            desk.add_ledger_notice(f"{e.path} is open in another callroom{who}, so it is open here read-only: you can "
-                                   f"look, but nothing you type is saved. Close the other session to make calls here.")
-            return desk
+            return _read_only_beside(self.open(read_only=True, say=say), e)
         except StoreError as e:
             raise click.ClickException(str(e)) from None
         if say:
@@ -97,11 +93,7 @@ class Ctx:
         except LockedError as e:
             if if_locked != "read-only" or self.read_only:
                 raise click.ClickException(str(e)) from None
-            desk = open_session(self.path(), self.clock, read_only=True)
-            who = f" ({e.holder.describe()})" if e.holder else ""
-            desk.add_ledger_notice(f"{e.path} is open in another callroom{who}, so it is open here read-only: you can "
-                                   f"look, but nothing you type is saved. Close the other session to make calls here.")
-            return desk
+            return _read_only_beside(open_session(self.path(), self.clock, read_only=True), e)
         except StoreError as e:
             raise click.ClickException(str(e)) from None
 
@@ -111,6 +103,15 @@ class Ctx:
         if not path.exists():
             raise click.ClickException(f"No ledger at {path} yet. Import your open invoices first: callroom import FILE.csv")
         return self.open(read_only=True)
+
+
+def _read_only_beside(desk, e):
+    """``desk``, opened read-only because another callroom holds the ledger (``e``, the
+    LockedError), with a notice saying so."""
+    who = f" ({e.holder.describe()})" if e.holder else ""
+    desk.add_ledger_notice(f"{e.path} is open in another callroom{who}, so it is open here read-only: you can "
+                           f"look, but nothing you type is saved. Close the other session to make calls here.")
+    return desk
 
 
 def common(f):
