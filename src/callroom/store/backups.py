@@ -41,7 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from .disk import Disk
+from .disk import Disk, fsync_dir, write_all
 from .errors import StorageWriteError
 from .lock import WriterLock
 from .lookup import tip_of
@@ -98,18 +98,8 @@ def _copy_bytes(src_fd: int, dst_fd: int, length: int, disk: _Disk, *, to_the_en
             if to_the_end:
                 raise OSError(errno.EIO, "the ledger ended early while being copied")
             break
-        _pwrite_all(dst_fd, chunk, offset, disk)
+        write_all(disk, dst_fd, chunk, offset)  # type: ignore[arg-type]
         offset += len(chunk)
-
-
-def _pwrite_all(fd: int, data: bytes, offset: int, disk: _Disk) -> None:
-    """Write all of ``data`` at ``offset`` through ``disk``, a short write continued."""
-    view, done = memoryview(data), 0
-    while done < len(data):
-        n = disk.pwrite(fd, view[done:], offset + done)
-        if n <= 0:
-            raise OSError(errno.EIO, "the disk accepted no bytes")
-        done += n
 
 
 def _write_new(d: Path, dest: Path, fill: Callable[[int], None], disk: _Disk) -> Path:
@@ -130,7 +120,7 @@ def _write_new(d: Path, dest: Path, fill: Callable[[int], None], disk: _Disk) ->
             pass
         raise
     os.close(fd)
-    _fsync_dir(d, disk)
+    fsync_dir(d, disk)
     return dest
 
 
@@ -200,19 +190,11 @@ def find_backup(ledger: Path | str, text: str) -> Backup | Path | None:
     return None
 
 
-def _fsync_dir(d: Path, disk: _Disk) -> None:
-    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        disk.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _ensure_dir(ledger: Path, disk: _Disk) -> Path:
     d = backups_dir(ledger)
     if not d.is_dir():
         d.mkdir(exist_ok=True)
-        _fsync_dir(d.parent, disk)
+        fsync_dir(d.parent, disk)
     return d
 
 
@@ -246,7 +228,7 @@ def keep_link(ledger: Path, reason: str, disk: _Disk) -> Path:
                 return keep_copy(fd, os.fstat(fd).st_size, ledger, reason, disk)
             finally:
                 os.close(fd)
-        _fsync_dir(d, disk)
+        fsync_dir(d, disk)
         return dest
     raise AssertionError("unreachable")
 
@@ -367,7 +349,7 @@ def restore(ledger: Path | str, source: Path | Backup, *, program: str = "callro
                 except FileNotFoundError:
                     pass
             disk.replace(tmp, ledger)
-            _fsync_dir(ledger.parent, disk)
+            fsync_dir(ledger.parent, disk)
         except OSError as exc:
             try:
                 tmp.unlink()
@@ -402,4 +384,4 @@ def keep_bytes(ledger: Path | str, data: bytes, label: str, disk: _Disk) -> Path
     while dest.exists():
         n += 1
         dest = d / f"{stamp}-{n}-{label}.bytes"
-    return _write_new(d, dest, lambda fd: _pwrite_all(fd, data, 0, disk), disk)
+    return _write_new(d, dest, lambda fd: write_all(disk, fd, data, 0), disk)  # type: ignore[arg-type]
