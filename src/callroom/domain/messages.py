@@ -41,6 +41,7 @@ from .locales import DEFAULT_LOCALE, lang
 from .models import Call, Client, ClientFile, Dispute, Invoice, Payment, Plan, Promise, Written
 from .money import Totals, format_money
 from .names import split as split_name
+from .owing import totals
 from .policy import Policy
 from .profile import Profile, parse_language
 from .wording import LANGUAGES, PHRASES, TEMPLATES, phrase
@@ -496,14 +497,6 @@ def _split(f: Facts) -> tuple[Totals, list[Invoice], list[Invoice], list[Invoice
     return overdue, over, notdue, disputed, owed
 
 
-def _sum(invoices: Iterable[Invoice]) -> Totals:
-    t = Totals()
-    for inv in invoices:
-        if inv.balance is not None:
-            t[inv.currency] = t.get(inv.currency, Decimal(0)) + inv.balance
-    return t
-
-
 def _amount(inv: Invoice, w: _Words) -> str:
     return w.money(inv.balance, inv.currency) if inv.balance is not None else w("amount_unknown")
 
@@ -524,8 +517,8 @@ def _account(f: Facts, w: _Words, head: str) -> str:
     lines += [_line(i, w("overdue_state", days=w.days(days_overdue(i, f.today, f.policy))), w) for i in over]
     lines += [_line(i, w("notdue_state"), w) for i in notdue]
     lines += [_line(i, w("review_state"), w) for i in disputed]
-    parts = [(key, part) for key, part in (("overdue_total", overdue), ("notdue_total", _sum(notdue)),
-                                            ("review_total", _sum(disputed))) if part]
+    parts = [(key, part) for key, part in (("overdue_total", overdue), ("notdue_total", totals(notdue)),
+                                            ("review_total", totals(disputed))) if part]
     if len(parts) == 1 and parts[0][1] == owed and parts[0][0] != "review_total":
         total = w("open_all_overdue" if parts[0][0] == "overdue_total" else "open_none_due", total=w.totals(owed))
     else:
