@@ -16,7 +16,7 @@ from callroom.cli import main
 from callroom.domain.models import Client, Invoice
 from callroom.importers import parse_file, plan_import
 from callroom.store import open_store
-from support import app_for, screen_text
+from support import app_for, screen_text, session
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
 QBO = FIX / "qbo_open_invoices.csv"
@@ -103,10 +103,7 @@ async def test_the_call_screen_says_the_unapplied_credit_in_the_books(tmp_path, 
     try:
         app = app_for(store, clock)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            s = app.screen
-            s.call_client(next(c.id for c in store.clients.all() if c.name == "Northgate Self Storage"))
-            await pilot.pause()
+            s = await session(app, pilot, "Northgate Self Storage")
             text = screen_text(app)
             assert "Unapplied credit in your books: $500.00" in str(s.query_one("#card").content)
             totals = str(s.query_one("#totals").content)
@@ -177,10 +174,7 @@ async def test_the_invoice_row_names_the_status_in_the_books(tmp_path, clock):
     try:
         app = app_for(store, clock)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            s = app.screen
-            s.call_client(next(c.id for c in store.clients.all() if c.name == "Aroha Early Learning Centre"))
-            await pilot.pause()
+            s = await session(app, pilot, "Aroha Early Learning Centre")
             text = screen_text(app)
             assert "INV-0424 (not sent yet)" in text
             assert "Overdue NZ$1,104.00  ·  not sent yet NZ$1,322.50" in str(s.query_one("#totals").content)
