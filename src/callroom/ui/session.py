@@ -251,20 +251,19 @@ class SessionScreen(Screen):
         d = self.slot.draft
         today = self.desk.today()
         stored, nxt, none_left = "", None, False
+        logged: Logged | None = None
         if self.slot.saved is not None and self.slot.saved[0] == d:
-            logged = self.slot.saved[1]
-            stored, nxt = logged.describe(today), logged.call.next_action
-            stored += self._their_time(logged.call.details)
-            none_left = nxt is None and d.result is not Result.SKIPPED and suggested_next(d, today, self.desk.policy) is not None
+            logged = self.slot.saved[1]  # as stored: not worked out again on the ledger it changed
         elif self._st is not None and d.result is not None:
             try:
                 logged = self.desk.prepare(d, self._st)
-                stored, nxt = logged.describe(today), logged.call.next_action
-                stored += self._their_time(logged.call.details)
-                # the policy would set one, but nothing is left overdue after this call: none
-                none_left = nxt is None and suggested_next(d, today, self.desk.policy) is not None
             except DraftError:
                 nxt = suggested_next(d, today, self.desk.policy)
+        if logged is not None:
+            stored, nxt = logged.describe(today), logged.call.next_action
+            stored += self._their_time(logged.call.details)
+            # the policy would set one, but nothing is left overdue after this call: none
+            none_left = nxt is None and suggested_next(d, today, self.desk.policy) is not None
         nxt_text = ("none: nothing is left overdue" if none_left else None) if nxt is None else \
             short_day(nxt, today) + ("" if d.next_action.strip() else " (suggested)")
         self.query_one(LogPanel).show(d, stored, nxt_text, self.error, self.warning)
