@@ -637,3 +637,50 @@ async def test_a_call_keyed_in_on_a_stale_first_screen_is_kept_in_the_form_not_s
         assert len(ro.calls.all()) == calls_before
     finally:
         ro.close()
+
+
+def _typed(d):
+    """A decision as (type, [(value, type of value), ...]): equal only when every value is of the same type too."""
+    values = d if type(d) is tuple else list(vars(d).values())
+    return type(d), [(v, type(v)) for v in values]
+
+
+def test_a_days_decisions_read_back_are_what_the_generic_reading_gives_value_for_value(ledger):
+    """The day's section decoded against the decisions' shapes: the same decisions, each value
+    of the same type (Decimal amounts, dates, stages), as the generic JSON reading and
+    ``decisions_from_json`` give, for every day the summary holds."""
+    from callroom.services.summary import _undump, decisions_of
+    from callroom.domain.money import Totals
+
+    summary = read_summary(ledger)
+    days = [name for name in summary.sections if name.startswith("queue/")]
+    assert len(days) == 5
+    kinds = set()
+    for name in days:
+        data = summary.read(name)
+        fast = decisions_of(data)
+        generic = queue_mod.decisions_from_json(list(_undump(data).values()))
+        assert fast.keys() == generic.keys() and len(fast) > 0
+        assert {cid: _typed(d) for cid, d in fast.items()} == {cid: _typed(d) for cid, d in generic.items()}
+        for d in fast.values():
+            kinds.add(type(d).__name__)
+            if type(d) is tuple:
+                assert type(d[7]) is Totals and all(type(a) is Decimal for a in d[7].values())
+            elif d.until is not None:
+                kinds.add("until")
+    assert kinds == {"tuple", "Held", "until"}  # queued, held, held until a day: each shape read
+
+
+def test_a_day_of_another_shape_is_read_the_generic_way_and_refused_there():
+    """A decision the shapes do not take is not guessed at: the generic reading decides, and
+    raises on what is not a decision (the summary is then not used)."""
+    from callroom.services.summary import decisions_of
+
+    held = b'{"7": [0, 7, "Acme", "nothing open", null, "", null]}'
+    assert decisions_of(held) == {7: queue_mod.Held(7, "Acme", "nothing open")}
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        decisions_of(b'{"7": [0, 7, "Acme", "nothing open", null, "", null, "one too many"]}')
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        decisions_of(b'{"7": [1, 7, "Acme", 3, "why", 1.0, {"stage": "no-such"}, 4, {"totals": {}}, null, "", null, false]}')
+    with pytest.raises((ValueError, KeyError, TypeError)):
+        decisions_of(b'{"7": [2, 7]}')
