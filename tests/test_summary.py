@@ -684,3 +684,35 @@ def test_a_day_of_another_shape_is_read_the_generic_way_and_refused_there():
         decisions_of(b'{"7": [1, 7, "Acme", 3, "why", 1.0, {"stage": "no-such"}, 4, {"totals": {}}, null, "", null, false]}')
     with pytest.raises((ValueError, KeyError, TypeError)):
         decisions_of(b'{"7": [2, 7]}')
+
+
+def test_the_first_screen_is_drawn_without_the_writing_report_and_case_file_modules(ledger):
+    """What the first client on screen does not need is not imported before it is drawn: the
+    message wording, the report and exports, the case file, PDF, calendars and workbooks. Each
+    comes in when first used (the `W` key, the report…)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from callroom.domain.clock import Clock\n"
+        "from callroom.services.opening import open_session\n"
+        "from callroom.ui.app import CallroomApp\n"
+        f"desk = open_session({str(ledger)!r}, Clock.at({NOW!r}))\n"
+        "app = CallroomApp(desk, clock=desk.clock)\n"
+        "async def main():\n"
+        "    async with app.run_test(size=(100, 30)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        print('SCREEN', type(app.screen).__name__, len(app.screen.queue.entries))\n"
+        "        print('MODULES', ' '.join(sorted(sys.modules)))\n"
+        "asyncio.run(main())\n"
+        "desk.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", "import datetime\n" + code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    screen = done.stdout.split("SCREEN ", 1)[1].split("\n", 1)[0].split()
+    assert screen[0] == "SessionScreen" and int(screen[1]) == len(fresh(ledger).entries) > 0
+    modules = done.stdout.rsplit("MODULES ", 1)[1].split()
+    loaded = [m for m in modules if m.split(".")[0] in ("fpdf", "openpyxl", "icalendar")
+              or m in ("callroom.domain.messages", "callroom.domain.report", "callroom.exports", "callroom.domain.casefile")]
+    assert loaded == []

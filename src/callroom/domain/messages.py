@@ -43,7 +43,7 @@ from .money import Totals, format_money
 from .names import split as split_name
 from .owing import totals
 from .policy import Policy
-from .profile import Profile, parse_language
+from .profile import Profile, parse_language, payment_instructions
 from .wording import LANGUAGES, PHRASES, TEMPLATES, phrase
 SMS_LIMIT = 320
 
@@ -451,21 +451,6 @@ def _tidy(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Values
-
-
-def payment_instructions(client: Client, profile: Profile, currencies: Iterable[str]) -> str:
-    """How this client pays in these currencies: the client's own instructions first, else
-    the profile's for each currency ('USD: ...' per line when there are several)."""
-    override = (client.instructions or "").strip()
-    if override:
-        return override
-    curs = sorted(set(currencies))
-    lines = []
-    for cur in curs:
-        text = profile.instructions_for(cur)
-        if text:
-            lines.append(text if len(curs) == 1 else f"{cur}: {text}")
-    return "\n".join(lines)
 
 
 def needed_currencies(f: Facts, kind: Kind) -> list[str]:

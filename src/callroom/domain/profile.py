@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 
 #: The fields ``callroom profile`` and the Profile screen set, with the option that sets each.
@@ -223,3 +223,19 @@ def clean(name: str, value: str, region: str = "") -> str:
     if name in ("name", "contact") and "\n" in text:
         raise ProfileError(name, "must be one line")
     return text
+
+
+def payment_instructions(client: Any, profile: Profile, currencies: Iterable[str]) -> str:
+    """How this client pays in these currencies: the client's own instructions first
+    (``client.instructions``), else the profile's for each currency ('USD: ...' per line
+    when there are several). The call script and the messages both say it."""
+    override = (client.instructions or "").strip()
+    if override:
+        return override
+    curs = sorted(set(currencies))
+    lines = []
+    for cur in curs:
+        text = profile.instructions_for(cur)
+        if text:
+            lines.append(text if len(curs) == 1 else f"{cur}: {text}")
+    return "\n".join(lines)

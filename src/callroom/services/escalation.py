@@ -14,15 +14,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from ..domain import casefile as casefile_mod
 from ..domain import escalation as esc
-from ..domain.casefile import CaseFile, NothingOwed
 from ..domain.escalation import Claims, CostBook, CostError, Estimate, Route, StageFigures, StepState, ClosedFigures
 from ..domain.models import Client, Escalation
 from ..domain.money import format_money
 from ..files import write_whole
 
 if TYPE_CHECKING:
+    from ..domain.casefile import CaseFile
     from ..domain.clock import Clock
     from ..store.repo import Store
 
@@ -171,7 +170,18 @@ def set_costs(store: "Store", texts: Iterable[str]) -> dict[str, CostBook]:
 # ------------------------------------------------------------------------------- case file
 
 
+def __getattr__(name: str):
+    # The case file's module is imported when first used: opening a session does not need it.
+    if name in ("CaseFile", "NothingOwed"):
+        from ..domain import casefile
+
+        return getattr(casefile, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def case_file(store: "Store", client_id: int, today: date) -> CaseFile:
+    from ..domain import casefile as casefile_mod
+
     cf = store.client_file(client_id)
     written = store.written.for_client(client_id)
     return casefile_mod.build(cf, store.settings.profile, today, store.settings.policy, written=written,
@@ -202,6 +212,8 @@ class CaseFileJob:
 def prepare_case_file(store: "Store", client_id: int, folder: Path, clock: "Clock", *, force: bool = False) -> CaseFileJob:
     """The case file's rows from the ledger, and its folder checked. CaseFileError when the
     client owes nothing or the folder already holds a case file (unless ``force``)."""
+    from ..domain.casefile import NothingOwed
+
     try:
         case = case_file(store, client_id, clock.today())
     except NothingOwed as e:

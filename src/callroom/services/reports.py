@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import exports
-from ..domain import report as report_mod
-from ..domain.report import Report
-
 if TYPE_CHECKING:
     from ..domain.clock import Clock
+    from ..domain.report import Report
     from ..store.repo import Store
 
 
@@ -20,7 +17,12 @@ class ReportsDesk:
     store: "Store"
     clock: "Clock"
 
+    # The report's and the exports' modules are imported when first used: opening a session
+    # does not need them.
+
     def report(self, *, trend_by: str = "month") -> Report:
+        from ..domain import report as report_mod
+
         s = self.store
         return report_mod.build(s.client_files(), s.sessions.all(), self.clock.today(), s.settings.policy, trend_by=trend_by)
 
@@ -28,6 +30,9 @@ class ReportsDesk:
         """(items, rows) of an export: ``kind`` is calls, promises, invoices or followups
         (items: the follow-ups themselves, for a calendar; empty otherwise). Follow-ups:
         every one from today on, or the next ``days`` days. Calls: the written contacts too."""
+        from .. import exports
+        from ..domain import report as report_mod
+
         files = self.store.client_files()
         today = self.clock.today()
         if kind == "followups":

@@ -16,6 +16,7 @@ from ..domain.drafts import Draft, Logged, build
 from ..domain.models import Call, Payment, Promise, Session
 from ..domain.money import Totals
 from ..domain.policy import Policy
+from ..domain.profile import payment_instructions
 from ..domain.promises import judge
 from ..domain.queue import ClientStanding, Queue
 from ..importers import gc_paused
@@ -164,8 +165,6 @@ class SessionDesk:
     def pay_to(self, st: ClientStanding) -> str:
         """How this client pays what it owes: its own instructions, else the profile's for
         the currencies of its open invoices ('' when none is set)."""
-        from ..domain.messages import payment_instructions
-
         invs = st.chase or st.file.open_invoices
         return payment_instructions(st.client, self.store.settings.profile, {i.currency for i in invs})
 

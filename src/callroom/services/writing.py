@@ -11,17 +11,37 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..domain import escalation as esc_mod
-from ..domain import messages as msg_mod
 from ..domain.clock import Clock
-from ..domain.messages import Kind, Message, MessageError, MissingProfile, Template, TemplateError
 from ..domain.models import Call, Client, Written
 from ..domain.profile import Logo, Profile, ProfileError, clean_email, clean_phone, clean_text
 from ..domain.wording import TEMPLATES
 from ..files import write_whole
 from ..config import config_dir
 from ..store.repo import Store
+
+if TYPE_CHECKING:
+    from ..domain.messages import Kind, Message, Template
+
+#: Names of :mod:`callroom.domain.messages` this module gives (imported when first asked
+#: for: the wording, the languages and phonenumbers behind them are not needed to open).
+_FROM_MESSAGES = frozenset({"Kind", "Message", "MessageError", "MissingProfile", "Template", "TemplateError"})
+
+
+def _msg():
+    """:mod:`callroom.domain.messages`, imported the first time a message is worked on."""
+    from ..domain import messages
+
+    return messages
+
+
+def __getattr__(name: str):
+    if name in _FROM_MESSAGES:
+        return getattr(_msg(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 FORMATS = ("text", "eml", "pdf", "sms")
 EXTENSIONS = {"text": ".txt", "eml": ".eml", "pdf": ".pdf", "sms": ".txt"}
@@ -101,7 +121,7 @@ def set_client_details(store: Store, client_id: int, **values) -> Client:
             changes["email"] = clean_email(v)
         elif k == "language":
             try:
-                changes["language"] = msg_mod.clean_language(v)
+                changes["language"] = _msg().clean_language(v)
             except ValueError as e:
                 raise ProfileError("language", str(e)) from None
         elif k in ("contact",):
@@ -142,20 +162,20 @@ def load_template(kind: Kind, client: Client | None = None, profile: Profile | N
     c = client or Client(None, "")
     p = profile or Profile()
     d = templates_dir()
-    for name, language in msg_mod.template_order(kind, c, p):
+    for name, language in _msg().template_order(kind, c, p):
         if name is None:
-            return msg_mod.default_template(kind, language), TemplateState(kind, None, language=msg_mod.lang(language) or "en")
+            return _msg().default_template(kind, language), TemplateState(kind, None, language=_msg().lang(language) or "en")
         path = d / name
         if not path.is_file():
             continue
-        fallback = msg_mod.default_template(kind, language)
+        fallback = _msg().default_template(kind, language)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             return fallback, TemplateState(kind, path, f"{path}: cannot read it ({e}); the default is used", fallback.language)
         try:
-            return msg_mod.parse_template(text, kind, str(path), language), TemplateState(kind, path, language=language)
-        except TemplateError as e:
+            return _msg().parse_template(text, kind, str(path), language), TemplateState(kind, path, language=language)
+        except _msg().TemplateError as e:
             return fallback, TemplateState(kind, path, f"{e}; the default is used until it is fixed", fallback.language)
     raise AssertionError("template_order ends with callroom's English wording")  # pragma: no cover
 
@@ -167,7 +187,7 @@ def template_states() -> list[TemplateState]:
     d = templates_dir()
     prof = Profile()
     out = []
-    for kind in Kind:
+    for kind in _msg().Kind:
         _, state = load_template(kind, None, prof)
         out.append(state)
         tags = [x.name.split(".")[1] for x in sorted(d.glob(f"{kind.value}.*.txt"))] if d.is_dir() else []
@@ -175,7 +195,7 @@ def template_states() -> list[TemplateState]:
             _, st = load_template(kind, Client(None, "", language=tag), prof)
             if st.path == d / f"{kind.value}.{tag}.txt":
                 out.append(st)
-        for language in msg_mod.default_languages():
+        for language in _msg().default_languages():
             if language not in tags and state.language != language:
                 out.append(TemplateState(kind, None, language=language))
     return out
@@ -191,8 +211,8 @@ def write_default_templates(force: bool = False) -> list[tuple[Path, bool]]:
     except OSError as e:
         raise WriteError(f"cannot make {d}: {e.strerror or e}") from None
     out = []
-    for language in msg_mod.default_languages():
-        for kind in Kind:
+    for language in _msg().default_languages():
+        for kind in _msg().Kind:
             path = d / (f"{kind.value}.txt" if language == "en" else f"{kind.value}.{language}.txt")
             if path.exists() and not force:
                 out.append((path, False))
@@ -225,16 +245,16 @@ def compose(store: Store, client_id: int, kind: Kind, today: date, *, call_id: i
     if call_id is not None:
         call = next((c for c in cf.calls if c.id == call_id), None)
         if call is None:
-            raise MessageError(f"no call #{call_id} for {cf.client.name}: `callroom history {cf.client.name!r}` lists the calls")
+            raise _msg().MessageError(f"no call #{call_id} for {cf.client.name}: `callroom history {cf.client.name!r}` lists the calls")
     profile = store.settings.profile
-    facts = msg_mod.gather(kind, cf, profile, today, store.settings.policy, call=call,
+    facts = _msg().gather(kind, cf, profile, today, store.settings.policy, call=call,
                            written=store.written.for_client(client_id))
     template, state = load_template(kind, cf.client, profile)
-    return Draft(msg_mod.compose(kind, facts, template), call_id, state.error)
+    return Draft(_msg().compose(kind, facts, template), call_id, state.error)
 
 
 def kind_after(call: Call) -> Kind:
-    return msg_mod.kind_for_call(call)
+    return _msg().kind_for_call(call)
 
 
 def render(store: Store, message: Message, fmt: str, when: datetime) -> bytes:
@@ -289,7 +309,7 @@ def save(store: Store, message: Message, fmt: str, path: Path, clock: Clock, *, 
 def record_written(store: Store, message: Message, channel: str, clock: Clock, *, call_id: int | None = None,
                    file: str = "") -> Written:
     """Log a message that left (saved, copied, opened, printed) as a written contact."""
-    if channel not in msg_mod.CHANNELS:
+    if channel not in _msg().CHANNELS:
         raise WriteError(f"unknown channel {channel!r}")
     text = message.sms if channel == "sms" else message.body
     to = message.to if channel in ("mail", "eml") else (message.client.phone if channel == "sms" else "")
@@ -349,7 +369,7 @@ class WritingDesk:
 
     def kind_after(self, call: Call) -> Kind:
         """The message that follows a call."""
-        return msg_mod.kind_for_call(call)
+        return _msg().kind_for_call(call)
 
     def all_written(self) -> list[Written]:
         return all_written(self.store)

@@ -18,7 +18,6 @@ from textual.widgets import Footer, Input, Static
 from ..domain import books, phones
 from ..domain.aging import SET_TERMS, due_notes
 from ..domain.codes import Outcome, Reason, Result
-from ..domain.messages import Kind
 from ..domain.drafts import NEEDS_DETAILS, Draft, DraftError, Logged, defaults, parse_day, suggested_next
 from ..domain.owing import listed, owing, short_day
 from ..domain.owing import totals as owing_totals
@@ -448,6 +447,7 @@ class SessionScreen(Screen):
         return cid, (last.id if last is not None else None)
 
     def action_write(self) -> None:
+        from ..domain.messages import Kind  # here: the wording (and phonenumbers) are not needed to open
         from .writing import MessageScreen
 
         if not self.slots:
@@ -528,6 +528,7 @@ class SessionScreen(Screen):
                 self.refresh_log()
                 self.refresh_bindings()
             if est.route.value == "final-notice":
+                from ..domain.messages import Kind
                 from .writing import MessageScreen
 
                 self.app.push_screen(MessageScreen(self.desk, slot.entry.client_id, Kind.FINAL_NOTICE),
