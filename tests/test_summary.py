@@ -245,13 +245,19 @@ def _writes(desk, kind: str) -> None:
         quiet = next(h.client_id for h in q.not_today if h.why == "nothing open")
         inv = desk.store.ledger.invoices.for_client(quiet)[0]
         desk.store.ledger.invoices.save(replace(inv, status="open", balance=Decimal("500.00"), closed_on=None))
+    elif kind == "route chosen":  # a lawyer's letter for the first client: it leaves today's queue
+        desk.choose_route(ids[0], "lawyer", note="sent to counsel")
+    elif kind == "route withdrawn":
+        desk.choose_route(ids[0], "lawyer")
+        desk.withdraw_route(ids[0])
     elif kind == "compaction":
         desk.store.db.compact()
     else:  # pragma: no cover
         raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["calls", "payment", "client renamed", "invoice moved", "policy"])
+@pytest.mark.parametrize("kind", ["calls", "payment", "client renamed", "invoice moved", "policy", "route chosen",
+                                  "route withdrawn"])
 def test_lines_written_behind_its_back_are_caught_up(ledger, kind):
     desk = open_desk(ledger, Clock.at(NOW))  # a plain desk: it leaves the summary as it was
     _writes(desk, kind)
@@ -716,3 +722,35 @@ def test_the_first_screen_is_drawn_without_the_writing_report_and_case_file_modu
     loaded = [m for m in modules if m.split(".")[0] in ("fpdf", "openpyxl", "icalendar")
               or m in ("callroom.domain.messages", "callroom.domain.report", "callroom.exports", "callroom.domain.casefile")]
     assert loaded == []
+
+
+def test_the_first_clients_records_from_the_summary_are_the_ledgers_escalation_routes_included(ledger):
+    """Every record of a client the first screen opens on comes from the summary: the same
+    file (escalation routes too: a route standing changes the why-now, the script and the
+    queue) as the ledger read whole gives, and the same standing."""
+    desk = open_desk(ledger, Clock.at(NOW))
+    ids = desk.queue().ids()
+    for cid in ids[:12]:
+        desk.choose_route(cid, "final-notice", note="sent by post")
+    for cid in ids[:12:2]:
+        desk.withdraw_route(cid)
+    desk.close()
+    session(ledger, calls=0)  # the summary written with the routes in
+    desk = open_session(ledger, Clock.at(NOW))
+    store = open_store(ledger, read_only=True)
+    try:
+        assert isinstance(desk, OpeningDesk) and desk.loading
+        assert desk.queue() == fresh(ledger)
+        shown = desk._preview.clients
+        routed = {e.client_id for e in store.escalations.all()}
+        assert shown & routed, "the first screen opens on a client with a route"
+        for cid in shown:
+            assert desk.store.client_file(cid) == store.client_file(cid)
+            assert desk.standing(cid) == queue_mod.standing(store.client_file(cid), TODAY, store.settings.policy)
+        assert desk.loading  # all of it from the summary
+    finally:
+        store.close()
+        desk.close()
+    for days in (2, 9, 15):  # a day kept, and days worked out from the queue files kept (routes due back by then)
+        later = NOW + timedelta(days=days)
+        assert read_preview(ledger, later).queue == fresh(ledger, later)

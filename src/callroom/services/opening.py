@@ -239,7 +239,8 @@ class _PreviewStore(_Waiting):
         self.promises = _Repo(desk, ("promises",))
         self.plans = _Repo(desk, ("plans",))
         self.disputes = _Repo(desk, ("disputes",))
-        self.written = _Repo(desk, ("written",))
+        self.escalations = _Repo(desk, ("escalations",))
+        # (what was written to a client is not kept in the summary: asked of the whole ledger)
         self.sessions = _Sessions(desk, ("sessions",))
         self.settings = _Settings(desk, ("settings",))
 

@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..domain import queue as queue_mod
-from ..domain.models import Call, Client, ClientFile, Dispute, Invoice, Payment, Plan, Promise
+from ..domain.models import Call, Client, ClientFile, Dispute, Escalation, Invoice, Payment, Plan, Promise
 from ..domain.policy import Policy
 from ..domain.queue import Queue
 from ..store.format import chain_crc, decode_json, encode
@@ -55,10 +55,11 @@ AHEAD = 4
 FIRST_PER_ZONE = 2
 
 #: The parts of a queue file, the model of each, and the table they are stored in.
-_PARTS = (("invoices", Invoice), ("calls", Call), ("promises", Promise), ("disputes", Dispute), ("payments", Payment))
+_PARTS = (("invoices", Invoice), ("calls", Call), ("promises", Promise), ("disputes", Dispute), ("payments", Payment),
+          ("escalations", Escalation))
 #: The parts of a client's whole file (``Store.client_file``), in the order of its fields.
 _WHOLE = (("invoices", Invoice), ("calls", Call), ("promises", Promise), ("plans", Plan), ("disputes", Dispute),
-          ("payments", Payment))
+          ("payments", Payment), ("escalations", Escalation))
 
 try:
     import msgspec
@@ -479,7 +480,7 @@ def _joined(items: Iterable[tuple[int, Any]]) -> Iterator[bytes]:
 def _owned(store: "Store") -> dict[str, Any]:
     """The repositories of the records a queue file holds, by table."""
     return {"invoices": store.ledger.invoices, "calls": store.calls, "promises": store.promises,
-            "payments": store.ledger.payments, "disputes": store.disputes}
+            "payments": store.ledger.payments, "disputes": store.disputes, "escalations": store.escalations}
 
 
 def _owners(docs: Any) -> list[list[Any]]:
@@ -661,12 +662,12 @@ class _Stale(Exception):
 class _CatchUp:
     """The summary brought up to date with the lines written after its tip (by a command,
     a session that stopped before writing it): the settings, and the queue files of the
-    clients those lines touched (each client's open invoices, its promises, disputes and
-    payments, and of its calls the three the queue reads). What it cannot follow (a call
+    clients those lines touched (each client's open invoices, its promises, disputes,
+    escalation routes and payments, and of its calls the three the queue reads). What it cannot follow (a call
     the queue reads removed or moved back, an invoice opened for a client the summary kept
     nothing else of, a table cleared) is :class:`_Stale`."""
 
-    _QUEUE_TABLES = frozenset({"clients", "invoices", "calls", "promises", "payments", "disputes"})
+    _QUEUE_TABLES = frozenset({"clients", "invoices", "calls", "promises", "payments", "disputes", "escalations"})
 
     def __init__(self, summary: Summary, meta: dict[str, Any], settings: dict[str, Any], today: date) -> None:
         self.summary = summary

@@ -44,7 +44,8 @@ __all__ = ["SUMMARY_VERSION", "Summary", "SummaryDamaged", "intact", "ledger_tip
 SUMMARY_FORMAT = "callroom-summary"
 #: Bumped when what the sections mean changes: a summary of another version is ignored.
 #: 2: with each day's ``order/<day>`` (what ``callroom queue`` prints, in the queue's order).
-SUMMARY_VERSION = 2
+#: 3: the clients' escalation routes kept with their queue files and first-screen records.
+SUMMARY_VERSION = 3
 
 #: A first line longer than this is not one.
 _MAX_HEADER = 1 << 16
