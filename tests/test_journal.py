@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import json
+from datetime import date
+from decimal import Decimal
+from enum import Enum, IntEnum
 
 import errno
 import gc
@@ -270,6 +274,54 @@ def test_unserialisable_document_writes_nothing(path: Path) -> None:
             db.table("t").insert({"x": float("nan")})
         assert len(db.table("t")) == 0
         assert path.read_bytes() == before
+
+
+class _Colour(IntEnum):
+    RED = 1
+
+
+class _Word(str, Enum):
+    YES = "yes"
+
+
+_WRITTEN = [
+    None, True, False, 0, -1, 10**30, -(10**30), 1.5, 1e16, 1e-7, -0.0, 5e-324, 1.7976931348623157e308, "",
+    "zażółć \u2028\u2029 \x00\x1f\x7f \" \\ / \U0001f600", "\ud800", [], {}, [1, [2, {"a": None}]], (1, 2),
+    {"3": 1}, {3: "x"}, {1.5: 2}, {True: 1}, {None: 1}, _Colour.RED, _Word.YES, {_Word.YES: 1}, float("nan"),
+    float("inf"), Decimal("1.5"), date(2026, 11, 23), {1}, b"x", object(), {"deep": [{"d": Decimal("2")}]},
+]
+
+
+@pytest.mark.parametrize("value", _WRITTEN, ids=repr)
+def test_ops_are_written_as_json_writes_them_and_refused_as_json_refuses_them(value) -> None:
+    """The ops' text and what memory holds are what ``json`` writes and reads back, whatever writes the
+    text; and what ``json`` refuses to write is refused, with its error."""
+    from callroom.store import format as fmt
+
+    raw = [{"t": "t", "put": 1, "doc": {"v": value, "n": 2}}]
+    try:
+        reference = json.loads(fmt.encode(raw))
+    except Exception as exc:  # noqa: BLE001 - json's refusal, which the ops must give too
+        with pytest.raises(type(exc)):
+            fmt.encode_ops([Put("t", 1, {"v": value, "n": 2})])
+        return
+    text, parsed = fmt.encode_ops([Put("t", 1, {"v": value, "n": 2})])
+    assert _typed(parsed) == _typed(reference)
+    try:
+        again = json.loads("[" + text + "]")
+    except Exception:  # noqa: BLE001 - a lone surrogate: json wrote it too, and the line's UTF-8 refuses it
+        assert text == fmt.encode(raw)[1:-1]
+        return
+    assert _typed(again) == _typed(reference)
+
+
+def _typed(v):
+    """A value with the type of every part: 1 is not 1.0 nor True."""
+    if type(v) is dict:
+        return {k: _typed(x) for k, x in v.items()}
+    if type(v) is list:
+        return [_typed(x) for x in v]
+    return (type(v).__name__, repr(v))
 
 
 def test_drop_table_is_durable(path: Path) -> None:

@@ -29,15 +29,23 @@ def _dec(value) -> Decimal | None:
     return None if value is None or value == "" else to_decimal(value)
 
 
+_INITIALS = re.compile(r"\b([a-z])\.(?=[a-z]\.)")
+_LAST_INITIAL = re.compile(r"\b([a-z])\.(?=\s|$)")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def normalise_name(name: str) -> str:
     """A key for matching one client across exports: case, accents, punctuation and
     legal suffixes do not matter ('O'Brien & Sons Construction LLC' == 'obrien and sons construction')."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    text = re.sub(r"\b([a-z])\.(?=[a-z]\.)", r"\1", text)  # 'S.A.', 'B.V.', 'L.L.C.' -> 'sa', 'bv', 'llc'
-    text = re.sub(r"\b([a-z])\.(?=\s|$)", r"\1", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    words = [w for w in text.split() if w]
+    if name.isascii():  # as NFKD leaves it (an import names thousands of clients: most are plain ASCII)
+        text = name.lower()
+    else:
+        text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ").replace("'", "")
+    if "." in text:
+        text = _INITIALS.sub(r"\1", text)  # 'S.A.', 'B.V.', 'L.L.C.' -> 'sa', 'bv', 'llc'
+        text = _LAST_INITIAL.sub(r"\1", text)
+    words = _NOT_ALNUM.sub(" ", text).split()
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     while len(words) > 1 and words[-1] == "and":  # 'Smith & Co' -> 'smith and' -> 'smith'

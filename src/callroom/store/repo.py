@@ -9,11 +9,13 @@ write appends one fsync'd line, and ``transaction()`` makes several writes one l
 from __future__ import annotations
 
 import base64
+import gc
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from dataclasses import MISSING, fields, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from keyword import iskeyword
 from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, TypeVar
 
 from tinydb import TinyDB
@@ -39,6 +41,7 @@ from ..domain.models import (
 )
 from ..domain.policy import Policy
 from ..domain.profile import Logo, Profile
+from .tinydb_glue import FastTable
 
 T = TypeVar("T", bound=Record)
 
@@ -210,7 +213,7 @@ def _stored_dict(v: dict) -> dict:
 def record_of(item: Record) -> dict[str, Any]:
     """``item.to_record()``, with the conversion of each field worked out once per class
     (``to_record`` looks the fields up again for every record: most of an import's time
-    spent making records)."""
+    spent making records), then made by a function generated for the class (see :func:`_recorder`)."""
     cls = type(item)
     plan = _RECORDERS.get(cls)
     if plan is None:
@@ -233,6 +236,11 @@ def record_of(item: Record) -> dict[str, Any]:
             else:
                 plan.append((k, None))
         _RECORDERS[cls] = plan
+        made = _recorder(plan)
+        if made is not None:
+            _RECORDERS[cls] = made
+    if type(plan) is not list:
+        return plan(item)
     out: dict[str, Any] = {}
     for k, conv in plan:
         v = getattr(item, k)
@@ -247,6 +255,32 @@ def record_of(item: Record) -> dict[str, Any]:
     return out
 
 
+def _recorder(plan: list[tuple[str, Callable[[Any], Any] | None]]) -> Callable[[Any], dict[str, Any]] | None:
+    """What the loop of :func:`record_of` makes of ``plan``, as one generated function: one
+    dict display instead of a lookup and a store a field. None when a field name is not a
+    plain identifier (the loop does those)."""
+    if not all(k.isidentifier() and not iskeyword(k) and not k.startswith("__") for k, _ in plan):
+        return None
+    env: dict[str, Any] = {"_stored_dict": _stored_dict}
+    src = ["def rec(o):"]
+    out = []
+    for i, (k, conv) in enumerate(plan):
+        src.append(f"    v = o.{k}")
+        if conv is None:
+            src.append(f"    v{i} = v if v is None or type(v) is str else (_stored_dict(v) if isinstance(v, dict) else v)")
+        elif conv is _isoformat:
+            src.append(f"    v{i} = None if v is None else v.isoformat()")
+        elif conv is _value:
+            src.append(f"    v{i} = None if v is None else v.value")
+        else:
+            env[f"c{i}"] = conv
+            src.append(f"    v{i} = None if v is None else c{i}(v)")
+        out.append(f"{k!r}: v{i}")
+    src.append("    return {" + ", ".join(out) + "}")
+    exec("\n".join(src), env)  # noqa: S102 - source built from dataclass field names only
+    return env["rec"]
+
+
 def _isoformat(v: Any) -> str:
     return v.isoformat()
 
@@ -255,7 +289,7 @@ def _value(v: Any) -> Any:
     return v.value
 
 
-_RECORDERS: dict[type, list[tuple[str, Callable[[Any], Any] | None]]] = {}
+_RECORDERS: dict[type, Any] = {}  # a generated function (see _recorder), else the plan of each field
 
 
 _REACHED, _SKIPPED = Result.REACHED, Result.SKIPPED
@@ -368,7 +402,13 @@ class _Repo(Generic[T]):
 
     def all(self) -> list[T]:
         to = self._to
-        return [to(doc, int(key)) for key, doc in self.docs().items()]
+        was = gc.isenabled()
+        gc.disable()  # tens of thousands of models and no cycle among them: no collection meanwhile
+        try:
+            return [to(doc, int(key)) for key, doc in self.docs().items()]
+        finally:
+            if was:
+                gc.enable()
 
     def for_client(self, client_id: int) -> list[T]:
         ids = self._index().get(client_id)
@@ -538,13 +578,18 @@ class _Repo(Generic[T]):
             return
         seen = self._store._before_write()
         docs = self.docs() if self._store._live else {}
-        olds = [(doc_id, docs.get(str(doc_id))) for doc_id, _ in records]
+        keys = [str(doc_id) for doc_id, _ in records]
+        get_many = getattr(docs, "get_many", None)  # rows: the old documents in one pass over the file
+        olds = list(zip((doc_id for doc_id, _ in records), get_many(keys) if get_many else map(docs.get, keys)))
 
         def updater(table) -> None:  # what Table.update(fields, doc_ids=[id]) does, for each pair
             for doc_id, rec in records:
                 table[doc_id].update(rec)
 
-        self.table._update_table(updater)
+        if get_many is not None and isinstance(self.table, FastTable):  # hand it the documents read: not read again
+            self.table._update_table(updater, known=dict(olds))
+        else:
+            self.table._update_table(updater)
         touched = [self._client_of(doc_id, old) for doc_id, old in olds]
         for (doc_id, old), (_, rec) in zip(olds, records):
             self._moved(doc_id, old, rec)

@@ -29,10 +29,27 @@ from typing import Any
 
 from .format import decode_json, encode
 
-__all__ = ["NO_CLIENT", "Rows", "Source", "client_of", "locate_docs", "raw_docs"]
+__all__ = ["ABSENT", "BASE", "NO_CLIENT", "Rows", "Source", "client_of", "locate_docs", "raw_docs"]
 
 #: The client of a document without a whole-number ``client_id`` (a setting, a session).
 NO_CLIENT = -(1 << 63)
+
+
+class _Token:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: What :meth:`Rows.put` and :meth:`Rows.drop` return for a key that held no document.
+ABSENT: Any = _Token("ABSENT")
+#: What they return for a document as read from the file (not replaced since): nothing
+#: is kept, and :meth:`Rows.undo` puts the file's document back without reading it.
+BASE: Any = _Token("BASE")
 
 #: How many bytes a bulk read takes from the file at a time.
 _BULK = 1 << 20
@@ -300,6 +317,34 @@ class Rows(MutableMapping[str, Any]):
                 yield key, doc
             i = j + 1
 
+    def get_many(self, keys: Iterable[str]) -> list[Any]:
+        """``[self.get(key) for key in keys]``, the documents kept in the file read in
+        bulk, in file order (one read for neighbours, not one each)."""
+        keys = list(keys)
+        out: list[Any] = [None] * len(keys)
+        over, added, gone = self._over, self._added, self._gone
+        wanted: dict[int, list[int]] = {}  # position in the base -> where it goes in out
+        for n, key in enumerate(keys):
+            doc = over.get(key, _NONE)
+            if doc is _NONE:
+                doc = added.get(key, _NONE)
+            if doc is not _NONE:
+                out[n] = doc
+                continue
+            if type(key) is not str or key in gone:
+                continue
+            p = self._find(key)
+            if p >= 0:
+                wanted.setdefault(p, []).append(n)
+        if wanted:
+            positions = sorted(wanted)
+            for p, (key, doc) in zip(positions, self._base_items(positions=positions)):
+                where = wanted[p]
+                out[where[0]] = doc
+                for n in where[1:]:  # the same key asked for again: a document of its own, as get gives
+                    out[n] = _copy_doc(doc)
+        return out
+
     def items_of_clients(self, wanted: Any) -> Iterator[tuple[str, Any]]:
         """``(key, document)`` of the documents whose ``client_id`` is in ``wanted``, in
         order; those read from the file chosen by the client noted for them, so the others
@@ -388,6 +433,69 @@ class Rows(MutableMapping[str, Any]):
         self._over.pop(key, None)
         self._live_base -= 1
 
+    # -- writing with undo -------------------------------------------------------------
+
+    def put(self, key: str, doc: Any) -> Any:
+        """``self[key] = doc``; returns what :meth:`undo` needs to put back what was there,
+        without reading the file: :data:`ABSENT` for no document, :data:`BASE` for the one
+        as read from the file, else the document held in memory (tagged with where it was
+        held)."""
+        added = self._added
+        if key in added:
+            old = ("added", added[key], None)  # None: in its place
+            added[key] = doc
+            return old
+        p = self._find(key)
+        if p >= 0 and key not in self._gone:
+            over = self._over
+            old = over.get(key, _NONE)
+            over[key] = doc
+            return BASE if old is _NONE else ("over", old)
+        added[key] = doc
+        return ABSENT
+
+    def drop(self, key: str, undoable: bool = True) -> Any:
+        """``self.pop(key, None)`` without reading the document; returns what :meth:`undo`
+        needs to put it back (see :meth:`put`; without ``undoable``, not where it was among
+        the documents added)."""
+        added = self._added
+        if key in added:
+            at = None
+            if undoable and next(reversed(added)) != key:
+                at = next(n for n, k in enumerate(added) if k == key)
+            return ("added", added.pop(key), at)
+        p = self._find(key)
+        if p < 0 or key in self._gone:
+            return ABSENT
+        self._gone.add(key)
+        self._live_base -= 1
+        old = self._over.pop(key, _NONE)
+        return BASE if old is _NONE else ("over", old)
+
+    def undo(self, key: str, old: Any) -> None:
+        """Undo the last :meth:`put` or :meth:`drop` of ``key`` (every later change
+        undone already), given what it returned: the table holds again what it held
+        before, in the same order (a document of the file where the file has it)."""
+        if old is ABSENT:
+            self._added.pop(key, None)
+            return
+        if old is BASE or old[0] == "over":
+            if key in self._gone:
+                self._gone.discard(key)
+                self._live_base += 1
+            if old is BASE:
+                self._over.pop(key, None)
+            else:
+                self._over[key] = old[1]
+            return
+        added, at = self._added, old[2]
+        if key in added or at is None or at >= len(added):
+            added[key] = old[1]
+        else:  # dropped from among the documents added: back in its place
+            items = list(added.items())
+            items.insert(at, (key, old[1]))
+            self._added = dict(items)
+
     def clear(self) -> None:
         self._ids, self._pos, self._len, self._cid = array("q"), array("q"), array("q"), array("q")
         self._index = None
@@ -414,6 +522,15 @@ class Rows(MutableMapping[str, Any]):
 
 
 _NONE: Any = object()
+
+
+def _copy_doc(value: Any) -> Any:
+    t = type(value)
+    if t is dict:
+        return {k: _copy_doc(v) for k, v in value.items()}
+    if t is list:
+        return [_copy_doc(v) for v in value]
+    return value
 
 
 def client_of(doc: Any) -> int:

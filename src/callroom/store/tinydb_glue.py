@@ -33,7 +33,7 @@ from .errors import ReadOnlyError, StorageWriteError, StoreError
 from .format import Clear, Delete, Op, Put, Tables, bad_docs, encode, encode_ops
 from .lookup import locate
 from .reading import Loaded, Notice, Problem, load, load_path, writer_elsewhere_of
-from .rows import Rows, Source
+from .rows import ABSENT, Rows, Source
 from .seal import read_seal
 from .lock import WriterLock
 from .writing import Journal, set_aside, torn_notice
@@ -327,7 +327,9 @@ class JournalStorage(Storage):
         """Apply one parsed op to memory, recording how to undo it when inside a transaction.
 
         Undo entries are ``(table, key, old)``; ``key`` None means the whole
-        table dict (``old`` is _MISSING if the table did not exist).
+        table dict (``old`` is _MISSING if the table did not exist). For a table of
+        :class:`Rows`, ``old`` is what ``Rows.put``/``Rows.drop`` returned (a document
+        as the file has it is not read, nor copied: ``Rows.undo`` puts it back).
         """
         data = self._data
         table = op["t"]
@@ -343,11 +345,21 @@ class JournalStorage(Storage):
                 if undo is not None:
                     undo.append((table, None, _MISSING))
                 docs = data[table] = self._new_table()
+            if isinstance(docs, Rows):
+                old = docs.put(key, op["doc"])
+                if undo is not None:
+                    undo.append((table, key, old))
+                return
             if undo is not None:
                 undo.append((table, key, docs.get(key, _MISSING)))
             docs[key] = op["doc"]
         elif docs is not None:
             key = str(op["del"])
+            if isinstance(docs, Rows):
+                old = docs.drop(key, undo is not None)
+                if undo is not None and old is not ABSENT:
+                    undo.append((table, key, old))
+                return
             old = docs.pop(key, _MISSING)
             if undo is not None and old is not _MISSING:
                 undo.append((table, key, old))
@@ -361,6 +373,8 @@ class JournalStorage(Storage):
                     data.pop(table, None)
                 else:
                     data[table] = old
+            elif isinstance(data[table], Rows):
+                data[table].undo(key, old)  # type: ignore[attr-defined]
             elif old is _MISSING:
                 data[table].pop(key, None)
             else:
@@ -551,13 +565,16 @@ class _TableView(MutableMapping[int, Doc]):
     not O(table).
     """
 
-    __slots__ = ("_live", "_changed", "_read", "_cleared")
+    __slots__ = ("_live", "_changed", "_read", "_cleared", "_known")
 
-    def __init__(self, live: dict[str, Doc]) -> None:
+    def __init__(self, live: dict[str, Doc], known: Mapping[int, Doc | None] | None = None) -> None:
         self._live = live
         self._changed: dict[int, Any] = {}
-        self._read: set[int] = set()
+        #: The documents handed out, as they are live (what :meth:`ops` compares with).
+        self._read: dict[int, Doc] = {}
         self._cleared = False
+        #: Documents as they are live, read already by the caller (None: not there).
+        self._known = known
 
     def __getitem__(self, doc_id: int) -> Doc:
         value = self._changed.get(doc_id, _MISSING)
@@ -567,26 +584,28 @@ class _TableView(MutableMapping[int, Doc]):
             return value  # type: ignore[no-any-return]
         if self._cleared or not isinstance(doc_id, int):
             raise KeyError(doc_id)
-        try:
-            raw = self._live[str(doc_id)]
-        except KeyError:
-            raise KeyError(doc_id) from None
+        known = self._known
+        raw = _MISSING if known is None else known.get(doc_id, _MISSING)
+        if raw is _MISSING:
+            raw = self._live.get(str(doc_id), None)
+        if raw is None:
+            raise KeyError(doc_id)
         copy: Doc = _detach(raw)
         self._changed[doc_id] = copy
-        self._read.add(doc_id)
+        self._read[doc_id] = raw
         return copy
 
     def __setitem__(self, doc_id: int, doc: Doc) -> None:
         if not isinstance(doc_id, int) or isinstance(doc_id, bool):
             raise TypeError(f"document ids are ints, not {type(doc_id).__name__}")
         self._changed[doc_id] = doc
-        self._read.discard(doc_id)
+        self._read.pop(doc_id, None)
 
     def __delitem__(self, doc_id: int) -> None:
         if doc_id not in self:
             raise KeyError(doc_id)
         self._changed[doc_id] = _GONE
-        self._read.discard(doc_id)
+        self._read.pop(doc_id, None)
 
     def __contains__(self, doc_id: object) -> bool:
         try:
@@ -618,13 +637,13 @@ class _TableView(MutableMapping[int, Doc]):
 
     def ops(self, table: str) -> list[Op]:
         """The changes as journal ops: only documents that really differ."""
-        live = self._live
+        live, read = self._live, self._read
         out: list[Op] = [Clear(table)] if self._cleared else []
         for doc_id, value in self._changed.items():
             if value is _GONE:
                 if not self._cleared and str(doc_id) in live:
                     out.append(Delete(table, doc_id))
-            elif doc_id not in self._read or value != live[str(doc_id)]:
+            elif value != read.get(doc_id, _MISSING):
                 out.append(Put(table, doc_id, value))
         return out
 
@@ -656,8 +675,12 @@ class FastTable(Table):
     def _read_table(self) -> dict[str, Mapping[str, Any]]:  # type: ignore[override]
         return self._storage.table_docs(self.name)
 
-    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
-        view = _TableView(self._storage.table_docs(self.name))
+    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None],
+                      known: Mapping[int, Doc | None] | None = None) -> None:
+        """TinyDB's: ``updater`` works on the table, and what it changed is stored. ``known``:
+        documents as they are in the table now (None for one not there), read by the
+        caller already, so that they are not read again from the file."""
+        view = _TableView(self._storage.table_docs(self.name), known)
         try:
             updater(view)  # type: ignore[arg-type]
             ops = view.ops(self.name)
