@@ -413,7 +413,9 @@ except NameError:  # pragma: no cover - no msgspec
 def decisions_of(data: bytes) -> dict[int, Any]:
     """A day's section decoded: the decisions by client id, exactly as
     :func:`callroom.domain.queue.decisions_from_json` gives them (raises
-    :class:`SummaryDamaged`, ValueError on what it is not)."""
+    :class:`SummaryDamaged`, ValueError, KeyError on what it is not, as that does).
+    The row shapes below repeat the decision's fields as ``decision_json`` writes them;
+    a test compares the two readings on every day of a summary."""
     if _day_rows is not None:
         try:
             rows = _day_rows(data)

@@ -42,12 +42,27 @@ from typing import Any, NamedTuple, TypeAlias, Union
 
 __all__ = [
     "AUX", "FORMAT", "LAYOUT", "LINE_START", "SLOT_SIZE", "SNAPSHOT_DOCS", "Clear", "Delete", "Header", "Op", "Put",
-    "Tip", "apply_raw", "aux_line", "bad_docs", "chain_crc", "check_op", "decode_json", "decode_slot", "encode", "encode_ops",
+    "Tip", "apply_raw", "aux_line", "bad_docs", "chain_crc", "check_op", "copy_json", "decode_json", "decode_slot", "encode", "encode_ops",
     "encode_slot", "header_line", "is_doc_key", "journal_line", "keys_canonical", "line_crc", "line_tip_crc", "make_line",
     "new_ledger_id", "read_header", "snapshot_line_raw", "snapshot_lines", "split_line",
 ]
 
 FORMAT = "callroom"
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_json(value: Any) -> Any:
+    """Deep copy of JSON data, several times faster than ``copy.deepcopy``: wherever a
+    document leaves or enters the store by reference (an in-place edit of a shared nested
+    list would change memory but not disk; a model never shares a dict with the store)."""
+    t = type(value)
+    if t is dict:
+        return {k: (v if type(v) in _ATOMS else copy_json(v)) for k, v in value.items()}
+    if t is list:
+        return [v if type(v) in _ATOMS else copy_json(v) for v in value]
+    return value
+
 #: The line layout this release writes (the ``schema`` of the records is separate).
 LAYOUT = 2
 #: Documents per snapshot line. Small enough that a damaged line loses few records and

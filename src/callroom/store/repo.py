@@ -41,19 +41,14 @@ from ..domain.models import (
 )
 from ..domain.policy import Policy
 from ..domain.profile import Logo, Profile
+from .format import copy_json
 from .tinydb_glue import FastTable
 
 T = TypeVar("T", bound=Record)
 
 
-def _copy(value: Any) -> Any:
-    """Deep copy of JSON data: a model never shares a nested dict or list with the live store."""
-    t = type(value)
-    if t is dict:
-        return {k: (v if type(v) not in (dict, list) else _copy(v)) for k, v in value.items()}
-    if t is list:
-        return [v if type(v) not in (dict, list) else _copy(v) for v in value]
-    return value
+#: Deep copy of JSON data: a model never shares a nested dict or list with the live store.
+_copy = copy_json
 
 
 def _to_tuple(value: Any) -> tuple:

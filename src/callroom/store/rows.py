@@ -27,7 +27,7 @@ from itertools import accumulate, repeat
 from operator import add
 from typing import Any
 
-from .format import decode_json, encode
+from .format import copy_json, decode_json, encode
 
 __all__ = ["ABSENT", "BASE", "NO_CLIENT", "Rows", "Source", "client_of", "locate_docs", "raw_docs"]
 
@@ -342,7 +342,7 @@ class Rows(MutableMapping[str, Any]):
                 where = wanted[p]
                 out[where[0]] = doc
                 for n in where[1:]:  # the same key asked for again: a document of its own, as get gives
-                    out[n] = _copy_doc(doc)
+                    out[n] = copy_json(doc)
         return out
 
     def items_of_clients(self, wanted: Any) -> Iterator[tuple[str, Any]]:
@@ -522,15 +522,6 @@ class Rows(MutableMapping[str, Any]):
 
 
 _NONE: Any = object()
-
-
-def _copy_doc(value: Any) -> Any:
-    t = type(value)
-    if t is dict:
-        return {k: _copy_doc(v) for k, v in value.items()}
-    if t is list:
-        return [_copy_doc(v) for v in value]
-    return value
 
 
 def client_of(doc: Any) -> int:
